@@ -1,0 +1,473 @@
+"""Accuracy report: digitise a generated sample set with the `sohoa` CLI and score the output.
+
+    python -m bench.accuracy [--seed 9001] [--count 6] [--set DIR] [--keep DIR] [--json]
+
+Text is scored from the text layer of the produced PDFs (what a reader of the archive gets),
+page by page against the generator's truth.json; the rest from the manifest. It is a report:
+missed targets do not change the exit status, only failures to run do (exit 1), including a
+dossier the CLI could not digitise, since the figures would then leave it out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pikepdf.pdfa
+from rich.console import Console
+from rich.table import Table
+
+from bench.metrics import (
+    character_error_rate,
+    folded_word_recall,
+    normalise_whitespace,
+    word_accuracy,
+    word_recall,
+    words,
+)
+
+DEFAULT_SEED = 9001  # never used for tuning: keep it that way
+SOHOA_EXIT_PARTIAL = 4  # some inputs quarantined: a manifest is still written
+
+stderr = Console(stderr=True)
+
+
+@dataclass(frozen=True)
+class Target:
+    label: str
+    threshold: float
+
+
+TARGETS = {
+    "orientation_accuracy": Target("orientation = 100 %", 1.0),
+    "blank_accuracy": Target("blank ≥ 98 %", 0.98),
+    "word_recall": Target("word recall ≥ 0.98", 0.98),
+    "pdfa_valid_share": Target("every PDF valid", 1.0),
+}
+
+
+@dataclass
+class PageScore:
+    """One truth page compared with what sohoa made of it."""
+
+    dossier_id: str
+    source: str
+    truth_blank: bool
+    found_blank: bool
+    rotation_correct: bool
+    skew_error: float | None  # absolute degrees; None for blank pages
+    skew_error_sign_flipped: float | None  # the same with sohoa's sign reversed
+    split_correct: bool  # sohoa put it in a document with exactly the right pages
+    # Text scores, for non-blank truth pages only.
+    cer: float | None = None
+    word_recall: float | None = None
+    folded_word_recall: float | None = None
+    word_accuracy: float | None = None
+    reference_chars: int = 0
+    reference_words: int = 0
+
+
+@dataclass
+class DossierScore:
+    dossier_id: str
+    pages: list[PageScore] = field(default_factory=list)
+    documents_in_truth: int = 0
+    documents_recovered: int = 0  # same non-blank pages as a truth document
+    types_correct: int = 0  # among the recovered documents
+    pdfs: int = 0
+    pdfs_valid: int = 0
+    seconds: float = 0.0
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Summary:
+    dossiers: int
+    dossiers_failed: int
+    pages: int
+    text_pages: int
+    cer: float | None
+    word_recall: float | None
+    folded_word_recall: float | None
+    word_accuracy: float | None
+    orientation_accuracy: float | None
+    blank_accuracy: float | None
+    skew_mean_abs_error: float | None
+    skew_mean_abs_error_sign_flipped: float | None
+    split_page_accuracy: float | None
+    documents_recovered: float | None
+    type_accuracy: float | None
+    pdfs: int
+    pdfa_valid_share: float | None
+
+
+# --- running the generator and the CLI ------------------------------------------------------
+
+
+def generate_set(seed: int, count: int, out: Path) -> Path:
+    command = [sys.executable, "-m", "samples.generate", "--seed", str(seed)]
+    command += ["--count", str(count), "--out", str(out)]
+    stderr.print(f"generating {count} dossiers with seed {seed} into {out}")
+    subprocess.run(command, check=True)
+    return out
+
+
+def dossier_folders(sample_set: Path) -> list[Path]:
+    folders = sorted(path.parent for path in sample_set.glob("*/truth.json"))
+    if not folders:
+        raise SystemExit(f"no dossier folders with a truth.json under {sample_set}")
+    return folders
+
+
+def sohoa_executable() -> str:
+    """The CLI of the venv this runs in, else the one on PATH."""
+    beside_python = Path(sys.executable).with_name("sohoa")
+    if beside_python.exists():
+        return str(beside_python)
+    found = shutil.which("sohoa")
+    if found is None:
+        raise SystemExit("the sohoa CLI is not installed: pip install -e . in the venv")
+    return found
+
+
+@dataclass
+class DigitiseRun:
+    manifest: dict[str, Any] | None
+    out: Path
+    seconds: float
+    problem: str | None
+
+
+def digitise(sohoa: str, inputs: Sequence[Path], dossier_id: str, out: Path) -> DigitiseRun:
+    command = [sohoa, "digitise", *map(str, inputs), "--dossier-id", dossier_id]
+    command += ["--out", str(out), "--json"]
+    started = time.perf_counter()
+    result = subprocess.run(command, capture_output=True, text=True)
+    seconds = time.perf_counter() - started
+    manifest_path = out / "manifest.json"
+    if result.returncode not in (0, SOHOA_EXIT_PARTIAL) or not manifest_path.exists():
+        tail = result.stderr.strip().splitlines()[-5:]
+        problem = f"sohoa digitise exited {result.returncode}: " + " | ".join(tail)
+        return DigitiseRun(None, out, seconds, problem)
+    return DigitiseRun(json.loads(manifest_path.read_text()), out, seconds, None)
+
+
+def pdf_page_texts(pdf: Path) -> list[str]:
+    """The text layer of each page, as poppler's pdftotext reads it (pages end with a form feed)."""
+    output = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    pages = output.split("\f")
+    if pages and not pages[-1].strip():
+        pages.pop()
+    return pages
+
+
+# --- scoring --------------------------------------------------------------------------------
+
+
+def same_rotation(a: int, b: int) -> bool:
+    return (a - b) % 360 == 0
+
+
+def non_blank_pages(pages: Sequence[int], truth_pages: Sequence[dict[str, Any]]) -> frozenset[int]:
+    return frozenset(page for page in pages if not truth_pages[page]["blank"])
+
+
+def hypothesis_texts(manifest: dict[str, Any], out: Path, score: DossierScore) -> dict[int, str]:
+    """Manifest page index -> text layer of that page in its document's PDF.
+
+    Blank pages are left out of the PDFs, so a document's PDF holds its non-blank pages in order.
+    Also validates each PDF as PDF/A-2b, while it is at hand.
+    """
+    texts: dict[int, str] = {}
+    blank = {page["index"] for page in manifest["pages"] if page["blank"]}
+    for document in manifest["documents"]:
+        pdf = out / f"{document['id']}.pdf"
+        if not pdf.exists():
+            score.problems.append(f"missing {pdf.name}")
+            continue
+        score.pdfs += 1
+        report = pikepdf.pdfa.validate_written(pdf, "2b")
+        if report.passed:
+            score.pdfs_valid += 1
+        else:
+            score.problems.append(f"{pdf.name}: {report.summary(limit=3)}")
+        in_pdf = [page for page in document["pages"] if page not in blank]
+        page_texts = pdf_page_texts(pdf)
+        if len(page_texts) != len(in_pdf):
+            score.problems.append(
+                f"{pdf.name} has {len(page_texts)} pages, the manifest says {len(in_pdf)}"
+            )
+        texts.update(zip(in_pdf, page_texts, strict=False))
+    return texts
+
+
+def score_dossier(truth: dict[str, Any], run: DigitiseRun) -> DossierScore:
+    score = DossierScore(truth["dossier_id"], seconds=run.seconds)
+    if run.manifest is None:
+        score.problems.append(run.problem or "no manifest")
+        return score
+    manifest = run.manifest
+    truth_pages = truth["pages"]
+    found_by_source = {page["source"]: page for page in manifest["pages"]}
+    missing = [page["source"] for page in truth_pages if page["source"] not in found_by_source]
+    if missing:
+        score.problems.append(f"pages not in the manifest: {', '.join(missing)}")
+        return score
+    # Matched by source ("scan.pdf#3"), not by position: the manifest's order is not trusted.
+    manifest_index = {
+        page_index: found_by_source[page["source"]]["index"]
+        for page_index, page in enumerate(truth_pages)
+    }
+
+    # Documents compared by their non-blank truth pages: where blank pages go is not judged.
+    truth_index_of = {manifest: truth for truth, manifest in manifest_index.items()}
+    found_documents = [
+        non_blank_pages(
+            [truth_index_of[p] for p in document["pages"] if p in truth_index_of], truth_pages
+        )
+        for document in manifest["documents"]
+    ]
+    found_document_of_page = {page: pages for pages in found_documents for page in pages}
+    truth_documents = [non_blank_pages(doc["pages"], truth_pages) for doc in truth["documents"]]
+    score.documents_in_truth = len(truth_documents)
+    for truth_document, pages in zip(truth["documents"], truth_documents, strict=True):
+        if pages in found_documents:
+            score.documents_recovered += 1
+            found = manifest["documents"][found_documents.index(pages)]
+            score.types_correct += found["type"] == truth_document["type"]
+
+    texts = hypothesis_texts(manifest, run.out, score)
+    for page_index, truth_page in enumerate(truth_pages):
+        found = found_by_source[truth_page["source"]]
+        blank = truth_page["blank"]
+        page = PageScore(
+            dossier_id=score.dossier_id,
+            source=truth_page["source"],
+            truth_blank=blank,
+            found_blank=found["blank"],
+            rotation_correct=same_rotation(found["rotation"], truth_page["rotation"]),
+            skew_error=None if blank else abs(found["skew"] - truth_page["skew"]),
+            skew_error_sign_flipped=None if blank else abs(found["skew"] + truth_page["skew"]),
+            split_correct=not blank
+            and found_document_of_page.get(page_index) == truth_documents[truth_page["document"]],
+        )
+        if not blank:
+            # A non-blank page that sohoa called blank is not in any PDF: it scores as empty.
+            hypothesis = texts.get(manifest_index[page_index], "")
+            reference = truth_page["text"]
+            page.cer = character_error_rate(reference, hypothesis)
+            page.word_recall = word_recall(reference, hypothesis)
+            page.folded_word_recall = folded_word_recall(reference, hypothesis)
+            page.word_accuracy = word_accuracy(reference, hypothesis)
+            page.reference_chars = len(normalise_whitespace(reference))
+            page.reference_words = len(words(reference))
+        score.pages.append(page)
+    return score
+
+
+def weighted_mean(values: Sequence[float | None], weights: Sequence[int]) -> float | None:
+    """Mean of the present values, each counted by its weight (pooled over all pages)."""
+    pairs = [(value, weight) for value, weight in zip(values, weights, strict=True)]
+    pairs = [(value, weight) for value, weight in pairs if value is not None and weight > 0]
+    total = sum(weight for _, weight in pairs)
+    return sum(value * weight for value, weight in pairs) / total if total else None
+
+
+def share(flags: Sequence[bool]) -> float | None:
+    return sum(flags) / len(flags) if flags else None
+
+
+def mean(values: Sequence[float | None]) -> float | None:
+    present = [value for value in values if value is not None]
+    return sum(present) / len(present) if present else None
+
+
+def summarise(scores: Sequence[DossierScore]) -> Summary:
+    pages = [page for score in scores for page in score.pages]
+    text_pages = [page for page in pages if not page.truth_blank]
+    chars = [page.reference_chars for page in text_pages]
+    word_counts = [page.reference_words for page in text_pages]
+    documents = sum(score.documents_in_truth for score in scores)
+    recovered = sum(score.documents_recovered for score in scores)
+    pdfs = sum(score.pdfs for score in scores)
+    return Summary(
+        dossiers=len(scores),
+        dossiers_failed=sum(not score.pages for score in scores),
+        pages=len(pages),
+        text_pages=len(text_pages),
+        # Pooled: total character edits / total reference characters, and likewise for words.
+        cer=weighted_mean([page.cer for page in text_pages], chars),
+        word_recall=weighted_mean([page.word_recall for page in text_pages], word_counts),
+        folded_word_recall=weighted_mean(
+            [page.folded_word_recall for page in text_pages], word_counts
+        ),
+        word_accuracy=weighted_mean([page.word_accuracy for page in text_pages], word_counts),
+        # Orientation is judged on pages with content: a blank page has no upright.
+        orientation_accuracy=share([page.rotation_correct for page in text_pages]),
+        blank_accuracy=share([page.truth_blank == page.found_blank for page in pages]),
+        skew_mean_abs_error=mean([page.skew_error for page in text_pages]),
+        skew_mean_abs_error_sign_flipped=mean(
+            [page.skew_error_sign_flipped for page in text_pages]
+        ),
+        split_page_accuracy=share([page.split_correct for page in text_pages]),
+        documents_recovered=recovered / documents if documents else None,
+        type_accuracy=(
+            sum(score.types_correct for score in scores) / recovered if recovered else None
+        ),
+        pdfs=pdfs,
+        pdfa_valid_share=sum(score.pdfs_valid for score in scores) / pdfs if pdfs else None,
+    )
+
+
+# --- reporting ------------------------------------------------------------------------------
+
+
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1%}"
+
+
+def ratio(value: float | None) -> str:
+    return "—" if value is None else f"{value:.4f}"
+
+
+def verdict(name: str, summary: Summary) -> str:
+    value = getattr(summary, name)
+    if value is None:
+        return "[yellow]not measured[/]"
+    return "[green]met[/]" if value >= TARGETS[name].threshold else "[red]missed[/]"
+
+
+def print_report(scores: Sequence[DossierScore], summary: Summary, console: Console) -> None:
+    per_dossier = Table(title="Per dossier")
+    for column in ("dossier", "pages", "CER", "recall", "recall folded", "orient.", "blank"):
+        per_dossier.add_column(column, justify="left" if column == "dossier" else "right")
+    per_dossier.add_column("docs split", justify="right")
+    per_dossier.add_column("PDF/A ok", justify="right")
+    per_dossier.add_column("seconds", justify="right")
+    for score in scores:
+        one = summarise([score])
+        per_dossier.add_row(
+            score.dossier_id,
+            str(one.pages),
+            ratio(one.cer),
+            ratio(one.word_recall),
+            ratio(one.folded_word_recall),
+            percent(one.orientation_accuracy),
+            percent(one.blank_accuracy),
+            f"{score.documents_recovered}/{score.documents_in_truth}",
+            f"{score.pdfs_valid}/{score.pdfs}",
+            f"{score.seconds:.1f}",
+        )
+    console.print(per_dossier)
+
+    overall = Table(title=f"Accuracy over {summary.pages} pages ({summary.text_pages} with text)")
+    overall.add_column("measure")
+    overall.add_column("value", justify="right")
+    overall.add_column("target")
+    overall.add_column("")
+    rows = [
+        ("character error rate", ratio(summary.cer), None),
+        ("word recall", ratio(summary.word_recall), "word_recall"),
+        ("word recall, diacritics folded", ratio(summary.folded_word_recall), None),
+        ("word accuracy (aligned)", ratio(summary.word_accuracy), None),
+        ("orientation accuracy", percent(summary.orientation_accuracy), "orientation_accuracy"),
+        ("blank-page accuracy", percent(summary.blank_accuracy), "blank_accuracy"),
+        ("skew mean abs. error (°)", ratio(summary.skew_mean_abs_error), None),
+        ("pages in a correctly split document", percent(summary.split_page_accuracy), None),
+        ("documents recovered exactly", percent(summary.documents_recovered), None),
+        ("document type accuracy (recovered)", percent(summary.type_accuracy), None),
+        (
+            f"PDF/A-2b valid ({summary.pdfs} PDFs)",
+            percent(summary.pdfa_valid_share),
+            "pdfa_valid_share",
+        ),
+    ]
+    for label, value, target in rows:
+        if target is None:
+            overall.add_row(label, value, "", "")
+        else:
+            overall.add_row(label, value, TARGETS[target].label, verdict(target, summary))
+    console.print(overall)
+
+    flipped, straight = summary.skew_mean_abs_error_sign_flipped, summary.skew_mean_abs_error
+    if flipped is not None and straight is not None and flipped < straight / 2:
+        console.print(
+            f"[yellow]skew error is {flipped:.2f}° with the sign reversed: the manifest and "
+            "truth.json may use opposite skew signs[/]"
+        )
+    imperfect = [
+        page
+        for score in scores
+        for page in score.pages
+        if page.word_recall is not None and page.word_recall < 1
+    ]
+    worst = sorted(imperfect, key=lambda page: page.word_recall or 0.0)[:3]
+    for page in worst:
+        console.print(
+            f"weakest page: {page.dossier_id} {page.source}: recall {ratio(page.word_recall)}, "
+            f"CER {ratio(page.cer)}"
+        )
+    for score in scores:
+        for problem in score.problems:
+            console.print(f"[red]{score.dossier_id}: {problem}[/]")
+
+
+# --- command line ---------------------------------------------------------------------------
+
+
+@contextmanager
+def work_dir(keep: Path | None) -> Iterator[Path]:
+    if keep is not None:
+        keep.mkdir(parents=True, exist_ok=True)
+        yield keep
+        return
+    with tempfile.TemporaryDirectory(prefix="sohoa-accuracy-") as tmp:
+        yield Path(tmp)
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.accuracy", description=__doc__)
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="generator seed")
+    parser.add_argument("--count", type=int, default=6, help="dossiers to generate")
+    parser.add_argument("--set", type=Path, help="score this existing sample set instead")
+    parser.add_argument("--keep", type=Path, help="keep the set and sohoa's output here")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    sohoa = sohoa_executable()
+    with work_dir(args.keep) as work:
+        sample_set = args.set or generate_set(args.seed, args.count, work / "set")
+        scores = []
+        for folder in dossier_folders(sample_set):
+            truth = json.loads((folder / "truth.json").read_text())
+            dossier_id = truth["dossier_id"]
+            stderr.print(f"digitising {dossier_id} ({len(truth['pages'])} pages)")
+            inputs = [folder / name for name in truth["files"]]
+            run = digitise(sohoa, inputs, dossier_id, work / "out" / dossier_id)
+            scores.append(score_dossier(truth, run))
+    summary = summarise(scores)
+    if args.json:
+        figures = {"summary": asdict(summary), "dossiers": [asdict(score) for score in scores]}
+        print(json.dumps(figures, ensure_ascii=False, indent=2))
+    else:
+        print_report(scores, summary, Console())
+    return 1 if summary.dossiers_failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,388 @@
+"""Throughput benchmark: sohoa end to end beside plain tesseract and OCRmyPDF, in one run.
+
+    python -m bench.throughput [--pages 20] [--workers N] [--skip-ocrmypdf] [--memory-pages 200]
+                               [--ocrmypdf PATH] [--data-dir DIR] [--seed N]
+
+(a) plain `tesseract IMG OUT -l vie pdf`, N processes at once, over the dossier's page images
+    (pre-extracted at native resolution, not timed): the floor for searchable output with the
+    same engine; (b) `sohoa digitise` on the same dossier, wall time of the CLI; (c) OCRmyPDF
+    with --rotate-pages --deskew --output-type pdfa where installed; (d) the fixed cost of one
+    `sohoa digitise` of a 1-page dossier beyond its OCR time, median of 3 after a warm-up;
+    (e) peak RSS of the sohoa process tree for a --pages and a --memory-pages dossier.
+
+All sohoa runs share one data dir, so its background services (S3, Prefect) are warm as in
+real use; every dossier is generated with its own seed, so no run re-digitises content that
+an earlier run stored (re-digitising the same input skips OCR and would fake the figures).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+import psutil
+from rich.console import Console
+from rich.table import Table
+
+from bench.accuracy import SOHOA_EXIT_PARTIAL, sohoa_executable
+
+RSS_SAMPLE_SECONDS = 0.2
+FIXED_COST_RUNS = 3
+LANGUAGE = "vie"  # for every engine here; sohoa gets it as SOHOA_OCR_LANG
+MEMORY_GROWTH_ALLOWED = 1.5  # peak RSS for --memory-pages over the peak for --pages
+FIXED_COST_TARGET_SECONDS = 2.0
+SOHOA_TO_TESSERACT_TARGET = 0.85
+
+stderr = Console(stderr=True)
+
+
+@dataclass(frozen=True)
+class Dossier:
+    """A generated dossier: its input files and, per page, its source and resolution."""
+
+    dossier_id: str
+    inputs: list[Path]
+    page_sources: list[str]  # "<file name>#<1-based page>", in manifest order
+    page_dpis: list[int]
+    blank_pages: int
+
+
+@dataclass(frozen=True)
+class Timed:
+    seconds: float
+    peak_rss_bytes: int = 0
+
+
+@dataclass
+class Bench:
+    """What every step needs: where to put things and how to run sohoa."""
+
+    work: Path
+    sohoa: str
+    sohoa_env: dict[str, str]
+    run_stamp: str
+    next_seed: int
+
+    def generate(self, name: str, pages: int, *, clean: bool = False) -> Dossier:
+        """A fresh dossier of exactly `pages` pages, with a seed no other dossier here used."""
+        seed, self.next_seed = self.next_seed, self.next_seed + 1
+        out = self.work / "sets" / name
+        command = [sys.executable, "-m", "samples.generate", "--seed", str(seed), "--count", "1"]
+        command += ["--pages", str(pages), "--out", str(out), *(["--clean"] if clean else [])]
+        stderr.print(f"generating {name}: {pages} pages, seed {seed}")
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+        (truth_path,) = out.glob("*/truth.json")
+        truth = json.loads(truth_path.read_text())
+        return Dossier(
+            dossier_id=f"bench-{self.run_stamp}-{name}",
+            inputs=[truth_path.parent / file for file in truth["files"]],
+            page_sources=[page["source"] for page in truth["pages"]],
+            page_dpis=[page["dpi"] for page in truth["pages"]],
+            blank_pages=sum(page["blank"] for page in truth["pages"]),
+        )
+
+    def digitise(self, dossier: Dossier) -> Timed:
+        """Wall time and peak RSS of one `sohoa digitise` of the dossier."""
+        command = [self.sohoa, "digitise", *map(str, dossier.inputs)]
+        command += ["--dossier-id", dossier.dossier_id, "--json"]
+        log = self.work / "logs" / f"{dossier.dossier_id}.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with log.open("w") as log_file:
+            returncode, timed = run_sampling_rss(command, self.sohoa_env, log_file)
+        if returncode not in (0, SOHOA_EXIT_PARTIAL):
+            tail = "\n".join(log.read_text().splitlines()[-10:])
+            raise RuntimeError(
+                f"sohoa digitise exited {returncode} on {dossier.dossier_id}:\n{tail}"
+            )
+        return timed
+
+
+# --- measuring ------------------------------------------------------------------------------
+
+
+def tree_rss(process: psutil.Process) -> int:
+    """Resident memory of a process and all its descendants, in bytes."""
+    total = 0
+    for member in [process, *process.children(recursive=True)]:
+        try:
+            total += member.memory_info().rss
+        except psutil.NoSuchProcess:
+            continue  # exited between listing and reading
+    return total
+
+
+def run_sampling_rss(
+    command: Sequence[str], env: dict[str, str], log_file: IO[str]
+) -> tuple[int, Timed]:
+    """Run a command, sampling the RSS of its process tree every RSS_SAMPLE_SECONDS."""
+    started = time.perf_counter()
+    child = subprocess.Popen(command, env=env, stdout=log_file, stderr=subprocess.STDOUT)
+    process = psutil.Process(child.pid)
+    peak = 0
+    while child.poll() is None:
+        try:
+            peak = max(peak, tree_rss(process))
+        except psutil.NoSuchProcess:
+            break  # the CLI itself exited during sampling
+        time.sleep(RSS_SAMPLE_SECONDS)
+    returncode = child.wait()
+    return returncode, Timed(time.perf_counter() - started, peak)
+
+
+def timed_run(command: Sequence[str], env: dict[str, str] | None = None) -> float:
+    started = time.perf_counter()
+    subprocess.run(command, env=env, check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
+# --- the baselines --------------------------------------------------------------------------
+
+
+def extract_page_images(dossier: Dossier, into: Path) -> list[Path]:
+    """One image per page at its scan resolution, in page order (not part of any timing).
+
+    PDF pages are rendered at the dpi they were scanned at, which reproduces the embedded
+    scan pixel for pixel; image inputs are used as they are.
+    """
+    into.mkdir(parents=True, exist_ok=True)
+    by_name = {path.name: path for path in dossier.inputs}
+    images = []
+    for index, (source, dpi) in enumerate(
+        zip(dossier.page_sources, dossier.page_dpis, strict=True)
+    ):
+        name, page = source.rsplit("#", 1)
+        path = by_name[name]
+        if path.suffix.lower() != ".pdf":
+            images.append(path)
+            continue
+        prefix = into / f"page-{index:04d}"
+        render = ["pdftoppm", "-r", str(dpi), "-f", page, "-l", page, "-singlefile", "-png"]
+        subprocess.run([*render, str(path), str(prefix)], check=True)
+        images.append(prefix.with_suffix(".png"))
+    return images
+
+
+def plain_tesseract(images: Sequence[Path], out: Path, workers: int) -> float:
+    """Wall time of `tesseract IMG OUT -l LANG pdf` over all images, `workers` at once."""
+    out.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "OMP_THREAD_LIMIT": "1"}  # one core per process, as sohoa runs it
+
+    def ocr(indexed: tuple[int, Path]) -> None:
+        index, image = indexed
+        base = out / f"page-{index:04d}"
+        timed_run(["tesseract", str(image), str(base), "-l", LANGUAGE, "pdf"], env)
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(ocr, enumerate(images)))
+    return time.perf_counter() - started
+
+
+def ocrmypdf_time(ocrmypdf: str, dossier: Dossier, out: Path, workers: int) -> float:
+    """Wall time of OCRmyPDF over the dossier's input files, one after another."""
+    out.mkdir(parents=True, exist_ok=True)
+    total = 0.0
+    for path in dossier.inputs:
+        command = [ocrmypdf, "--rotate-pages", "--deskew", "--output-type", "pdfa"]
+        command += ["-l", LANGUAGE, "--jobs", str(workers)]
+        if shutil.which("gs") is None:
+            # Without Ghostscript, OCRmyPDF can still write PDF/A-2b with pikepdf and validate it.
+            command += ["--pdfa-backend", "internal"]
+        if path.suffix.lower() != ".pdf":
+            first_page = dossier.page_sources.index(f"{path.name}#1")
+            command += ["--image-dpi", str(dossier.page_dpis[first_page])]
+        total += timed_run([*command, str(path), str(out / f"{path.stem}.pdf")])
+    return total
+
+
+def fixed_cost(bench: Bench) -> list[float]:
+    """sohoa's wall time on a 1-page dossier minus one plain tesseract call on that page."""
+    costs = []
+    for run in range(FIXED_COST_RUNS):
+        dossier = bench.generate(f"one-page-{run}", 1, clean=True)
+        if dossier.blank_pages:
+            stderr.print(
+                f"[yellow]{dossier.dossier_id} is blank: its OCR time is not comparable[/]"
+            )
+        (image,) = extract_page_images(dossier, bench.work / "images" / dossier.dossier_id)
+        ocr_seconds = timed_run(
+            ["tesseract", str(image), str(bench.work / "one-page"), "-l", LANGUAGE, "pdf"],
+            {**os.environ, "OMP_THREAD_LIMIT": "1"},
+        )
+        costs.append(bench.digitise(dossier).seconds - ocr_seconds)
+    return costs
+
+
+# --- reporting ------------------------------------------------------------------------------
+
+
+def pages_per_second(pages: int, seconds: float | None) -> str:
+    return "—" if seconds is None else f"{pages / seconds:.2f}"
+
+
+def print_report(
+    console: Console,
+    *,
+    pages: int,
+    workers: int,
+    tesseract_seconds: float,
+    sohoa: Timed,
+    ocrmypdf_seconds: float | None,
+    ocrmypdf_note: str,
+    fixed_costs: list[float],
+    memory_pages: int,
+    memory: Timed,
+) -> None:
+    speeds = Table(title=f"Throughput on the same {pages} pages, {workers} workers")
+    for column in ("run", "seconds", "pages/s", "sohoa / this"):
+        speeds.add_column(column, justify="left" if column == "run" else "right")
+    speeds.add_row(
+        "tesseract … -l vie pdf (floor)",
+        f"{tesseract_seconds:.1f}",
+        pages_per_second(pages, tesseract_seconds),
+        f"{tesseract_seconds / sohoa.seconds:.2f}",
+    )
+    speeds.add_row(
+        "sohoa digitise (end to end)",
+        f"{sohoa.seconds:.1f}",
+        pages_per_second(pages, sohoa.seconds),
+        "1.00",
+    )
+    if ocrmypdf_seconds is None:
+        speeds.add_row("ocrmypdf", ocrmypdf_note, "—", "—")
+    else:
+        speeds.add_row(
+            "ocrmypdf --rotate-pages --deskew --output-type pdfa",
+            f"{ocrmypdf_seconds:.1f}",
+            pages_per_second(pages, ocrmypdf_seconds),
+            f"{ocrmypdf_seconds / sohoa.seconds:.2f}",
+        )
+    console.print(speeds)
+
+    ratio = tesseract_seconds / sohoa.seconds  # = sohoa pages/s ÷ tesseract pages/s
+    fixed = statistics.median(fixed_costs)
+    checks = Table(title="Targets")
+    for column in ("measure", "value", "target", ""):
+        checks.add_column(column)
+    checks.add_row(
+        "sohoa / tesseract pages/s",
+        f"{ratio:.2f}",
+        f"≥ {SOHOA_TO_TESSERACT_TARGET}",
+        met(ratio >= SOHOA_TO_TESSERACT_TARGET),
+    )
+    checks.add_row(
+        "fixed cost of one digitise beyond OCR (median)",
+        f"{fixed:.2f} s  ({', '.join(f'{cost:.2f}' for cost in fixed_costs)})",
+        f"≤ {FIXED_COST_TARGET_SECONDS} s",
+        met(fixed <= FIXED_COST_TARGET_SECONDS),
+    )
+    checks.add_row(f"peak RSS, {pages} pages", megabytes(sohoa.peak_rss_bytes), "", "")
+    checks.add_row(
+        f"peak RSS, {memory_pages} pages",
+        megabytes(memory.peak_rss_bytes),
+        f"flat: ≤ {MEMORY_GROWTH_ALLOWED} × the {pages}-page peak",
+        met(memory.peak_rss_bytes <= MEMORY_GROWTH_ALLOWED * sohoa.peak_rss_bytes),
+    )
+    console.print(checks)
+
+
+def met(ok: bool) -> str:
+    return "[green]met[/]" if ok else "[red]missed[/]"
+
+
+def megabytes(size: int) -> str:
+    return f"{size / 2**20:.0f} MiB"
+
+
+# --- command line ---------------------------------------------------------------------------
+
+
+@contextmanager
+def data_dir(given: Path | None) -> Iterator[Path]:
+    if given is not None:
+        yield given
+        return
+    with tempfile.TemporaryDirectory(prefix="sohoa-bench-data-") as tmp:
+        yield Path(tmp)
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.throughput", description=__doc__)
+    parser.add_argument("--pages", type=int, default=20, help="pages of the timed dossier")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--skip-ocrmypdf", action="store_true")
+    parser.add_argument("--ocrmypdf", default=shutil.which("ocrmypdf"), help="its executable")
+    parser.add_argument("--memory-pages", type=int, default=200)
+    parser.add_argument("--data-dir", type=Path, help="SOHOA_DATA_DIR (default: a fresh one)")
+    parser.add_argument(
+        "--seed", type=int, default=int(time.time()), help="first generator seed (default: now)"
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    console = Console()
+    with data_dir(args.data_dir) as data, tempfile.TemporaryDirectory(prefix="sohoa-bench-") as tmp:
+        work = Path(tmp)
+        bench = Bench(
+            work=work,
+            sohoa=sohoa_executable(),
+            sohoa_env={**os.environ, "SOHOA_DATA_DIR": str(data), "SOHOA_OCR_LANG": LANGUAGE},
+            run_stamp=time.strftime("%Y%m%d-%H%M%S"),
+            next_seed=args.seed,
+        )
+        stderr.print("warm-up: starting sohoa's background services with a 1-page dossier")
+        bench.digitise(bench.generate("warm-up", 1, clean=True))
+
+        dossier = bench.generate("timed", args.pages)
+        images = extract_page_images(dossier, work / "images" / "timed")
+        stderr.print(f"(a) plain tesseract on {len(images)} page images")
+        tesseract_seconds = plain_tesseract(images, work / "tesseract", args.workers)
+        stderr.print("(b) sohoa digitise")
+        sohoa = bench.digitise(dossier)
+
+        ocrmypdf_seconds, ocrmypdf_note = None, "not installed"
+        if args.skip_ocrmypdf:
+            ocrmypdf_note = "skipped"
+        elif args.ocrmypdf:
+            stderr.print("(c) ocrmypdf")
+            ocrmypdf_seconds = ocrmypdf_time(
+                args.ocrmypdf, dossier, work / "ocrmypdf", args.workers
+            )
+
+        stderr.print("(d) fixed cost on 1-page dossiers")
+        fixed_costs = fixed_cost(bench)
+        stderr.print(f"(e) peak memory on {args.memory_pages} pages")
+        memory = bench.digitise(bench.generate("memory", args.memory_pages))
+
+    print_report(
+        console,
+        pages=len(images),
+        workers=args.workers,
+        tesseract_seconds=tesseract_seconds,
+        sohoa=sohoa,
+        ocrmypdf_seconds=ocrmypdf_seconds,
+        ocrmypdf_note=ocrmypdf_note,
+        fixed_costs=fixed_costs,
+        memory_pages=args.memory_pages,
+        memory=memory,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
