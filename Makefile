@@ -1,0 +1,60 @@
+# Two commands do everything on a fresh Debian machine with only Python:
+#   make demo   installs what is needed and digitises the sample dossiers
+#   make test   installs what is needed and runs lint, types and the whole test suite
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# Tesseract with Vietnamese and orientation data, poppler for PDFs, fonts with Vietnamese
+# glyphs for the sample generator.
+APT_PACKAGES := tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd poppler-utils \
+	fonts-dejavu-core fonts-liberation2 fonts-noto-core
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+SAMPLES := $(wildcard samples/dossiers/*)
+
+.PHONY: install system demo test lint accuracy bench clean
+
+install: system $(VENV)/.installed
+
+system:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || missing="$$missing python3-venv"; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing system packages:$$missing"; \
+		$(SUDO) apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+demo: install
+	@for dossier in $(SAMPLES); do \
+		name=$$(basename $$dossier); \
+		[ -f $$dossier/truth.json ] || continue; \
+		echo "== sohoa digitise $$dossier"; \
+		$(BIN)/sohoa digitise $$dossier --dossier-id $$name --out out/$$name; \
+		code=$$?; [ $$code = 0 ] || [ $$code = 4 ] || exit $$code; \
+	done
+	@$(BIN)/sohoa storage status
+	@echo "Document PDFs and manifests: out/<dossier>/ ; everything is also in the object store above."
+	@echo "Try: $(BIN)/sohoa digitise ../shared/real-scans/2.pdf --out out/real-2"
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/pytest
+
+accuracy: install
+	$(BIN)/python -m bench.accuracy
+
+bench: install
+	$(BIN)/python -m bench.throughput
+
+clean:
+	rm -rf out build *.egg-info

@@ -1,0 +1,247 @@
+"""The `sohoa` command line.
+
+Exit codes (shared/design.md): 0 done; 1 bad usage; 2 input problem (nothing usable);
+3 missing dependency; 4 partial (some inputs quarantined); 5 storage unreachable.
+Logs and progress go to stderr; `--json` output alone goes to stdout.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import click
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from sohoa.config import Settings
+
+EXIT_DONE, EXIT_USAGE, EXIT_INPUT, EXIT_DEPENDENCY, EXIT_PARTIAL, EXIT_STORAGE = 0, 1, 2, 3, 4, 5
+_STATUS_EXIT = {"done": EXIT_DONE, "partial": EXIT_PARTIAL, "failed": EXIT_INPUT}
+
+app = typer.Typer(
+    help="Digitise Vietnamese administrative dossiers into searchable PDF/A in object storage.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+storage_app = typer.Typer(help="The embedded S3 server (used when no SOHOA_S3_ENDPOINT is set).")
+prefect_app = typer.Typer(help="The local Prefect server that runs sohoa's flows.")
+app.add_typer(storage_app, name="storage")
+app.add_typer(prefect_app, name="prefect")
+
+err = Console(stderr=True)
+
+
+class Failure(Exception):
+    """A failure with a message for the user and the exit code that goes with it."""
+
+    def __init__(self, message: str, code: int) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as e:
+        raise Failure(f"invalid configuration: {e}", EXIT_USAGE) from e
+
+
+class _ProgressBar:
+    """Rich progress on stderr, fed by the flow's page reports."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.task = progress.add_task("Reading pages", total=None)
+
+    def pages_total(self, count: int) -> None:
+        self.progress.update(self.task, total=count)
+
+    def page_done(self) -> None:
+        self.progress.advance(self.task)
+
+
+@app.command()
+def digitise(
+    paths: Annotated[list[Path], typer.Argument(help="PDF, TIFF, JPEG or PNG files, or folders")],
+    dossier_id: Annotated[
+        str | None, typer.Option(help="Dossier id (letters, digits, . _ -); default from content")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Also write the document PDFs and the manifest here")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the manifest on stdout")] = False,
+) -> None:
+    """Digitise PATHS as one dossier: OCR, PDF/A documents, stored with a manifest."""
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise Failure(f"no such file or folder: {', '.join(missing)}", EXIT_USAGE)
+    if dossier_id is not None:
+        _check_dossier_id(dossier_id)
+    settings = _settings()
+    _check_tesseract(settings)
+    _prepare_runtime(settings)
+
+    from sohoa.flows import progress as flow_progress
+    from sohoa.flows.digitise import digitise_dossier, write_local_copies
+    from sohoa.pipeline.model import Manifest
+    from sohoa.storage.objects import ObjectStore
+
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=err, transient=True) as bar:
+        flow_progress.listen(_ProgressBar(bar))
+        try:
+            manifest = Manifest.model_validate(
+                digitise_dossier([str(p) for p in paths], dossier_id)
+            )
+        finally:
+            flow_progress.listen(None)
+    if out is not None:
+        write_local_copies(ObjectStore.from_settings(settings), manifest, out)
+    if as_json:
+        sys.stdout.write(manifest.model_dump_json(indent=2) + "\n")
+    else:
+        _print_summary(manifest, out)
+    raise typer.Exit(_STATUS_EXIT[manifest.status])
+
+
+def _print_summary(manifest: Any, out: Path | None) -> None:
+    pages = manifest.pages
+    blank = sum(p.blank for p in pages)
+    console = Console()
+    console.print(
+        f"[bold]{manifest.dossier_id}[/bold]: {manifest.status} — {len(pages)} pages "
+        f"({blank} blank), {len(manifest.documents)} document(s)"
+    )
+    for document in manifest.documents:
+        console.print(
+            f"  {document.id}  {document.type}  pages {document.pages}  {document.pdf.key}"
+        )
+    for q in manifest.quarantined:
+        console.print(f"  [red]quarantined[/red] {q.source}: {q.reason}")
+    if out is not None:
+        console.print(f"Local copies in {out}")
+
+
+@storage_app.command("start")
+def storage_start() -> None:
+    """Start the embedded S3 server (it also starts by itself when needed)."""
+    from sohoa.storage import embedded
+
+    endpoint = embedded.ensure_running(_settings())
+    err.print(f"Embedded S3 server running at {endpoint.url}")
+
+
+@storage_app.command("stop")
+def storage_stop() -> None:
+    """Stop the embedded S3 server."""
+    from sohoa.storage import embedded
+
+    embedded.stop(_settings())
+    err.print("Embedded S3 server stopped")
+
+
+@storage_app.command("status")
+def storage_status() -> None:
+    """Say whether the embedded S3 server runs, and where."""
+    from sohoa.storage import embedded
+
+    settings = _settings()
+    if not settings.embedded_storage:
+        err.print(f"Using the configured endpoint {settings.s3_endpoint}")
+        return
+    status = embedded.status(settings)
+    err.print(str(status))
+
+
+@prefect_app.command("start")
+def prefect_start() -> None:
+    """Start the local Prefect server (it also starts by itself when needed)."""
+    from sohoa.flows import prefect_server
+
+    err.print(f"Prefect server running at {prefect_server.ensure_running(_settings())}")
+
+
+@prefect_app.command("stop")
+def prefect_stop() -> None:
+    """Stop the local Prefect server."""
+    from sohoa.flows import prefect_server
+
+    prefect_server.stop(_settings())
+    err.print("Prefect server stopped")
+
+
+@prefect_app.command("status")
+def prefect_status() -> None:
+    """Say whether the local Prefect server runs, and where."""
+    from sohoa.flows import prefect_server
+
+    err.print(str(prefect_server.status(_settings())))
+
+
+def _check_dossier_id(dossier_id: str) -> None:
+    from sohoa.storage.objects import safe_key_part
+
+    try:
+        safe_key_part(dossier_id)
+    except ValueError as e:
+        raise Failure(
+            f"invalid --dossier-id {dossier_id!r}: use letters, digits, '.', '_' and '-'",
+            EXIT_USAGE,
+        ) from e
+
+
+def _check_tesseract(settings: Settings) -> None:
+    from sohoa.ocr.tesseract import TesseractMissing, check_installed
+
+    try:
+        check_installed(settings.ocr_lang)
+    except TesseractMissing as e:
+        raise Failure(str(e), EXIT_DEPENDENCY) from e
+
+
+def _prepare_runtime(settings: Settings) -> None:
+    """Point Prefect at the background server before Prefect is imported (it reads its
+    settings then); start the server first if it does not run yet."""
+    from sohoa.flows import prefect_server
+
+    if not prefect_server.status(settings).running:
+        err.print("Starting the local Prefect server (first use only, about 10 s)…")
+    prefect_server.configure_client_env(prefect_server.ensure_running(settings))
+
+
+def main() -> None:
+    """Console entry point: runs the app and turns failures into the documented exit codes."""
+    from sohoa.storage.objects import StorageAuthError, StorageUnavailable
+
+    try:
+        code = app(standalone_mode=False)
+    except click.exceptions.Abort:
+        err.print("Interrupted")
+        code = 130
+    except click.exceptions.UsageError as e:
+        e.show(file=sys.stderr)
+        code = EXIT_USAGE
+    except Failure as e:
+        err.print(f"[red]error:[/red] {e}")
+        code = e.code
+    except (StorageUnavailable, StorageAuthError) as e:
+        err.print(
+            f"[red]error:[/red] object storage unreachable: {e}. Check SOHOA_S3_ENDPOINT and "
+            "the credentials, or run `sohoa storage status` for the embedded server."
+        )
+        code = EXIT_STORAGE
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+if __name__ == "__main__":
+    main()

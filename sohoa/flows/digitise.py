@@ -1,0 +1,451 @@
+"""The `digitise_dossier` Prefect flow: files in, PDF/A documents and a manifest in storage.
+
+Import this module only after `sohoa.flows.runtime.prepare` has pointed Prefect at its server:
+Prefect reads its settings when it is imported.
+
+Grain: one task reads all pages of the dossier (a bounded pool of OCR processes inside), one
+task per document assembles and stores it, and the manifest is committed last. Storage work is
+retried with exponential backoff when the error is transient. Idempotency comes from
+deterministic keys, not from Prefect's cache: originals are content-addressed, page readings
+are kept by source hash and page, and a dossier whose manifest already covers the same inputs
+is returned as it is.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tempfile
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, task
+from prefect.cache_policies import NONE as NO_CACHE
+from prefect.tasks import exponential_backoff
+
+from sohoa import __version__
+from sohoa.config import Settings
+from sohoa.flows import progress
+from sohoa.ocr.engine import OcrError
+from sohoa.ocr.tesseract import TesseractEngine
+from sohoa.pipeline.ingest import (
+    InputRejected,
+    PageImage,
+    SourceFile,
+    collect_files,
+    iter_pages,
+    open_source,
+    sha256_file,
+)
+from sohoa.pipeline.model import (
+    DocumentRecord,
+    Manifest,
+    PageRecord,
+    QuarantineRecord,
+    SourceRecord,
+    StoredObject,
+)
+from sohoa.pipeline.pdfa import DocumentInfo, PageSpec, assemble_pdfa, write_page_fragment
+from sohoa.pipeline.recognise import PageReading, read_page
+from sohoa.pipeline.split import page_documents, split_documents
+from sohoa.storage.objects import ObjectStore, is_transient, safe_key_part
+
+# Bump when a change to preprocessing or OCR makes stored page readings stale.
+READING_VERSION = "1"
+PIPELINE_VERSION = f"{__version__}/reading-{READING_VERSION}"
+
+
+def _retry_if_transient(task: Any, task_run: Any, state: Any) -> bool:
+    try:
+        state.result()
+    except Exception as e:
+        return is_transient(e)
+    return False
+
+
+_STORAGE_RETRIES: dict[str, Any] = {
+    "retries": 4,
+    "retry_delay_seconds": exponential_backoff(backoff_factor=2),
+    "retry_condition_fn": _retry_if_transient,
+    "cache_policy": NO_CACHE,
+}
+
+
+# --- Object keys: built from hashes and validated ids only, never from file names ------------
+
+
+def original_key(sha256: str) -> str:
+    return f"originals/{sha256[:2]}/{sha256}"
+
+
+def quarantine_key(sha256: str) -> str:
+    return f"quarantine/{sha256[:2]}/{sha256}"
+
+
+def reading_key(sha256: str, page_number: int, lang: str) -> str:
+    return f"readings/{sha256}/{page_number}.{safe_key_part(lang)}.v{READING_VERSION}.json"
+
+
+def dossier_prefix(dossier_id: str) -> str:
+    return f"dossiers/{safe_key_part(dossier_id)}"
+
+
+def manifest_key(dossier_id: str) -> str:
+    return f"{dossier_prefix(dossier_id)}/manifest.json"
+
+
+# --- What passes between tasks ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PageOutcome:
+    """One page after reading: small facts and where its PDF fragment lies. No images."""
+
+    source_index: int
+    page_number: int
+    source: str
+    dpi: int
+    dpi_assumed: bool
+    blank: bool
+    rotation: int
+    skew: float
+    confidence: float | None
+    text: str
+    fragment: Path | None
+    failure: str | None = None
+
+
+def admit(paths: list[Path]) -> tuple[list[SourceFile], list[tuple[Path, QuarantineRecord]]]:
+    """Sort the inputs into usable sources and quarantined files, each with its reason."""
+    sources: list[SourceFile] = []
+    rejected: list[tuple[Path, QuarantineRecord]] = []
+    for path, name in collect_files(paths):
+        try:
+            sources.append(open_source(path, name))
+        except InputRejected as e:
+            digest = sha256_file(path) if path.is_file() and path.stat().st_size else None
+            rejected.append((path, QuarantineRecord(source=name, reason=str(e), sha256=digest)))
+    return sources, rejected
+
+
+def default_dossier_id(hashes: list[str]) -> str:
+    """An id derived from the inputs, so digitising the same files again finds the same dossier."""
+    return "hs-" + hashlib.sha256("\n".join(sorted(hashes)).encode()).hexdigest()[:12]
+
+
+def document_id(source_hashes: list[str], pages: list[str]) -> str:
+    joined = "\n".join([*source_hashes, *pages])
+    return hashlib.sha256(joined.encode()).hexdigest()[:16]
+
+
+# --- Tasks ------------------------------------------------------------------------------------
+
+
+@task(name="store-originals", **_STORAGE_RETRIES)
+def store_originals(
+    store: ObjectStore, sources: list[SourceFile], rejected: list[tuple[Path, QuarantineRecord]]
+) -> None:
+    """Keep every input, good or bad: nothing a clerk scanned is ever lost."""
+    for source in sources:
+        if not store.exists(original_key(source.sha256)):
+            store.put_file(original_key(source.sha256), source.path, _content_type(source.kind))
+    for path, record in rejected:
+        if record.sha256 and not store.exists(quarantine_key(record.sha256)):
+            store.put_file(quarantine_key(record.sha256), path, "application/octet-stream")
+
+
+@task(name="read-pages", **_STORAGE_RETRIES)
+def read_pages(
+    store: ObjectStore, sources: list[SourceFile], settings: Settings, work: Path
+) -> tuple[list[PageOutcome], dict[int, str]]:
+    """OCR every page, `settings.concurrency` at a time. Returns the pages in order and the
+    sources that turned out unreadable part-way, with the reason."""
+    engine = TesseractEngine(settings.ocr_lang)
+    workers = settings.concurrency
+    # Pages waiting or in work at once: enough to keep every worker busy, no more, so that
+    # memory does not grow with the dossier.
+    in_flight = threading.BoundedSemaphore(workers * 2)
+    failed_sources: dict[int, str] = {}
+    futures: list[Future[PageOutcome]] = []
+
+    def work_on(source_index: int, page: PageImage) -> PageOutcome:
+        try:
+            return _read_and_lay_out(store, engine, settings, source_index, sources, page, work)
+        finally:
+            in_flight.release()
+            progress.page_done()
+
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sohoa-page") as pool:
+        for source_index, source in enumerate(sources):
+            try:
+                for page in iter_pages(source):
+                    in_flight.acquire()
+                    futures.append(pool.submit(work_on, source_index, page))
+            except InputRejected as e:
+                failed_sources[source_index] = str(e)
+    outcomes = [f.result() for f in futures]
+    return [o for o in outcomes if o.source_index not in failed_sources], failed_sources
+
+
+def _read_and_lay_out(
+    store: ObjectStore,
+    engine: TesseractEngine,
+    settings: Settings,
+    source_index: int,
+    sources: list[SourceFile],
+    page: PageImage,
+    work: Path,
+) -> PageOutcome:
+    source = sources[source_index]
+    number = page.number
+    key = reading_key(source.sha256, number, settings.ocr_lang)
+    failure = None
+    if store.exists(key):
+        reading = PageReading.from_json(store.get_bytes(key))
+    else:
+        try:
+            reading = read_page(page, engine)
+            store.put_bytes(key, reading.to_json(), "application/json")
+        except OcrError as e:
+            # The page still goes into the PDF, as an image without text, and is reported.
+            failure = str(e)
+            reading = PageReading(False, 0, 0.0, page.raster.width, page.raster.height, None)
+    fragment = None
+    if not reading.blank:
+        fragment = work / f"page-{source.sha256[:12]}-{number:05d}.pdf"
+        spec = PageSpec(
+            original=page.original,
+            rotation=reading.rotation,
+            skew=reading.skew,
+            dpi=page.dpi,
+            width_px=reading.width_px,
+            height_px=reading.height_px,
+            text=reading.text,
+        )
+        write_page_fragment(spec, fragment)
+    return PageOutcome(
+        source_index=source_index,
+        page_number=number,
+        source=page.source,
+        dpi=page.dpi,
+        dpi_assumed=page.dpi_assumed,
+        blank=reading.blank,
+        rotation=reading.rotation,
+        skew=reading.skew,
+        confidence=reading.confidence,
+        text=reading.text.plain_text() if reading.text else "",
+        fragment=fragment,
+        failure=failure,
+    )
+
+
+@task(name="store-document", **_STORAGE_RETRIES)
+def store_document(
+    store: ObjectStore,
+    dossier_id: str,
+    document: DocumentRecord,
+    fragments: list[Path],
+    texts: list[str],
+    work: Path,
+) -> DocumentRecord:
+    """Assemble one document as PDF/A-2b, validated as it is written, and store its PDF, text
+    (a form feed between pages) and metadata."""
+    prefix = f"{dossier_prefix(dossier_id)}/documents/{document.id}"
+    pdf_path = work / f"{document.id}.pdf"
+    if not pdf_path.exists():
+        info = DocumentInfo(
+            title=f"{dossier_id} {document.id}",
+            dossier_id=dossier_id,
+            document_type=document.type,
+            creator_tool=f"sohoa {__version__}",
+        )
+        assemble_pdfa(fragments, pdf_path, info)
+    pdf = store.put_file(f"{prefix}.pdf", pdf_path, "application/pdf")
+    text = store.put_bytes(f"{prefix}.txt", "\f".join(texts).encode(), "text/plain; charset=utf-8")
+    stored = document.model_copy(
+        update={
+            "pdf": StoredObject(key=pdf.key, sha256=pdf.sha256, bytes=pdf.bytes),
+            "text": StoredObject(key=text.key, sha256=text.sha256, bytes=text.bytes),
+            "metadata": StoredObject(key=f"{prefix}.json"),
+        }
+    )
+    metadata = {"dossier_id": dossier_id, **stored.model_dump(exclude={"metadata"})}
+    meta = store.put_bytes(
+        f"{prefix}.json",
+        json.dumps(metadata, ensure_ascii=False, indent=2).encode(),
+        "application/json",
+    )
+    return stored.model_copy(
+        update={"metadata": StoredObject(key=meta.key, sha256=meta.sha256, bytes=meta.bytes)}
+    )
+
+
+@task(name="commit-manifest", **_STORAGE_RETRIES)
+def commit_manifest(store: ObjectStore, manifest: Manifest) -> None:
+    """The manifest goes last: until it is there, a reader sees no part of the dossier."""
+    store.put_bytes(
+        manifest_key(manifest.dossier_id),
+        manifest.model_dump_json(indent=2).encode(),
+        "application/json",
+    )
+
+
+def load_manifest(store: ObjectStore, dossier_id: str) -> Manifest | None:
+    key = manifest_key(dossier_id)
+    if not store.exists(key):
+        return None
+    return Manifest.model_validate_json(store.get_bytes(key))
+
+
+# --- The flow ---------------------------------------------------------------------------------
+
+
+@flow(name="digitise-dossier", log_prints=False, validate_parameters=False)
+def digitise_dossier(paths: list[str], dossier_id: str | None = None) -> dict[str, Any]:
+    """Digitise the files in `paths` (files or folders) as one dossier; returns the manifest."""
+    settings = Settings()
+    store = ObjectStore.from_settings(settings)
+    store.ensure_bucket()
+    sources, rejected = admit([Path(p) for p in paths])
+    hashes = [s.sha256 for s in sources] or [r.sha256 or r.source for _, r in rejected]
+    dossier_id = safe_key_part(dossier_id or default_dossier_id(hashes))
+    quarantined = [record for _, record in rejected]
+
+    existing = load_manifest(store, dossier_id)
+    if existing is not None and _covers(existing, sources, quarantined):
+        progress.pages_total(0)
+        return existing.model_dump()
+
+    progress.pages_total(sum(s.pages for s in sources))
+    store_originals(store, sources, rejected)
+    with tempfile.TemporaryDirectory(prefix="sohoa-dossier-") as tmp:
+        work = Path(tmp)
+        outcomes, failed_sources = read_pages(store, sources, settings, work)
+        for index, reason in failed_sources.items():
+            source = sources[index]
+            quarantined.append(
+                QuarantineRecord(source=source.name, reason=reason, sha256=source.sha256)
+            )
+        usable = [s for i, s in enumerate(sources) if i not in failed_sources]
+        documents = _documents(store, dossier_id, usable, outcomes, work)
+
+    manifest = Manifest(
+        dossier_id=dossier_id,
+        status=_status(documents, outcomes, quarantined),
+        sources=[_source_record(s) for s in usable],
+        pages=_page_records(outcomes, documents),
+        documents=documents,
+        quarantined=quarantined
+        + [
+            QuarantineRecord(source=o.source, reason=f"OCR failed: {o.failure}")
+            for o in outcomes
+            if o.failure
+        ],
+        pipeline_version=PIPELINE_VERSION,
+        created=datetime.now(UTC).isoformat(timespec="seconds"),
+    )
+    commit_manifest(store, manifest)
+    return manifest.model_dump()
+
+
+def _documents(
+    store: ObjectStore,
+    dossier_id: str,
+    sources: list[SourceFile],
+    outcomes: list[PageOutcome],
+    work: Path,
+) -> list[DocumentRecord]:
+    documents = []
+    source_hashes = [s.sha256 for s in sources]
+    for pages in split_documents([o.blank for o in outcomes]):
+        record = DocumentRecord(
+            id=document_id(source_hashes, [outcomes[i].source for i in pages]),
+            pages=pages,
+            pdf=StoredObject(key=""),
+            text=StoredObject(key=""),
+            metadata=StoredObject(key=""),
+        )
+        fragments = [outcomes[i].fragment for i in pages]
+        texts = [outcomes[i].text for i in pages]
+        documents.append(
+            store_document(store, dossier_id, record, [f for f in fragments if f], texts, work)
+        )
+    return documents
+
+
+def _covers(
+    manifest: Manifest, sources: list[SourceFile], quarantined: list[QuarantineRecord]
+) -> bool:
+    """True when `manifest` already is the result of digitising these inputs."""
+    return (
+        manifest.pipeline_version == PIPELINE_VERSION
+        and [s.sha256 for s in manifest.sources] == [s.sha256 for s in sources]
+        and {q.sha256 for q in manifest.quarantined if q.sha256}
+        == {q.sha256 for q in quarantined if q.sha256}
+        and manifest.status != "failed"
+    )
+
+
+def _status(
+    documents: list[DocumentRecord],
+    outcomes: list[PageOutcome],
+    quarantined: list[QuarantineRecord],
+) -> str:
+    if not outcomes:
+        return "failed"
+    if quarantined or any(o.failure for o in outcomes):
+        return "partial"
+    return "done"
+
+
+def _source_record(source: SourceFile) -> SourceRecord:
+    return SourceRecord(
+        name=source.name,
+        sha256=source.sha256,
+        pages=source.pages,
+        bytes=source.bytes,
+        key=original_key(source.sha256),
+        signed=source.signed,
+    )
+
+
+def _page_records(outcomes: list[PageOutcome], documents: list[DocumentRecord]) -> list[PageRecord]:
+    owners = page_documents([o.blank for o in outcomes], [d.pages for d in documents])
+    return [
+        PageRecord(
+            index=index,
+            source=o.source,
+            blank=o.blank,
+            rotation=o.rotation,
+            skew=o.skew,
+            ocr_confidence=round(o.confidence, 1) if o.confidence is not None else None,
+            document=owners[index],
+            dpi=o.dpi,
+            dpi_assumed=o.dpi_assumed,
+        )
+        for index, o in enumerate(outcomes)
+    ]
+
+
+def _content_type(kind: str) -> str:
+    return {"pdf": "application/pdf", "tiff": "image/tiff", "jpeg": "image/jpeg"}.get(
+        kind, "image/png"
+    )
+
+
+def write_local_copies(store: ObjectStore, manifest: Manifest, out_dir: Path) -> None:
+    """`--out DIR`: the document PDFs, their texts and the manifest, each written whole to a
+    temporary name first, so a reader never sees half a file."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for document in manifest.documents:
+        for stored, suffix in ((document.pdf, ".pdf"), (document.text, ".txt")):
+            partial = out_dir / f".{document.id}{suffix}.partial"
+            store.download_file(stored.key, partial)
+            partial.replace(out_dir / f"{document.id}{suffix}")
+    partial = out_dir / ".manifest.json.partial"
+    partial.write_text(manifest.model_dump_json(indent=2))
+    partial.replace(out_dir / "manifest.json")

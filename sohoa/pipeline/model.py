@@ -1,0 +1,77 @@
+"""The records a dossier becomes: pages, documents and the manifest (see shared/design.md)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+DossierStatus = Literal["done", "partial", "failed"]
+
+
+class SourceRecord(BaseModel):
+    """One input file of a dossier."""
+
+    name: str
+    sha256: str
+    pages: int
+    bytes: int
+    key: str  # where the original is stored, content-addressed
+    signed: bool = False  # a digitally signed PDF: kept as is, never rewritten
+
+
+class PageRecord(BaseModel):
+    index: int
+    source: str  # "<name>#<1-based page number>"
+    blank: bool
+    rotation: int  # clockwise degrees that made the page upright
+    skew: float  # degrees; positive means the scan was turned anticlockwise
+    ocr_confidence: float | None  # mean word confidence 0-100; None for blank pages
+    document: int | None
+    dpi: int
+    dpi_assumed: bool = False  # the image carried no resolution; `dpi` is a guess
+
+
+class StoredObject(BaseModel):
+    key: str
+    sha256: str | None = None
+    bytes: int | None = None
+
+
+class DocumentFields(BaseModel):
+    so_ky_hieu: str | None = None
+    ngay_ban_hanh: str | None = None
+    co_quan_ban_hanh: str | None = None
+    trich_yeu: str | None = None
+    so_dinh_danh: list[str] = Field(default_factory=list)
+    ho_ten: str | None = None
+    ma_so_thue: list[str] = Field(default_factory=list)
+
+
+class DocumentRecord(BaseModel):
+    id: str
+    type: str = "other"
+    type_confidence: float = 0.0
+    needs_review: bool = True
+    pages: list[int]
+    fields: DocumentFields = Field(default_factory=DocumentFields)
+    pdf: StoredObject
+    text: StoredObject
+    metadata: StoredObject
+
+
+class QuarantineRecord(BaseModel):
+    source: str
+    reason: str
+    sha256: str | None = None
+
+
+class Manifest(BaseModel):
+    dossier_id: str
+    status: DossierStatus
+    sources: list[SourceRecord] = Field(default_factory=list)
+    pages: list[PageRecord] = Field(default_factory=list)
+    documents: list[DocumentRecord] = Field(default_factory=list)
+    quarantined: list[QuarantineRecord] = Field(default_factory=list)
+    pipeline_version: str
+    created: str  # ISO 8601 UTC time the manifest was committed

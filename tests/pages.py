@@ -1,0 +1,35 @@
+"""Small page images drawn on the fly for tests that must not depend on the sample set."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFont
+
+FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+LINES = [
+    "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+    "Độc lập - Tự do - Hạnh phúc",
+    "QUYẾT ĐỊNH",
+    "Về việc cấp giấy chứng nhận cho ông Nguyễn Văn Hưởng",
+    "Căn cứ Luật Tổ chức chính quyền địa phương ngày 19 tháng 6 năm 2015;",
+    "Điều 1. Giao Ủy ban nhân dân xã Phương Định thực hiện quyết định này.",
+]
+
+
+def text_page(dpi: int = 200, lines: list[str] | None = None, mode: str = "RGB") -> Image.Image:
+    """An A4 page with a few lines of Vietnamese print, upright and straight."""
+    width, height = round(8.27 * dpi), round(11.69 * dpi)
+    page = Image.new(mode, (width, height), "white")
+    draw = ImageDraw.Draw(page)
+    font = ImageFont.truetype(FONT, round(dpi / 6))
+    y = dpi
+    for line in (lines or LINES) * 3:
+        draw.text((dpi * 0.8, y), line, fill="black", font=font)
+        y += round(dpi / 3.2)
+    return page
+
+
+def save_jpeg(image: Image.Image, path: Path, dpi: int = 200) -> Path:
+    image.save(path, format="JPEG", quality=85, dpi=(dpi, dpi))
+    return path

@@ -1,0 +1,42 @@
+import pytest
+from PIL import Image
+
+from sohoa.pipeline.preprocess import analyse_page, upright
+from tests.pages import text_page
+
+
+def test_white_page_is_blank() -> None:
+    assert analyse_page(Image.new("L", (1654, 2339), 250), 200).blank
+
+
+def test_duplex_back_with_speckle_is_blank() -> None:
+    page = Image.effect_noise((1654, 2339), 12).point(lambda v: 255 if v > 60 else 200)
+    assert analyse_page(page, 200).blank
+
+
+def test_printed_page_is_not_blank() -> None:
+    assert not analyse_page(text_page().convert("L"), 200).blank
+
+
+@pytest.mark.parametrize("angle", [-3.0, -1.2, 0.8, 2.5])
+def test_skew_is_measured_within_a_quarter_degree(angle: float) -> None:
+    page = text_page().convert("L").rotate(angle, fillcolor=255, resample=Image.Resampling.BICUBIC)
+    assert analyse_page(page, 200).skew == pytest.approx(angle, abs=0.25)
+
+
+@pytest.mark.parametrize("turn", [90, 270])
+def test_page_on_its_side_has_vertical_text(turn: int) -> None:
+    page = text_page().convert("L").rotate(turn, expand=True)
+    assert analyse_page(page, 200).text_vertical
+
+
+def test_upright_page_has_horizontal_text() -> None:
+    assert not analyse_page(text_page().convert("L"), 200).text_vertical
+
+
+def test_upright_turns_clockwise() -> None:
+    page = Image.new("L", (200, 100), 255)
+    page.putpixel((0, 0), 0)  # top left corner
+    turned = upright(page, 90, 0.0)
+    assert turned.size == (100, 200)
+    assert turned.getpixel((99, 0)) == 0  # a clockwise quarter turn moves it top right
