@@ -41,6 +41,7 @@ from bench.accuracy import SOHOA_EXIT_PARTIAL, sohoa_executable
 
 RSS_SAMPLE_SECONDS = 0.2
 FIXED_COST_RUNS = 3
+SCAN_DPI = 300  # fixed, so figures from different runs compare
 LANGUAGE = "vie"  # for every engine here; sohoa gets it as SOHOA_OCR_LANG
 MEMORY_GROWTH_ALLOWED = 1.5  # peak RSS for --memory-pages over the peak for --pages
 FIXED_COST_TARGET_SECONDS = 2.0
@@ -51,19 +52,18 @@ stderr = Console(stderr=True)
 
 @dataclass(frozen=True)
 class Dossier:
-    """A generated dossier: its input files and, per page, its source and resolution."""
+    """A generated dossier: one scanned PDF, one scan image per page."""
 
     dossier_id: str
-    inputs: list[Path]
-    page_sources: list[str]  # "<file name>#<1-based page>", in manifest order
-    page_dpis: list[int]
+    pdf: Path
+    pages: int
     blank_pages: int
 
 
 @dataclass(frozen=True)
 class Timed:
     seconds: float
-    peak_rss_bytes: int = 0
+    peak_rss_bytes: int
 
 
 @dataclass
@@ -81,22 +81,23 @@ class Bench:
         seed, self.next_seed = self.next_seed, self.next_seed + 1
         out = self.work / "sets" / name
         command = [sys.executable, "-m", "samples.generate", "--seed", str(seed), "--count", "1"]
-        command += ["--pages", str(pages), "--out", str(out), *(["--clean"] if clean else [])]
+        command += ["--pages", str(pages), "--format", "pdf", "--dpi", str(SCAN_DPI)]
+        command += ["--out", str(out), *(["--clean"] if clean else [])]
         stderr.print(f"generating {name}: {pages} pages, seed {seed}")
         subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
         (truth_path,) = out.glob("*/truth.json")
         truth = json.loads(truth_path.read_text())
+        (pdf_name,) = truth["files"]
         return Dossier(
             dossier_id=f"bench-{self.run_stamp}-{name}",
-            inputs=[truth_path.parent / file for file in truth["files"]],
-            page_sources=[page["source"] for page in truth["pages"]],
-            page_dpis=[page["dpi"] for page in truth["pages"]],
+            pdf=truth_path.parent / pdf_name,
+            pages=len(truth["pages"]),
             blank_pages=sum(page["blank"] for page in truth["pages"]),
         )
 
     def digitise(self, dossier: Dossier) -> Timed:
         """Wall time and peak RSS of one `sohoa digitise` of the dossier."""
-        command = [self.sohoa, "digitise", *map(str, dossier.inputs)]
+        command = [self.sohoa, "digitise", str(dossier.pdf)]
         command += ["--dossier-id", dossier.dossier_id, "--json"]
         log = self.work / "logs" / f"{dossier.dossier_id}.log"
         log.parent.mkdir(parents=True, exist_ok=True)
@@ -152,26 +153,19 @@ def timed_run(command: Sequence[str], env: dict[str, str] | None = None) -> floa
 
 
 def extract_page_images(dossier: Dossier, into: Path) -> list[Path]:
-    """One image per page at its scan resolution, in page order (not part of any timing).
+    """The scan image of each page, in page order, exactly as embedded (not part of any timing).
 
-    PDF pages are rendered at the dpi they were scanned at, which reproduces the embedded
-    scan pixel for pixel; image inputs are used as they are.
+    pdfimages copies JPEG pages out byte for byte and writes the others as PNG, so tesseract
+    reads the same pixels at the same resolution as sohoa does.
     """
     into.mkdir(parents=True, exist_ok=True)
-    by_name = {path.name: path for path in dossier.inputs}
-    images = []
-    for index, (source, dpi) in enumerate(
-        zip(dossier.page_sources, dossier.page_dpis, strict=True)
-    ):
-        name, page = source.rsplit("#", 1)
-        path = by_name[name]
-        if path.suffix.lower() != ".pdf":
-            images.append(path)
-            continue
-        prefix = into / f"page-{index:04d}"
-        render = ["pdftoppm", "-r", str(dpi), "-f", page, "-l", page, "-singlefile", "-png"]
-        subprocess.run([*render, str(path), str(prefix)], check=True)
-        images.append(prefix.with_suffix(".png"))
+    # -p puts the page number in each name: <prefix>-<page>-<image>.<ext>
+    subprocess.run(
+        ["pdfimages", "-j", "-png", "-p", str(dossier.pdf), str(into / "img")], check=True
+    )
+    images = sorted(into.glob("img-*"), key=lambda image: int(image.name.split("-")[1]))
+    if len(images) != dossier.pages:
+        raise RuntimeError(f"{dossier.pdf} has {len(images)} images for {dossier.pages} pages")
     return images
 
 
@@ -192,20 +186,13 @@ def plain_tesseract(images: Sequence[Path], out: Path, workers: int) -> float:
 
 
 def ocrmypdf_time(ocrmypdf: str, dossier: Dossier, out: Path, workers: int) -> float:
-    """Wall time of OCRmyPDF over the dossier's input files, one after another."""
-    out.mkdir(parents=True, exist_ok=True)
-    total = 0.0
-    for path in dossier.inputs:
-        command = [ocrmypdf, "--rotate-pages", "--deskew", "--output-type", "pdfa"]
-        command += ["-l", LANGUAGE, "--jobs", str(workers)]
-        if shutil.which("gs") is None:
-            # Without Ghostscript, OCRmyPDF can still write PDF/A-2b with pikepdf and validate it.
-            command += ["--pdfa-backend", "internal"]
-        if path.suffix.lower() != ".pdf":
-            first_page = dossier.page_sources.index(f"{path.name}#1")
-            command += ["--image-dpi", str(dossier.page_dpis[first_page])]
-        total += timed_run([*command, str(path), str(out / f"{path.stem}.pdf")])
-    return total
+    """Wall time of OCRmyPDF making a PDF/A of the dossier."""
+    command = [ocrmypdf, "--rotate-pages", "--deskew", "--output-type", "pdfa"]
+    command += ["-l", LANGUAGE, "--jobs", str(workers)]
+    if shutil.which("gs") is None:
+        # Without Ghostscript, OCRmyPDF can still write PDF/A-2b with pikepdf and validate it.
+        command += ["--pdfa-backend", "internal"]
+    return timed_run([*command, str(dossier.pdf), str(out)])
 
 
 def fixed_cost(bench: Bench) -> list[float]:
@@ -311,12 +298,20 @@ def megabytes(size: int) -> str:
 
 
 @contextmanager
-def data_dir(given: Path | None) -> Iterator[Path]:
-    if given is not None:
-        yield given
+def sohoa_environment(sohoa: str, data_dir: Path | None) -> Iterator[dict[str, str]]:
+    """The environment for every sohoa run: SOHOA_DATA_DIR set to the given folder, or to a
+    fresh one whose background services are stopped and which is removed at the end."""
+    base = {**os.environ, "SOHOA_OCR_LANG": LANGUAGE}
+    if data_dir is not None:
+        yield {**base, "SOHOA_DATA_DIR": str(data_dir)}
         return
     with tempfile.TemporaryDirectory(prefix="sohoa-bench-data-") as tmp:
-        yield Path(tmp)
+        env = {**base, "SOHOA_DATA_DIR": tmp}
+        try:
+            yield env
+        finally:
+            for service in ("storage", "prefect"):
+                subprocess.run([sohoa, service, "stop"], env=env, capture_output=True)
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -336,12 +331,16 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     console = Console()
-    with data_dir(args.data_dir) as data, tempfile.TemporaryDirectory(prefix="sohoa-bench-") as tmp:
+    sohoa = sohoa_executable()
+    with (
+        sohoa_environment(sohoa, args.data_dir) as sohoa_env,
+        tempfile.TemporaryDirectory(prefix="sohoa-bench-") as tmp,
+    ):
         work = Path(tmp)
         bench = Bench(
             work=work,
-            sohoa=sohoa_executable(),
-            sohoa_env={**os.environ, "SOHOA_DATA_DIR": str(data), "SOHOA_OCR_LANG": LANGUAGE},
+            sohoa=sohoa,
+            sohoa_env=sohoa_env,
             run_stamp=time.strftime("%Y%m%d-%H%M%S"),
             next_seed=args.seed,
         )
@@ -361,7 +360,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.ocrmypdf:
             stderr.print("(c) ocrmypdf")
             ocrmypdf_seconds = ocrmypdf_time(
-                args.ocrmypdf, dossier, work / "ocrmypdf", args.workers
+                args.ocrmypdf, dossier, work / "ocrmypdf.pdf", args.workers
             )
 
         stderr.print("(d) fixed cost on 1-page dossiers")
