@@ -60,7 +60,7 @@ TYPE_WEIGHTS = {
 ONE_PAGE_TYPE = "cccd"  # always fits on one page: fills the last page of an exact-length dossier
 BLANK_BACK_RATE = 0.18  # pages scanned duplex whose back is empty
 BLEED_THROUGH_RATE = 0.5
-SPLIT_FILES_RATE = 0.3  # PDF/TIFF dossiers delivered as one file per document
+SPLIT_FILES_RATE = 0.3  # mixed-format PDF/TIFF dossiers delivered as one file per document
 NO_DPI_RATE = 0.3  # PNG pages saved without resolution
 
 
@@ -149,8 +149,9 @@ def plan_dossier(
             if degrade and len(layouts) < budget and rng.random() < BLANK_BACK_RATE:
                 layouts.append((page, True, index))
         documents.append(PlannedDocument(document, style, list(range(first, len(layouts)))))
+    # One file per document only in mixed sets: a format asked for by name (benchmarks) is one file.
     split = degrade and chosen in ("pdf", "tiff") and len(documents) > 1
-    split = split and rng.random() < SPLIT_FILES_RATE
+    split = split and rng.random() < SPLIT_FILES_RATE and fmt == "mixed"
     planned: list[PlannedPage] = []
     pages_in_file: Counter[str] = Counter()
     front_effects = Effects()

@@ -90,6 +90,12 @@ def test_same_seed_same_truth_and_bytes(tmp_path: Path) -> None:
     assert other != json.loads((first / "truth.json").read_text())
 
 
+def test_a_named_format_gives_one_file() -> None:
+    for seed in range(20):
+        plan = plan_dossier(seed, dossier_id="x", n_documents=4, fmt="pdf")
+        assert plan.files == ["scan.pdf"]
+
+
 def test_exact_page_count_is_honoured() -> None:
     for n_pages in (1, 7, 20):
         plan = plan_dossier(n_pages, dossier_id="x", n_pages=n_pages, dpi=300)
