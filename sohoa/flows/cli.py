@@ -146,8 +146,8 @@ def storage_stop() -> None:
     """Stop the embedded S3 server."""
     from sohoa.storage import embedded
 
-    embedded.stop(_settings())
-    err.print("Embedded S3 server stopped")
+    stopped = embedded.stop(_settings())
+    err.print("Embedded S3 server stopped" if stopped else "Embedded S3 server was not running")
 
 
 @storage_app.command("status")
@@ -159,8 +159,15 @@ def storage_status() -> None:
     if not settings.embedded_storage:
         err.print(f"Using the configured endpoint {settings.s3_endpoint}")
         return
-    status = embedded.status(settings)
-    err.print(str(status))
+    state = embedded.status(settings)
+    if state is None:
+        err.print("Embedded S3 server: not running (it starts by itself when needed)")
+    else:
+        endpoint = embedded.ensure_running(settings)
+        err.print(
+            f"Embedded S3 server: running at {endpoint.url} (pid {state.pid}), "
+            f"data in {embedded.s3_dir(settings)}, bucket {settings.s3_bucket}"
+        )
 
 
 @prefect_app.command("start")
@@ -176,8 +183,8 @@ def prefect_stop() -> None:
     """Stop the local Prefect server."""
     from sohoa.flows import prefect_server
 
-    prefect_server.stop(_settings())
-    err.print("Prefect server stopped")
+    stopped = prefect_server.stop(_settings())
+    err.print("Prefect server stopped" if stopped else "Prefect server was not running")
 
 
 @prefect_app.command("status")
@@ -185,7 +192,11 @@ def prefect_status() -> None:
     """Say whether the local Prefect server runs, and where."""
     from sohoa.flows import prefect_server
 
-    err.print(str(prefect_server.status(_settings())))
+    state = prefect_server.status(_settings())
+    if state is None:
+        err.print("Prefect server: not running (it starts by itself when needed)")
+    else:
+        err.print(f"Prefect server: running at {prefect_server.api_url(state)} (pid {state.pid})")
 
 
 def _check_dossier_id(dossier_id: str) -> None:
@@ -214,7 +225,7 @@ def _prepare_runtime(settings: Settings) -> None:
     settings then); start the server first if it does not run yet."""
     from sohoa.flows import prefect_server
 
-    if not prefect_server.status(settings).running:
+    if prefect_server.status(settings) is None:
         err.print("Starting the local Prefect server (first use only, about 10 s)…")
     prefect_server.configure_client_env(prefect_server.ensure_running(settings))
 

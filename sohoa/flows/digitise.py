@@ -268,8 +268,8 @@ def store_document(
     text = store.put_bytes(f"{prefix}.txt", "\f".join(texts).encode(), "text/plain; charset=utf-8")
     stored = document.model_copy(
         update={
-            "pdf": StoredObject(key=pdf.key, sha256=pdf.sha256, bytes=pdf.bytes),
-            "text": StoredObject(key=text.key, sha256=text.sha256, bytes=text.bytes),
+            "pdf": StoredObject(key=pdf.key, sha256=pdf.sha256, bytes=pdf.size),
+            "text": StoredObject(key=text.key, sha256=text.sha256, bytes=text.size),
             "metadata": StoredObject(key=f"{prefix}.json"),
         }
     )
@@ -280,7 +280,7 @@ def store_document(
         "application/json",
     )
     return stored.model_copy(
-        update={"metadata": StoredObject(key=meta.key, sha256=meta.sha256, bytes=meta.bytes)}
+        update={"metadata": StoredObject(key=meta.key, sha256=meta.sha256, bytes=meta.size)}
     )
 
 

@@ -145,15 +145,14 @@ def _line_operators(line: Line, scale: float, page_height: float) -> list[str]:
     cos, sin = math.cos(angle), math.sin(angle)
     operators = []
     for i, word in enumerate(line.words):
-        last = i == len(line.words) - 1
-        # Each word but the last carries the space after it, so that text extraction sees
-        # words; its glyphs then span up to the next word.
-        shown = word.text if last else word.text + " "
-        right = word.box.x1 if last else line.words[i + 1].box.x0
+        # Every word but a line's last carries the space after it, so that text extraction
+        # sees words. The glyphs are stretched to cover the word itself, so that a search
+        # highlights exactly the word on the image.
+        shown = word.text if i == len(line.words) - 1 else word.text + " "
         baseline = line.baseline_y(word.box.x0)
         font_size = max((baseline - line.box.y0) * scale, 1.0)
-        span = max(right - word.box.x0, 1) * scale / cos
-        stretch = 100 * span / (len(shown) * _GLYPH_ADVANCE * font_size)
+        span = max(word.box.width, 1) * scale / cos
+        stretch = 100 * span / (len(word.text) * _GLYPH_ADVANCE * font_size)
         x, y = word.box.x0 * scale, page_height - baseline * scale
         matrix = " ".join(_num(v) for v in (cos, sin, -sin, cos, x, y))
         operators.append(

@@ -1,0 +1,112 @@
+import re
+import subprocess
+from pathlib import Path
+
+import pikepdf
+import pytest
+
+from sohoa.ocr.engine import Box, Line, PageText, Word
+from sohoa.pipeline.ingest import EncodedImage, iter_pages, open_source
+from sohoa.pipeline.pdfa import DocumentInfo, PageSpec, assemble_pdfa, validate, write_page_fragment
+from tests.pages import save_jpeg, text_page
+
+INFO = DocumentInfo("hs-1 tài liệu", "hs-1", "other", "sohoa test")
+
+
+def _words_line() -> Line:
+    words = (
+        Word("Quyết", Box(100, 200, 300, 250), 95.0),
+        Word("định", Box(320, 200, 480, 250), 93.0),
+    )
+    return Line(Box(100, 200, 480, 250), 0.0, -10.0, words)
+
+
+def _page(tmp_path: Path, rotation: int = 0, skew: float = 0.0) -> tuple[EncodedImage, PageSpec]:
+    jpeg = save_jpeg(text_page(dpi=100), tmp_path / "page.jpg", dpi=100)
+    [page] = list(iter_pages(open_source(jpeg, jpeg.name)))
+    width, height = page.raster.size
+    if rotation % 180:
+        width, height = height, width
+    text = PageText(width, height, (_words_line(),))
+    return page.original, PageSpec(page.original, rotation, skew, 100, width, height, text)
+
+
+def _build(tmp_path: Path, specs: list[PageSpec]) -> Path:
+    fragments = []
+    for i, spec in enumerate(specs):
+        fragments.append(tmp_path / f"fragment-{i}.pdf")
+        write_page_fragment(spec, fragments[-1])
+    out = tmp_path / "document.pdf"
+    assemble_pdfa(fragments, out, INFO)
+    return out
+
+
+def test_document_is_valid_pdfa_2b(tmp_path: Path) -> None:
+    _, spec = _page(tmp_path)
+    assert validate(_build(tmp_path, [spec, spec])).passed
+
+
+def test_jpeg_scan_is_embedded_without_reencoding(tmp_path: Path) -> None:
+    original, spec = _page(tmp_path)
+    with pikepdf.open(_build(tmp_path, [spec])) as pdf:
+        [image] = [x for x in pdf.pages[0].Resources.XObject.values()]
+        assert image.Filter == pikepdf.Name.DCTDecode
+        assert image.read_raw_bytes() == original.data
+
+
+def test_text_layer_is_extractable_vietnamese(tmp_path: Path) -> None:
+    _, spec = _page(tmp_path)
+    text = subprocess.run(
+        ["pdftotext", str(_build(tmp_path, [spec])), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "Quyết định" in text
+
+
+def test_words_sit_where_the_image_shows_them(tmp_path: Path) -> None:
+    _, spec = _page(tmp_path)
+    html = subprocess.run(
+        ["pdftotext", "-bbox", str(_build(tmp_path, [spec])), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    match = re.search(
+        r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">Quyết', html
+    )
+    assert match
+    x_min, y_min, x_max, y_max = (float(v) for v in match.groups())
+    # The word's box is pixels 100-300 x 200-250 at 100 dpi: 72-216 x 144-180 points.
+    assert x_min == pytest.approx(72, abs=2)
+    assert x_max == pytest.approx(216, abs=2)
+    assert y_min >= 140 and y_max <= 184
+
+
+def test_page_turned_a_quarter_is_shown_upright(tmp_path: Path) -> None:
+    original, spec = _page(tmp_path, rotation=90)
+    with pikepdf.open(_build(tmp_path, [spec])) as pdf:
+        page = pdf.pages[0]
+        width, height = float(page.mediabox[2]), float(page.mediabox[3])
+    # The scan is portrait; after the quarter turn the page is landscape.
+    assert original.height > original.width
+    assert width > height
+
+
+def test_metadata_names_dossier_type_and_language(tmp_path: Path) -> None:
+    _, spec = _page(tmp_path)
+    with pikepdf.open(_build(tmp_path, [spec])) as pdf:
+        meta = pdf.open_metadata()
+        assert meta["dc:title"] == "hs-1 tài liệu"
+        assert set(meta["dc:language"]) == {"vi"}
+        assert meta["dc:identifier"] == "hs-1"
+        assert meta["xmp:CreatorTool"] == "sohoa test"
+        assert str(pdf.docinfo["/Title"]) == "hs-1 tài liệu"
+
+
+def test_font_is_stored_once_for_all_pages(tmp_path: Path) -> None:
+    _, spec = _page(tmp_path)
+    with pikepdf.open(_build(tmp_path, [spec, spec, spec])) as pdf:
+        fonts = {page.Resources.Font.F1.objgen for page in pdf.pages}
+    assert len(fonts) == 1

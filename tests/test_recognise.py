@@ -1,0 +1,73 @@
+from pathlib import Path
+
+from PIL import Image
+
+from sohoa.ocr.engine import Box, Line, Orientation, PageText, Word
+from sohoa.pipeline.ingest import PageImage, iter_pages, open_source
+from sohoa.pipeline.recognise import PageReading, read_page
+from tests.pages import save_jpeg, text_page
+
+
+class FakeEngine:
+    """Reads confidently only when the page is turned the way `upright_at` says."""
+
+    def __init__(self, upright_at: int, osd: int | None) -> None:
+        self.upright_at, self.osd = upright_at, osd
+        self.read_rotations: list[int] = []
+        self.orientation_calls = 0
+
+    def recognise(self, image: Path, *, dpi: int) -> PageText:
+        rotation = int(image.stem.split("-")[1])
+        self.read_rotations.append(rotation)
+        confidence = 92.0 if rotation == self.upright_at else 35.0
+        word = Word("Quyết", Box(10, 10, 60, 30), confidence)
+        with Image.open(image) as im:
+            return PageText(im.width, im.height, (Line(Box(10, 10, 60, 30), 0.0, 0.0, (word,)),))
+
+    def detect_orientation(self, image: Path, *, dpi: int) -> Orientation | None:
+        self.orientation_calls += 1
+        return Orientation(self.osd, 5.0) if self.osd is not None else None
+
+
+def _page(tmp_path: Path, image: Image.Image) -> PageImage:
+    path = save_jpeg(image, tmp_path / "page.jpg")
+    [page] = list(iter_pages(open_source(path, path.name)))
+    return page
+
+
+def test_upright_page_costs_one_engine_call(tmp_path: Path) -> None:
+    engine = FakeEngine(upright_at=0, osd=0)
+    reading = read_page(_page(tmp_path, text_page()), engine)
+    assert (reading.rotation, engine.read_rotations, engine.orientation_calls) == (0, [0], 0)
+
+
+def test_upside_down_page_is_detected_and_read_again(tmp_path: Path) -> None:
+    engine = FakeEngine(upright_at=180, osd=180)
+    reading = read_page(_page(tmp_path, text_page().rotate(180)), engine)
+    assert reading.rotation == 180
+    assert engine.read_rotations == [0, 180]
+
+
+def test_page_on_its_side_asks_orientation_before_reading(tmp_path: Path) -> None:
+    engine = FakeEngine(upright_at=270, osd=270)
+    reading = read_page(_page(tmp_path, text_page().rotate(-90, expand=True)), engine)
+    assert reading.rotation == 270
+    assert engine.read_rotations == [270]
+    assert (reading.width_px, reading.height_px) == text_page().size
+
+
+def test_without_an_orientation_guess_the_other_way_up_is_tried(tmp_path: Path) -> None:
+    engine = FakeEngine(upright_at=180, osd=None)
+    assert read_page(_page(tmp_path, text_page().rotate(180)), engine).rotation == 180
+
+
+def test_blank_page_is_not_read(tmp_path: Path) -> None:
+    engine = FakeEngine(upright_at=0, osd=0)
+    reading = read_page(_page(tmp_path, Image.new("RGB", (1654, 2339), "white")), engine)
+    assert reading.blank and reading.text is None
+    assert engine.read_rotations == []
+
+
+def test_reading_survives_a_json_round_trip(tmp_path: Path) -> None:
+    reading = read_page(_page(tmp_path, text_page()), FakeEngine(upright_at=0, osd=0))
+    assert PageReading.from_json(reading.to_json()) == reading
