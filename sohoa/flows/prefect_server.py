@@ -1,0 +1,104 @@
+"""A local Prefect server kept running in the background.
+
+With no server configured, Prefect starts a temporary one inside every process, which costs
+about 10 s before the first flow runs. `sohoa` instead keeps one server per data dir running
+(``<data dir>/prefect/``: the SQLite database, Prefect's home and the daemon files), started
+by the first command that needs it and reused by the next ones.
+
+This module must not import ``prefect``: :func:`configure_client_env` has to run before that
+import, which reads its settings once.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import urllib.request
+from pathlib import Path
+
+from sohoa.config import Settings
+from sohoa.daemon import LOOPBACK, Daemon, DaemonState, Launch, free_loopback_ports
+
+# The first start creates and migrates the database (about 8 s here), later ones take 3 s.
+READY_TIMEOUT_S = 90.0
+
+
+def prefect_dir(settings: Settings) -> Path:
+    return settings.data_dir / "prefect"
+
+
+def ensure_running(settings: Settings) -> str:
+    """The API URL of the data dir's Prefect server (``http://127.0.0.1:PORT/api``).
+
+    Starts the server first if it is not running.
+    """
+    state = _daemon(settings).ensure_running(lambda: _launch(settings), _probe, READY_TIMEOUT_S)
+    return api_url(state)
+
+
+def start(settings: Settings) -> str:
+    """Start the server and return its API URL; :class:`sohoa.daemon.AlreadyRunning` if it runs."""
+    return api_url(_daemon(settings).start(lambda: _launch(settings), _probe, READY_TIMEOUT_S))
+
+
+def stop(settings: Settings) -> bool:
+    """Stop the server. False if it was not running."""
+    return _daemon(settings).stop()
+
+
+def status(settings: Settings) -> DaemonState | None:
+    """The running server's pid, port and start time, or None when it is not running."""
+    return _daemon(settings).status()
+
+
+def api_url(state: DaemonState) -> str:
+    return f"http://{LOOPBACK}:{state.ports['api']}/api"
+
+
+def configure_client_env(api_url: str) -> None:
+    """Point this process (and the processes it starts) at the server at ``api_url``, quietly.
+
+    Call it before ``prefect`` is first imported: Prefect reads these variables once, at import.
+
+    - ``PREFECT_API_URL``: use that server instead of a temporary one per process.
+    - ``PREFECT_LOGGING_LEVEL=WARNING``: no INFO line per flow and task run on the terminal.
+    - ``DO_NOT_TRACK=1``: no client analytics (nor the request that asks the server about them).
+
+    The last two are defaults: a value already in the environment wins, so
+    ``PREFECT_LOGGING_LEVEL=DEBUG sohoa …`` still works.
+    """
+    if "prefect" in sys.modules:
+        raise RuntimeError("configure_client_env must run before prefect is imported")
+    os.environ["PREFECT_API_URL"] = api_url
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+
+
+def _daemon(settings: Settings) -> Daemon:
+    return Daemon("the local Prefect server", prefect_dir(settings))
+
+
+def _launch(settings: Settings) -> Launch:
+    (port,) = free_loopback_ports(1)
+    # The user's PREFECT_* variables describe the client side (or another server); this server
+    # is configured here alone. The daemon runs it in its folder, so no stray .env or
+    # prefect.toml from the user's working directory applies either.
+    env = {name: value for name, value in os.environ.items() if not name.startswith("PREFECT_")}
+    env.update(
+        PREFECT_HOME=str(prefect_dir(settings)),  # the SQLite database goes here too
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",  # else it reports to Prefect over the internet
+        DO_NOT_TRACK="1",
+    )
+    argv = [sys.executable, "-m", "prefect", "server", "start"]
+    argv += ["--host", LOOPBACK, "--port", str(port)]
+    return Launch(argv, env, {"api": port})
+
+
+# Loopback needs no proxy, whatever HTTP_PROXY says.
+_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def _probe(state: DaemonState) -> None:
+    with _DIRECT.open(f"{api_url(state)}/health", timeout=2.0) as response:
+        if response.status != 200:
+            raise RuntimeError(f"/api/health answered {response.status}")
