@@ -32,15 +32,17 @@ $(VENV)/.installed: pyproject.toml
 
 demo: install
 	@for dossier in $(SAMPLES); do \
-		name=$$(basename $$dossier); \
 		[ -f $$dossier/truth.json ] || continue; \
-		echo "== sohoa digitise $$dossier"; \
-		$(BIN)/sohoa digitise $$dossier --dossier-id $$name --out out/$$name; \
-		code=$$?; [ $$code = 0 ] || [ $$code = 4 ] || exit $$code; \
+		name=$$(basename $$dossier); \
+		scans=$$(ls -d $$dossier/* | grep -v truth.json); \
+		echo "== sohoa digitise $$dossier (--out out/$$name)"; \
+		$(BIN)/sohoa digitise $$scans --dossier-id $$name --out out/$$name; \
+		code=$$?; [ $$code = 0 ] || exit $$code; \
 	done
 	@$(BIN)/sohoa storage status
-	@echo "Document PDFs and manifests: out/<dossier>/ ; everything is also in the object store above."
-	@echo "Try: $(BIN)/sohoa digitise ../shared/real-scans/2.pdf --out out/real-2"
+	@echo "Each dossier's PDF/A documents, texts and manifest.json are in out/<dossier>/,"
+	@echo "and everything is stored in the object store above (bucket 'sohoa')."
+	@echo "Next: $(BIN)/sohoa digitise YOUR-SCANS... --out DIR   (see README.md)"
 
 lint: install
 	$(BIN)/ruff check .

@@ -86,6 +86,8 @@ def digitise(
     _check_tesseract(settings)
     _prepare_runtime(settings)
 
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
     from sohoa.flows import progress as flow_progress
     from sohoa.flows.digitise import digitise_dossier, write_local_copies
     from sohoa.pipeline.model import Manifest
@@ -100,9 +102,12 @@ def digitise(
     with Progress(*columns, console=err, transient=True) as bar:
         flow_progress.listen(_ProgressBar(bar))
         try:
-            manifest = Manifest.model_validate(
-                digitise_dossier([str(p) for p in paths], dossier_id)
-            )
+            # The flow-run heartbeat makes every flow run wait up to a second for its thread at
+            # the end; a clerk's command has no use for it.
+            with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+                manifest = Manifest.model_validate(
+                    digitise_dossier([str(p) for p in paths], dossier_id)
+                )
         finally:
             flow_progress.listen(None)
     if out is not None:
@@ -232,6 +237,8 @@ def _prepare_runtime(settings: Settings) -> None:
 
 def main() -> None:
     """Console entry point: runs the app and turns failures into the documented exit codes."""
+    from sohoa.daemon import DaemonError
+    from sohoa.storage.embedded import WeedNotFound
     from sohoa.storage.objects import StorageAuthError, StorageUnavailable
 
     try:
@@ -245,6 +252,12 @@ def main() -> None:
     except Failure as e:
         err.print(f"[red]error:[/red] {e}")
         code = e.code
+    except WeedNotFound as e:
+        err.print(f"[red]error:[/red] {e}")
+        code = EXIT_DEPENDENCY
+    except DaemonError as e:
+        err.print(f"[red]error:[/red] a background server did not start: {e}")
+        code = EXIT_STORAGE
     except (StorageUnavailable, StorageAuthError) as e:
         err.print(
             f"[red]error:[/red] object storage unreachable: {e}. Check SOHOA_S3_ENDPOINT and "

@@ -43,6 +43,7 @@ from sohoa.pipeline.ingest import (
 )
 from sohoa.pipeline.model import (
     DocumentRecord,
+    DossierStatus,
     Manifest,
     PageRecord,
     QuarantineRecord,
@@ -335,7 +336,7 @@ def digitise_dossier(paths: list[str], dossier_id: str | None = None) -> dict[st
 
     manifest = Manifest(
         dossier_id=dossier_id,
-        status=_status(documents, outcomes, quarantined),
+        status=_status(outcomes, quarantined),
         sources=[_source_record(s) for s in usable],
         pages=_page_records(outcomes, documents),
         documents=documents,
@@ -390,11 +391,7 @@ def _covers(
     )
 
 
-def _status(
-    documents: list[DocumentRecord],
-    outcomes: list[PageOutcome],
-    quarantined: list[QuarantineRecord],
-) -> str:
+def _status(outcomes: list[PageOutcome], quarantined: list[QuarantineRecord]) -> DossierStatus:
     if not outcomes:
         return "failed"
     if quarantined or any(o.failure for o in outcomes):

@@ -63,8 +63,10 @@ def configure_client_env(api_url: str) -> None:
     - ``PREFECT_API_URL``: use that server instead of a temporary one per process.
     - ``PREFECT_LOGGING_LEVEL=WARNING``: no INFO line per flow and task run on the terminal.
     - ``DO_NOT_TRACK=1``: no client analytics (nor the request that asks the server about them).
+    - ``PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL=CRITICAL``: sohoa reports failures itself, in
+      words a clerk can act on; Prefect's log records still reach the server for its UI.
 
-    The last two are defaults: a value already in the environment wins, so
+    The last three are defaults: a value already in the environment wins, so
     ``PREFECT_LOGGING_LEVEL=DEBUG sohoa …`` still works.
     """
     if "prefect" in sys.modules:
@@ -72,6 +74,7 @@ def configure_client_env(api_url: str) -> None:
     os.environ["PREFECT_API_URL"] = api_url
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     os.environ.setdefault("DO_NOT_TRACK", "1")
+    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL")
 
 
 def _daemon(settings: Settings) -> Daemon:

@@ -215,8 +215,8 @@ def _pdf_page_pixels(page: pikepdf.Page) -> int:
 def _check_page_size(pixels: int, number: int) -> None:
     if pixels > MAX_PAGE_PIXELS:
         raise InputRejected(
-            f"page {number} is {pixels / 1e6:.0f} megapixels, over the limit of "
-            f"{MAX_PAGE_PIXELS / 1e6:.0f}: split or downsample it before digitising"
+            f"page {number} is too large: {pixels / 1e6:.0f} megapixels, over the limit of "
+            f"{MAX_PAGE_PIXELS / 1e6:.0f}; split or downsample it before digitising"
         )
 
 
@@ -325,7 +325,10 @@ def _open_image(path: Path) -> Image.Image:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(path)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
-        raise InputRejected(f"image too large to decode safely: {e}") from e
+        raise InputRejected(
+            f"image too large to decode safely, over {MAX_PAGE_PIXELS / 1e6:.0f} megapixels; "
+            "split or downsample it before digitising"
+        ) from e
     except (OSError, SyntaxError, ValueError) as e:
         raise InputRejected(f"corrupt image: {e}") from e
     return image

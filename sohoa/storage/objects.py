@@ -30,6 +30,7 @@ from sohoa.config import Settings
 CONNECT_TIMEOUT_S = 3.0
 READ_TIMEOUT_S = 60.0
 CHUNK_BYTES = 1024 * 1024
+POOL_CONNECTIONS = 64
 SHA256_KEY = "sha256"
 USER_METADATA_PREFIX = "x-amz-meta-"
 
@@ -282,6 +283,8 @@ def _fail_fast_http_client() -> urllib3.PoolManager:
     # minio's own client waits 5 minutes to connect and retries 5 times: an unreachable store
     # would hang a clerk's command. TLS is checked as minio checks it.
     return urllib3.PoolManager(
+        # Pages are read and stored from one thread per core: keep a connection for each.
+        maxsize=POOL_CONNECTIONS,
         timeout=urllib3.Timeout(connect=CONNECT_TIMEOUT_S, read=READ_TIMEOUT_S),
         retries=0,
         cert_reqs="CERT_REQUIRED",

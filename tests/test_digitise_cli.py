@@ -1,0 +1,218 @@
+"""`sohoa digitise` end to end: real Tesseract, the embedded SeaweedFS, a real Prefect flow."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pikepdf
+import pytest
+from PIL import Image
+
+from sohoa.flows import prefect_server
+from sohoa.pipeline.pdfa import validate
+from sohoa.storage import embedded
+from sohoa.storage.objects import ObjectStore
+from tests.conftest import make_settings
+from tests.pages import save_jpeg, text_page
+
+pytestmark = pytest.mark.slow
+
+SAMPLES = Path(__file__).parent.parent / "samples" / "dossiers"
+SOHOA = [sys.executable, "-m", "sohoa.flows.cli"]
+
+
+@dataclass
+class Run:
+    code: int
+    manifest: dict[str, Any] | None
+    stderr: str
+
+
+@dataclass
+class Cli:
+    data_dir: Path
+
+    def env(self, **extra: str) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("SOHOA_", "PREFECT_"))}
+        return {**env, "SOHOA_DATA_DIR": str(self.data_dir), **extra}
+
+    def digitise(self, *args: str | Path, **env: str) -> Run:
+        done = subprocess.run(
+            [*SOHOA, "digitise", *map(str, args), "--json"],
+            capture_output=True,
+            text=True,
+            env=self.env(**env),
+            timeout=600,
+        )
+        manifest = json.loads(done.stdout) if done.stdout.strip() else None
+        return Run(done.returncode, manifest, done.stderr)
+
+    def store(self) -> ObjectStore:
+        return ObjectStore.from_settings(make_settings(self.data_dir))
+
+
+@pytest.fixture(scope="module")
+def cli(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cli]:
+    data_dir = tmp_path_factory.mktemp("cli-data")
+    yield Cli(data_dir)
+    settings = make_settings(data_dir)
+    prefect_server.stop(settings)
+    embedded.stop(settings)
+
+
+def _sample_files(name: str) -> list[Path]:
+    truth = json.loads((SAMPLES / name / "truth.json").read_text())
+    return [SAMPLES / name / f for f in truth["files"]]
+
+
+def _truth(name: str) -> dict[str, Any]:
+    return json.loads((SAMPLES / name / "truth.json").read_text())  # type: ignore[no-any-return]
+
+
+def test_sample_dossier_becomes_a_valid_searchable_pdfa(cli: Cli, tmp_path: Path) -> None:
+    run = cli.digitise(*_sample_files("dossier-a"), "--dossier-id", "dossier-a", "--out", tmp_path)
+    assert run.code == 0, run.stderr
+    assert run.manifest is not None and run.manifest["status"] == "done"
+    truth = _truth("dossier-a")
+    assert [p["rotation"] for p in run.manifest["pages"]] == [p["rotation"] for p in truth["pages"]]
+    assert [p["blank"] for p in run.manifest["pages"]] == [p["blank"] for p in truth["pages"]]
+    [document] = run.manifest["documents"]
+    pdf = tmp_path / f"{document['id']}.pdf"
+    assert validate(pdf).passed
+    with pikepdf.open(pdf) as opened:
+        assert len(opened.pages) == sum(not p["blank"] for p in truth["pages"])
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
+    name = truth["documents"][0]["fields"]["ho_ten"]
+    assert name in text
+    assert json.loads((tmp_path / "manifest.json").read_text()) == run.manifest
+
+
+def test_everything_is_stored_with_checksums_and_the_manifest(cli: Cli) -> None:
+    run = cli.digitise(*_sample_files("dossier-b"), "--dossier-id", "dossier-b")
+    assert run.code == 0, run.stderr
+    assert run.manifest is not None
+    store = cli.store()
+    [source] = run.manifest["sources"]
+    assert store.stat(source["key"]).sha256 == source["sha256"]  # type: ignore[union-attr]
+    [document] = run.manifest["documents"]
+    for part in ("pdf", "text", "metadata"):
+        info = store.stat(document[part]["key"])
+        assert info is not None and info.sha256 == document[part]["sha256"]
+    text = store.get_bytes(document["text"]["key"]).decode()
+    assert text.count("\f") == len(document["pages"]) - 1
+    stored = json.loads(store.get_bytes("dossiers/dossier-b/manifest.json"))
+    assert stored == run.manifest
+
+
+def test_digitising_again_changes_nothing(cli: Cli) -> None:
+    files = _sample_files("dossier-c")
+    first = cli.digitise(*files, "--dossier-id", "dossier-c")
+    store = cli.store()
+    keys = sorted(store.list_keys())
+    second = cli.digitise(*files, "--dossier-id", "dossier-c")
+    assert second.code == first.code == 0
+    assert second.manifest == first.manifest  # same commit time: nothing was redone
+    assert sorted(store.list_keys()) == keys
+
+
+def test_pages_read_before_are_not_read_again(cli: Cli, tmp_path: Path) -> None:
+    page = save_jpeg(text_page(), tmp_path / "page.jpg")
+    assert cli.digitise(page, "--dossier-id", "first-reading").code == 0
+    store = cli.store()
+    [key] = [k for k in store.list_keys("readings/") if "/1." in k and _sha(page) in k]
+    reading = json.loads(store.get_bytes(key))
+    reading["text"]["lines"][0]["words"][0]["text"] = "SENTINEL"
+    store.put_bytes(key, json.dumps(reading).encode(), "application/json")
+    run = cli.digitise(page, "--dossier-id", "second-reading", "--out", tmp_path / "out")
+    [document] = run.manifest["documents"]  # type: ignore[index]
+    assert "SENTINEL" in (tmp_path / "out" / f"{document['id']}.txt").read_text()
+
+
+def test_bad_files_are_quarantined_and_the_rest_goes_on(cli: Cli, tmp_path: Path) -> None:
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "empty.pdf").touch()
+    (bad / "notes.txt").write_text("không phải bản quét")
+    (bad / "broken.pdf").write_bytes(b"%PDF-1.7\n" + b"\x00garbage" * 100)
+    locked = pikepdf.new()
+    locked.add_blank_page()
+    locked.save(bad / "locked.pdf", encryption=pikepdf.Encryption(user="mk", owner="mk"))
+    Image.new("1", (20000, 20000), 1).save(bad / "bomb.png")  # 400 MP, a few kB on disk
+    save_jpeg(text_page(), bad / "good.jpg")
+    run = cli.digitise(bad)
+    assert run.code == 4, run.stderr
+    assert run.manifest is not None and run.manifest["status"] == "partial"
+    reasons = {q["source"]: q["reason"] for q in run.manifest["quarantined"]}
+    assert set(reasons) == {"empty.pdf", "notes.txt", "broken.pdf", "locked.pdf", "bomb.png"}
+    assert "empty" in reasons["empty.pdf"]
+    assert "encrypted" in reasons["locked.pdf"]
+    assert "corrupt" in reasons["broken.pdf"]
+    assert "too large" in reasons["bomb.png"]
+    assert [s["name"] for s in run.manifest["sources"]] == ["good.jpg"]
+    assert len(run.manifest["documents"]) == 1
+    # Nothing is lost: the bad files are kept too.
+    store = cli.store()
+    for q in run.manifest["quarantined"]:
+        if q["sha256"]:
+            assert store.exists(f"quarantine/{q['sha256'][:2]}/{q['sha256']}")
+
+
+def test_nothing_usable_exits_2(cli: Cli, tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("hello")
+    run = cli.digitise(tmp_path / "notes.txt")
+    assert run.code == 2
+    assert run.manifest is not None and run.manifest["status"] == "failed"
+
+
+def test_signed_pdf_is_kept_byte_for_byte(cli: Cli, tmp_path: Path) -> None:
+    path = tmp_path / "signed.pdf"
+    jpeg = save_jpeg(text_page(), tmp_path / "page.jpg")
+    Image.open(jpeg).save(path, format="PDF", resolution=200)
+    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
+        field = pdf.make_indirect(pikepdf.Dictionary(FT=pikepdf.Name.Sig, V=pikepdf.Dictionary()))
+        pdf.Root.AcroForm = pikepdf.Dictionary(Fields=[field], SigFlags=3)
+        pdf.save()
+    before = path.read_bytes()
+    run = cli.digitise(path)
+    assert run.code == 0, run.stderr
+    [source] = run.manifest["sources"]  # type: ignore[index]
+    assert source["signed"] is True
+    assert path.read_bytes() == before
+    assert cli.store().get_bytes(source["key"]) == before
+    assert run.manifest["documents"][0]["pdf"]["key"] != source["key"]  # type: ignore[index]
+
+
+def test_unsafe_dossier_id_is_bad_usage(cli: Cli, tmp_path: Path) -> None:
+    page = save_jpeg(text_page(), tmp_path / "page.jpg")
+    assert cli.digitise(page, "--dossier-id", "../../etc").code == 1
+
+
+def test_missing_path_is_bad_usage(cli: Cli, tmp_path: Path) -> None:
+    run = cli.digitise(tmp_path / "nowhere.pdf")
+    assert run.code == 1
+    assert "no such file" in run.stderr
+
+
+def test_unreachable_storage_exits_5_and_says_what_to_do(cli: Cli, tmp_path: Path) -> None:
+    page = save_jpeg(text_page(), tmp_path / "page.jpg")
+    run = cli.digitise(
+        page,
+        SOHOA_S3_ENDPOINT="127.0.0.1:9",
+        SOHOA_S3_ACCESS_KEY="x",
+        SOHOA_S3_SECRET_KEY="y",
+    )
+    assert run.code == 5
+    assert "SOHOA_S3_ENDPOINT" in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -1,0 +1,72 @@
+"""Storage tasks retry transient errors, and only those, through Prefect's real task engine."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from sohoa.pipeline.ingest import open_source
+from sohoa.storage.objects import StorageAuthError, StorageUnavailable
+from tests.pages import save_jpeg, text_page
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module", autouse=True)
+def prefect_harness() -> Iterator[None]:
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+    from prefect.testing.utilities import prefect_test_harness
+
+    with (
+        prefect_test_harness(server_startup_timeout=120),
+        temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}),
+    ):
+        yield
+
+
+class FlakyStore:
+    """Fails the first `failures` puts with `error`, then stores."""
+
+    def __init__(self, failures: int, error: Exception) -> None:
+        self.failures, self.error = failures, error
+        self.attempts = 0
+        self.keys: list[str] = []
+
+    def exists(self, key: str) -> bool:
+        return key in self.keys
+
+    def put_file(self, key: str, path: Path, content_type: str) -> None:
+        self.attempts += 1
+        if self.attempts <= self.failures:
+            raise self.error
+        self.keys.append(key)
+
+
+def _store_originals(store: FlakyStore, tmp_path: Path) -> None:
+    from prefect import flow
+
+    from sohoa.flows.digitise import store_originals
+
+    path = save_jpeg(text_page(), tmp_path / "page.jpg")
+    source = open_source(path, path.name)
+
+    @flow
+    def store_one() -> None:
+        store_originals.with_options(retry_delay_seconds=0)(store, [source], [])
+
+    store_one()
+
+
+def test_transient_storage_errors_are_retried(tmp_path: Path) -> None:
+    store = FlakyStore(failures=2, error=StorageUnavailable("connection refused"))
+    _store_originals(store, tmp_path)
+    assert store.attempts == 3 and len(store.keys) == 1
+
+
+def test_permanent_storage_errors_are_not_retried(tmp_path: Path) -> None:
+    store = FlakyStore(failures=1, error=StorageAuthError("SignatureDoesNotMatch"))
+    with pytest.raises(StorageAuthError):
+        _store_originals(store, tmp_path)
+    assert store.attempts == 1
