@@ -86,7 +86,7 @@ class DossierScore:
     types_correct: int = 0  # among the recovered documents
     pdfs: int = 0
     pdfs_valid: int = 0
-    seconds: float = 0.0
+    seconds: float = 0.0  # wall time of the CLI, in the JSON figures
     problems: list[str] = field(default_factory=list)
 
 
@@ -338,6 +338,10 @@ def percent(value: float | None) -> str:
     return "—" if value is None else f"{value:.1%}"
 
 
+def whole_percent(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0%}"
+
+
 def ratio(value: float | None) -> str:
     return "—" if value is None else f"{value:.4f}"
 
@@ -350,25 +354,23 @@ def verdict(name: str, summary: Summary) -> str:
 
 
 def print_report(scores: Sequence[DossierScore], summary: Summary, console: Console) -> None:
-    per_dossier = Table(title="Per dossier")
-    for column in ("dossier", "pages", "CER", "recall", "recall folded", "orient.", "blank"):
-        per_dossier.add_column(column, justify="left" if column == "dossier" else "right")
-    per_dossier.add_column("docs split", justify="right")
-    per_dossier.add_column("PDF/A ok", justify="right")
-    per_dossier.add_column("seconds", justify="right")
+    # Short headers: the table must fit 80 columns when the report is piped to a file.
+    per_dossier = Table(title="Per dossier", caption="docs: documents split exactly")
+    per_dossier.add_column("dossier", no_wrap=True)
+    for column in ("pages", "CER", "recall", "folded", "orient", "blank", "docs", "PDF/A"):
+        per_dossier.add_column(column, justify="right", min_width=len(column))
     for score in scores:
         one = summarise([score])
         per_dossier.add_row(
             score.dossier_id,
             str(one.pages),
-            ratio(one.cer),
-            ratio(one.word_recall),
-            ratio(one.folded_word_recall),
-            percent(one.orientation_accuracy),
-            percent(one.blank_accuracy),
+            f"{one.cer:.3f}" if one.cer is not None else "—",
+            f"{one.word_recall:.3f}" if one.word_recall is not None else "—",
+            f"{one.folded_word_recall:.3f}" if one.folded_word_recall is not None else "—",
+            whole_percent(one.orientation_accuracy),
+            whole_percent(one.blank_accuracy),
             f"{score.documents_recovered}/{score.documents_in_truth}",
             f"{score.pdfs_valid}/{score.pdfs}",
-            f"{score.seconds:.1f}",
         )
     console.print(per_dossier)
 
