@@ -169,10 +169,15 @@ def extract_page_images(dossier: Dossier, into: Path) -> list[Path]:
     return images
 
 
+def single_threaded_env() -> dict[str, str]:
+    """One core per tesseract process, as sohoa runs it: parallelism comes from processes."""
+    return {**os.environ, "OMP_THREAD_LIMIT": "1"}
+
+
 def plain_tesseract(images: Sequence[Path], out: Path, workers: int) -> float:
     """Wall time of `tesseract IMG OUT -l LANG pdf` over all images, `workers` at once."""
     out.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "OMP_THREAD_LIMIT": "1"}  # one core per process, as sohoa runs it
+    env = single_threaded_env()
 
     def ocr(indexed: tuple[int, Path]) -> None:
         index, image = indexed
@@ -214,7 +219,7 @@ def fixed_cost(bench: Bench) -> list[float]:
         (image,) = extract_page_images(dossier, bench.work / "images" / dossier.dossier_id)
         ocr_seconds = timed_run(
             ["tesseract", str(image), str(bench.work / "one-page"), "-l", LANGUAGE, "pdf"],
-            {**os.environ, "OMP_THREAD_LIMIT": "1"},
+            single_threaded_env(),
         )
         costs.append(bench.digitise(dossier).seconds - ocr_seconds)
     return costs
