@@ -1,7 +1,7 @@
 import pytest
 from PIL import Image
 
-from sohoa.pipeline.preprocess import analyse_page, upright
+from sohoa.pipeline.preprocess import analyse_page, grey_for_ocr, upright
 from tests.pages import text_page
 
 
@@ -40,3 +40,14 @@ def test_upright_turns_clockwise() -> None:
     turned = upright(page, 90, 0.0)
     assert turned.size == (100, 200)
     assert turned.getpixel((99, 0)) == 0  # a clockwise quarter turn moves it top right
+
+
+def test_red_seal_ink_is_whitened_for_ocr_and_black_text_kept() -> None:
+    page = Image.new("RGB", (30, 10), "white")
+    page.paste((200, 30, 40), (0, 0, 10, 10))  # seal red
+    page.paste((20, 20, 20), (10, 0, 20, 10))  # black print
+    page.paste((60, 15, 20), (20, 0, 30, 10))  # black print where it crosses the seal
+    grey = grey_for_ocr(page)
+    assert grey.getpixel((5, 5)) == 255
+    assert grey.getpixel((15, 5)) < 40
+    assert grey.getpixel((25, 5)) < 80

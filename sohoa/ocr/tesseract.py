@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
@@ -67,8 +68,10 @@ class TesseractEngine:
         return Orientation(rotation=int(rotate.group(1)) % 360, confidence=float(confidence[1]))
 
 
+@functools.cache
 def check_installed(lang: str) -> None:
-    """Raise TesseractMissing with what to install when tesseract or a language is absent."""
+    """Raise TesseractMissing with what to install when tesseract or a language is absent.
+    Checked once per process and language."""
     if shutil.which("tesseract") is None:
         raise TesseractMissing(
             "tesseract is not installed: run `make install` (Debian: apt-get install "

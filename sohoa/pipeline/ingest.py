@@ -22,6 +22,8 @@ import pdf2image
 import pikepdf
 from PIL import Image, ImageOps, ImageSequence
 
+from sohoa.pipeline.preprocess import grey_for_ocr
+
 SourceKind = Literal["pdf", "tiff", "jpeg", "png"]
 
 # An A0 sheet at 300 dpi is 140 MP: anything larger is refused before it is decoded.
@@ -227,7 +229,7 @@ def _pdf_pages(source: SourceFile) -> Iterator[PageImage]:
             original = _embeddable_pdf_image(page)
             if original is not None and original.filter == "/DCTDecode":
                 # A page that is one JPEG: decoding it is the rendering, without poppler's cost.
-                raster = _decode_jpeg_grey(original)
+                raster = _decode_jpeg(original)
             else:
                 raster = _render_pdf_page(source.path, number, dpi)
             if original is None:
@@ -235,26 +237,23 @@ def _pdf_pages(source: SourceFile) -> Iterator[PageImage]:
             yield PageImage(f"{source.name}#{number}", number, raster, dpi, False, original)
 
 
-def _decode_jpeg_grey(original: EncodedImage) -> Image.Image:
+def _decode_jpeg(original: EncodedImage) -> Image.Image:
     try:
         with Image.open(io.BytesIO(original.data)) as jpeg:
-            jpeg.draft("L", jpeg.size)  # libjpeg decodes luminance only: faster
-            grey = jpeg.convert("L")
+            raster = grey_for_ocr(jpeg.convert("RGB") if jpeg.mode != "L" else jpeg)
     except (OSError, SyntaxError, ValueError) as e:
         raise InputRejected(f"corrupt PDF: a page image cannot be decoded ({e})") from e
-    return grey.rotate(-original.turned, expand=True) if original.turned else grey
+    return raster.rotate(-original.turned, expand=True) if original.turned else raster
 
 
 def _render_pdf_page(path: Path, number: int, dpi: int) -> Image.Image:
     try:
-        images = pdf2image.convert_from_path(
-            path, dpi=dpi, first_page=number, last_page=number, grayscale=True
-        )
+        images = pdf2image.convert_from_path(path, dpi=dpi, first_page=number, last_page=number)
     except (pdf2image.exceptions.PDFPageCountError, pdf2image.exceptions.PDFSyntaxError) as e:
         raise InputRejected(f"corrupt PDF: page {number} cannot be rendered ({e})") from e
     if not images:
         raise InputRejected(f"corrupt PDF: page {number} cannot be rendered")
-    return images[0]
+    return grey_for_ocr(images[0])
 
 
 _COPYABLE_FILTERS = {"/DCTDecode", "/FlateDecode", "/CCITTFaxDecode"}
@@ -354,7 +353,7 @@ def _image_pages(source: SourceFile) -> Iterator[PageImage]:
                 dpi, assumed = _image_dpi(frame)
                 original = _encode_image(source, frame)
                 upright = ImageOps.exif_transpose(frame) if source.kind == "jpeg" else frame
-                raster = upright.convert("L")
+                raster = grey_for_ocr(upright.convert("RGB") if upright.mode != "L" else upright)
             except (OSError, SyntaxError, ValueError) as e:
                 raise InputRejected(f"corrupt image: page {number} cannot be decoded ({e})") from e
             yield PageImage(f"{source.name}#{number}", number, raster, dpi, assumed, original)

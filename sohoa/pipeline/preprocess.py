@@ -26,6 +26,11 @@ PROFILE_SMOOTHING = 5
 MIN_DESKEW_DEGREES = 0.2
 
 
+# Red seals: red exceeds both green and blue by this much (0-255). Black text printed across a
+# seal is dark in every channel, so it stays.
+SEAL_RED_MARGIN = 60
+
+
 @dataclass(frozen=True)
 class PageLayout:
     blank: bool
@@ -41,6 +46,20 @@ def analyse_page(raster: Image.Image, dpi: int) -> PageLayout:
     angle_v, score_v = _dominant_angle(np.rot90(ink))
     vertical = score_v > VERTICAL_TEXT_RATIO * score_h
     return PageLayout(blank=False, skew=angle_v if vertical else angle_h, text_vertical=vertical)
+
+
+def grey_for_ocr(image: Image.Image) -> Image.Image:
+    """The page in grey for OCR, with red seal ink whitened: a seal stamped over the signing
+    block otherwise turns the lines under it into noise. Only OCR sees this; the PDF keeps the
+    scan's colours."""
+    if image.mode != "RGB":
+        return image.convert("L")
+    rgb = np.asarray(image, dtype=np.int16)
+    red, green, blue = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+    seal = red - np.maximum(green, blue) > SEAL_RED_MARGIN
+    grey = np.asarray(image.convert("L")).copy()
+    grey[seal] = 255
+    return Image.fromarray(grey)
 
 
 def upright(raster: Image.Image, rotation: int, skew: float) -> Image.Image:
