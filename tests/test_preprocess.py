@@ -24,14 +24,11 @@ def test_skew_is_measured_within_a_quarter_degree(angle: float) -> None:
     assert analyse_page(page, 200).skew == pytest.approx(angle, abs=0.25)
 
 
-@pytest.mark.parametrize("turn", [90, 270])
-def test_page_on_its_side_has_vertical_text(turn: int) -> None:
+@pytest.mark.parametrize(("turn", "rotation"), [(0, 0), (90, 90), (180, 180), (270, 270)])
+def test_the_ink_tells_which_way_up_the_page_is(turn: int, rotation: int) -> None:
+    # PIL turns anticlockwise; `rotation` is the clockwise turn that undoes it.
     page = text_page().convert("L").rotate(turn, expand=True)
-    assert analyse_page(page, 200).text_vertical
-
-
-def test_upright_page_has_horizontal_text() -> None:
-    assert not analyse_page(text_page().convert("L"), 200).text_vertical
+    assert analyse_page(page, 200).rotation_hint == rotation
 
 
 def test_upright_turns_clockwise() -> None:

@@ -41,24 +41,31 @@ def test_upright_page_costs_one_engine_call(tmp_path: Path) -> None:
     assert (reading.rotation, engine.read_rotations, engine.orientation_calls) == (0, [0], 0)
 
 
-def test_upside_down_page_is_detected_and_read_again(tmp_path: Path) -> None:
+def test_upside_down_page_is_read_the_right_way_first(tmp_path: Path) -> None:
     engine = FakeEngine(upright_at=180, osd=180)
     reading = read_page(_page(tmp_path, text_page().rotate(180)), engine)
-    assert reading.rotation == 180
-    assert engine.read_rotations == [0, 180]
+    assert (reading.rotation, engine.read_rotations, engine.orientation_calls) == (180, [180], 0)
 
 
-def test_page_on_its_side_asks_orientation_before_reading(tmp_path: Path) -> None:
+def test_page_on_its_side_is_read_the_right_way_first(tmp_path: Path) -> None:
     engine = FakeEngine(upright_at=270, osd=270)
     reading = read_page(_page(tmp_path, text_page().rotate(-90, expand=True)), engine)
-    assert reading.rotation == 270
-    assert engine.read_rotations == [270]
+    assert (reading.rotation, engine.read_rotations, engine.orientation_calls) == (270, [270], 0)
     assert (reading.width_px, reading.height_px) == text_page().size
+
+
+def test_when_the_ink_misleads_the_engine_decides(tmp_path: Path) -> None:
+    # The page looks upright but only reads well turned over: the engine's guess wins.
+    engine = FakeEngine(upright_at=180, osd=180)
+    reading = read_page(_page(tmp_path, text_page()), engine)
+    assert reading.rotation == 180
+    assert engine.read_rotations == [0, 180]
+    assert engine.orientation_calls == 1
 
 
 def test_without_an_orientation_guess_the_other_way_up_is_tried(tmp_path: Path) -> None:
     engine = FakeEngine(upright_at=180, osd=None)
-    assert read_page(_page(tmp_path, text_page().rotate(180)), engine).rotation == 180
+    assert read_page(_page(tmp_path, text_page()), engine).rotation == 180
 
 
 def test_blank_page_is_not_read(tmp_path: Path) -> None:

@@ -56,7 +56,7 @@ from sohoa.pipeline.split import page_documents, split_documents
 from sohoa.storage.objects import ObjectStore, is_transient, safe_key_part
 
 # Bump when a change to preprocessing or OCR makes stored page readings stale.
-READING_VERSION = "2"
+READING_VERSION = "5"
 PIPELINE_VERSION = f"{__version__}/reading-{READING_VERSION}"
 
 

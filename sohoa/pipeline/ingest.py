@@ -227,33 +227,39 @@ def _pdf_pages(source: SourceFile) -> Iterator[PageImage]:
         for number, page in enumerate(pdf.pages, start=1):
             dpi = _pdf_page_dpi(page)
             original = _embeddable_pdf_image(page)
-            if original is not None and original.filter == "/DCTDecode":
-                # A page that is one JPEG: decoding it is the rendering, without poppler's cost.
-                raster = _decode_jpeg(original)
-            else:
-                raster = _render_pdf_page(source.path, number, dpi)
             if original is None:
-                original = _encode_raster_colour(source.path, number, dpi)
+                rendering = _render_pdf_page(source.path, number, dpi)
+                raster, original = grey_for_ocr(rendering), _encode_jpeg(rendering)
+            else:
+                # A page that is one image: decoding it is the rendering, without poppler.
+                raster = _decode_page_image(page, original)
             yield PageImage(f"{source.name}#{number}", number, raster, dpi, False, original)
 
 
-def _decode_jpeg(original: EncodedImage) -> Image.Image:
+def _decode_page_image(page: pikepdf.Page, original: EncodedImage) -> Image.Image:
     try:
-        with Image.open(io.BytesIO(original.data)) as jpeg:
-            raster = grey_for_ocr(jpeg.convert("RGB") if jpeg.mode != "L" else jpeg)
-    except (OSError, SyntaxError, ValueError) as e:
+        if original.filter == "/DCTDecode":
+            with Image.open(io.BytesIO(original.data)) as jpeg:
+                decoded = jpeg.convert("RGB") if jpeg.mode != "L" else jpeg.copy()
+        else:
+            image = _full_page_image(page)
+            assert image is not None  # `original` came from it
+            decoded = image.as_pil_image()
+    except (OSError, SyntaxError, ValueError, pikepdf.PdfError) as e:
         raise InputRejected(f"corrupt PDF: a page image cannot be decoded ({e})") from e
+    raster = grey_for_ocr(decoded)
     return raster.rotate(-original.turned, expand=True) if original.turned else raster
 
 
 def _render_pdf_page(path: Path, number: int, dpi: int) -> Image.Image:
+    """A page that is not one scanned image, rendered in colour by poppler."""
     try:
         images = pdf2image.convert_from_path(path, dpi=dpi, first_page=number, last_page=number)
     except (pdf2image.exceptions.PDFPageCountError, pdf2image.exceptions.PDFSyntaxError) as e:
         raise InputRejected(f"corrupt PDF: page {number} cannot be rendered ({e})") from e
     if not images:
         raise InputRejected(f"corrupt PDF: page {number} cannot be rendered")
-    return grey_for_ocr(images[0])
+    return images[0].convert("RGB")
 
 
 _COPYABLE_FILTERS = {"/DCTDecode", "/FlateDecode", "/CCITTFaxDecode"}
@@ -307,12 +313,6 @@ def _embeddable_pdf_image(page: pikepdf.Page) -> EncodedImage | None:
 
 def _scalar(value: pikepdf.Object) -> int | bool:
     return bool(value) if isinstance(value, bool) else int(value)
-
-
-def _encode_raster_colour(path: Path, number: int, dpi: int) -> EncodedImage:
-    """A page that is not one scanned image: embed its colour rendering."""
-    rendering = pdf2image.convert_from_path(path, dpi=dpi, first_page=number, last_page=number)[0]
-    return _encode_jpeg(rendering.convert("RGB"))
 
 
 # --- Images -----------------------------------------------------------------------------------

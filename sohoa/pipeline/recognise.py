@@ -1,9 +1,10 @@
 """Reading a page: blank or not, which way up, how skewed, and its text.
 
-Orientation costs as little as possible: the page is OCR'd as it lies (or turned a quarter when
-its lines run vertically), and only when that reads poorly is the engine's orientation
-detection asked (about a third of an OCR call) and the page read again the way it suggests.
-Upright pages, nearly all of a dossier, cost one engine call.
+Orientation costs as little as possible. The page's ink tells which way its lines run and,
+from how each line's ink leans, which way up they are; the page is read that way. Only when
+that reads poorly (or the ink could not tell) is the engine's orientation detection asked
+(about a third of an OCR call) and the page read again the way it suggests. Nearly every page
+costs one engine call, upside-down and sideways pages included.
 """
 
 from __future__ import annotations
@@ -64,10 +65,11 @@ def read_page(page: PageImage, engine: OcrEngine) -> PageReading:
                 asked.append(guess.rotation if guess else None)
             return asked[0]
 
-        first_rotation = 0
-        if layout.text_vertical:
-            # Lines run up and down: a quarter turn one way or the other; ask which.
+        if layout.rotation_hint is None:
+            # Lines run up and down without telling which way: ask the engine.
             first_rotation = 270 if engine_guess() == 270 else 90
+        else:
+            first_rotation = layout.rotation_hint
         first = _read_turned(page, engine, first_rotation, layout.skew, work)
         if (first.confidence or 0.0) >= CONFIDENT_READING:
             return first
