@@ -321,7 +321,7 @@ def sohoa_environment(sohoa: str, data_dir: Path | None) -> Iterator[dict[str, s
         try:
             yield env
         finally:
-            for service in ("storage", "prefect"):
+            for service in ("worker", "storage", "prefect"):
                 subprocess.run([sohoa, service, "stop"], env=env, capture_output=True)
 
 

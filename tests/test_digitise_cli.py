@@ -16,7 +16,7 @@ import pikepdf
 import pytest
 from PIL import Image
 
-from sohoa.flows import prefect_server
+from sohoa.flows import prefect_server, worker
 from sohoa.pipeline.pdfa import validate
 from sohoa.storage import embedded
 from sohoa.storage.objects import ObjectStore
@@ -64,6 +64,7 @@ def cli(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cli]:
     data_dir = tmp_path_factory.mktemp("cli-data")
     yield Cli(data_dir)
     settings = make_settings(data_dir)
+    worker.stop_all(settings)
     prefect_server.stop(settings)
     embedded.stop(settings)
 
@@ -216,3 +217,15 @@ def test_unreachable_storage_exits_5_and_says_what_to_do(cli: Cli, tmp_path: Pat
 
 def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_commands_share_one_warm_worker_with_a_private_socket(cli: Cli, tmp_path: Path) -> None:
+    page = save_jpeg(text_page(), tmp_path / "page.jpg")
+    assert cli.digitise(page, "--dossier-id", "warm-1").code == 0
+    settings = make_settings(cli.data_dir)
+    folder = worker.workers_dir(settings) / worker.configuration_fingerprint(settings)
+    pid = json.loads((folder / "server.json").read_text())["pid"]
+    assert cli.digitise(page, "--dossier-id", "warm-2").code == 0
+    assert json.loads((folder / "server.json").read_text())["pid"] == pid
+    assert (folder / worker.SOCKET_NAME).stat().st_mode & 0o777 == 0o600
+    assert folder.stat().st_mode & 0o777 == 0o700

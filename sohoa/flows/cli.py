@@ -29,9 +29,11 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 storage_app = typer.Typer(help="The embedded S3 server (used when no SOHOA_S3_ENDPOINT is set).")
-prefect_app = typer.Typer(help="The local Prefect server that runs sohoa's flows.")
+prefect_app = typer.Typer(help="The local Prefect server that records sohoa's flow runs.")
+worker_app = typer.Typer(help="The background worker that runs sohoa's flows for its commands.")
 app.add_typer(storage_app, name="storage")
 app.add_typer(prefect_app, name="prefect")
+app.add_typer(worker_app, name="worker")
 
 err = Console(stderr=True)
 
@@ -51,20 +53,6 @@ def _settings() -> Settings:
         raise Failure(f"invalid configuration: {e}", EXIT_USAGE) from e
 
 
-class _ProgressBar:
-    """Rich progress on stderr, fed by the flow's page reports."""
-
-    def __init__(self, progress: Progress) -> None:
-        self.progress = progress
-        self.task = progress.add_task("Reading pages", total=None)
-
-    def pages_total(self, count: int) -> None:
-        self.progress.update(self.task, total=count)
-
-    def page_done(self) -> None:
-        self.progress.advance(self.task)
-
-
 @app.command()
 def digitise(
     paths: Annotated[list[Path], typer.Argument(help="PDF, TIFF, JPEG or PNG files, or folders")],
@@ -77,22 +65,20 @@ def digitise(
     as_json: Annotated[bool, typer.Option("--json", help="Print the manifest on stdout")] = False,
 ) -> None:
     """Digitise PATHS as one dossier: OCR, PDF/A documents, stored with a manifest."""
+    from sohoa.flows import worker
+    from sohoa.pipeline.model import Manifest
+
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise Failure(f"no such file or folder: {', '.join(missing)}", EXIT_USAGE)
     if dossier_id is not None:
         _check_dossier_id(dossier_id)
     settings = _settings()
-    _check_tesseract(settings)
-    _prepare_runtime(settings)
-
-    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
-
-    from sohoa.flows import progress as flow_progress
-    from sohoa.flows.digitise import digitise_dossier, write_local_copies
-    from sohoa.pipeline.model import Manifest
-    from sohoa.storage.objects import ObjectStore
-
+    job = worker.Job(
+        paths=[str(p.resolve()) for p in paths],
+        dossier_id=dossier_id,
+        out=str(out.resolve()) if out is not None else None,
+    )
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
@@ -100,23 +86,50 @@ def digitise(
         TimeRemainingColumn(),
     )
     with Progress(*columns, console=err, transient=True) as bar:
-        flow_progress.listen(_ProgressBar(bar))
-        try:
-            # The flow-run heartbeat makes every flow run wait up to a second for its thread at
-            # the end; a clerk's command has no use for it.
-            with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
-                manifest = Manifest.model_validate(
-                    digitise_dossier([str(p) for p in paths], dossier_id)
-                )
-        finally:
-            flow_progress.listen(None)
-    if out is not None:
-        write_local_copies(ObjectStore.from_settings(settings), manifest, out)
+        task = bar.add_task("Reading pages", total=None)
+
+        def show(event: dict[str, Any]) -> None:
+            if event["event"] == "pages_total":
+                bar.update(task, total=event["count"])
+            elif event["event"] == "page_done":
+                bar.advance(task)
+
+        manifest = Manifest.model_validate(_run_on_worker(settings, job, show))
     if as_json:
         sys.stdout.write(manifest.model_dump_json(indent=2) + "\n")
     else:
         _print_summary(manifest, out)
     raise typer.Exit(_STATUS_EXIT[manifest.status])
+
+
+_FAILURE_EXIT = {"storage": EXIT_STORAGE, "dependency": EXIT_DEPENDENCY, "internal": EXIT_USAGE}
+
+
+def _run_on_worker(settings: Settings, job: Any, show: Any) -> Any:
+    from sohoa.flows import worker
+
+    for attempt in range(2):
+        if not worker.is_running(settings):
+            err.print("Starting sohoa's background worker (first use only, a few seconds)…")
+        socket_path = worker.ensure_running(settings)
+        try:
+            return worker.submit(socket_path, job, show)
+        except worker.WorkerFailure as e:
+            if e.kind == "restart" and attempt == 0:
+                continue  # its Prefect server was restarted: the next worker uses the new one
+            if e.kind == "storage":
+                raise Failure(
+                    f"object storage unreachable: {e}. Check SOHOA_S3_ENDPOINT and the "
+                    "credentials, or run `sohoa storage status` for the embedded server.",
+                    EXIT_STORAGE,
+                ) from e
+            if e.kind == "internal":
+                raise Failure(
+                    f"{e} (details in the worker's log under {worker.workers_dir(settings)})",
+                    EXIT_USAGE,
+                ) from e
+            raise Failure(str(e), _FAILURE_EXIT[e.kind]) from e
+    raise AssertionError("unreachable")
 
 
 def _print_summary(manifest: Any, out: Path | None) -> None:
@@ -204,6 +217,25 @@ def prefect_status() -> None:
         err.print(f"Prefect server: running at {prefect_server.api_url(state)} (pid {state.pid})")
 
 
+@worker_app.command("status")
+def worker_status() -> None:
+    """Say whether a worker runs for the current configuration."""
+    from sohoa.flows import worker
+
+    running = worker.is_running(_settings())
+    err.print(
+        "sohoa worker: running" if running else "sohoa worker: not running (starts when needed)"
+    )
+
+
+@worker_app.command("stop")
+def worker_stop() -> None:
+    """Stop the workers of this data dir (they also stop by themselves after 30 idle minutes)."""
+    from sohoa.flows import worker
+
+    err.print(f"Stopped {worker.stop_all(_settings())} worker(s)")
+
+
 def _check_dossier_id(dossier_id: str) -> None:
     from sohoa.storage.objects import safe_key_part
 
@@ -216,30 +248,9 @@ def _check_dossier_id(dossier_id: str) -> None:
         ) from e
 
 
-def _check_tesseract(settings: Settings) -> None:
-    from sohoa.ocr.tesseract import TesseractMissing, check_installed
-
-    try:
-        check_installed(settings.ocr_lang)
-    except TesseractMissing as e:
-        raise Failure(str(e), EXIT_DEPENDENCY) from e
-
-
-def _prepare_runtime(settings: Settings) -> None:
-    """Point Prefect at the background server before Prefect is imported (it reads its
-    settings then); start the server first if it does not run yet."""
-    from sohoa.flows import prefect_server
-
-    if prefect_server.status(settings) is None:
-        err.print("Starting the local Prefect server (first use only, about 10 s)…")
-    prefect_server.configure_client_env(prefect_server.ensure_running(settings))
-
-
 def main() -> None:
     """Console entry point: runs the app and turns failures into the documented exit codes."""
     from sohoa.daemon import DaemonError
-    from sohoa.storage.embedded import WeedNotFound
-    from sohoa.storage.objects import StorageAuthError, StorageUnavailable
 
     try:
         code = app(standalone_mode=False)
@@ -252,17 +263,8 @@ def main() -> None:
     except Failure as e:
         err.print(f"[red]error:[/red] {e}")
         code = e.code
-    except WeedNotFound as e:
-        err.print(f"[red]error:[/red] {e}")
-        code = EXIT_DEPENDENCY
     except DaemonError as e:
         err.print(f"[red]error:[/red] a background server did not start: {e}")
-        code = EXIT_STORAGE
-    except (StorageUnavailable, StorageAuthError) as e:
-        err.print(
-            f"[red]error:[/red] object storage unreachable: {e}. Check SOHOA_S3_ENDPOINT and "
-            "the credentials, or run `sohoa storage status` for the embedded server."
-        )
         code = EXIT_STORAGE
     sys.exit(code if isinstance(code, int) else 0)
 

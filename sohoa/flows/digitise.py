@@ -166,6 +166,7 @@ def read_pages(
     """OCR every page, `settings.concurrency` at a time. Returns the pages in order and the
     sources that turned out unreadable part-way, with the reason."""
     engine = TesseractEngine(settings.ocr_lang)
+    report = progress.current()  # the pool's threads do not inherit the job's context
     workers = settings.concurrency
     # Pages waiting or in work at once: enough to keep every worker busy, no more, so that
     # memory does not grow with the dossier.
@@ -178,7 +179,7 @@ def read_pages(
             return _read_and_lay_out(store, engine, settings, source_index, sources, page, work)
         finally:
             in_flight.release()
-            progress.page_done()
+            report.page_done()
 
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sohoa-page") as pool:
         for source_index, source in enumerate(sources):
@@ -318,10 +319,10 @@ def digitise_dossier(paths: list[str], dossier_id: str | None = None) -> dict[st
 
     existing = load_manifest(store, dossier_id)
     if existing is not None and _covers(existing, sources, quarantined):
-        progress.pages_total(0)
+        progress.current().pages_total(0)
         return existing.model_dump()
 
-    progress.pages_total(sum(s.pages for s in sources))
+    progress.current().pages_total(sum(s.pages for s in sources))
     store_originals(store, sources, rejected)
     with tempfile.TemporaryDirectory(prefix="sohoa-dossier-") as tmp:
         work = Path(tmp)
@@ -432,6 +433,17 @@ def _content_type(kind: str) -> str:
     return {"pdf": "application/pdf", "tiff": "image/tiff", "jpeg": "image/jpeg"}.get(
         kind, "image/png"
     )
+
+
+def run_job(
+    paths: list[str], dossier_id: str | None, out: str | None, listener: progress.ProgressListener
+) -> dict[str, Any]:
+    """Digitise one dossier for a caller: the flow, then the local copies it asked for."""
+    with progress.listening(listener):
+        manifest = Manifest.model_validate(digitise_dossier(paths, dossier_id))
+    if out is not None:
+        write_local_copies(ObjectStore.from_settings(Settings()), manifest, Path(out))
+    return manifest.model_dump(mode="json")
 
 
 def write_local_copies(store: ObjectStore, manifest: Manifest, out_dir: Path) -> None:

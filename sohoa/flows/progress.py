@@ -1,11 +1,15 @@
-"""Progress of long work, reported to whoever listens (the CLI's progress bar).
+"""Progress of long work, reported to whoever listens (the CLI's progress bar, through the worker).
 
-Pages are read in worker threads of the same process, so a plain callback is enough; the flow
-never takes the listener as a parameter (Prefect would try to serialise it).
+The listener belongs to the job being run (a context variable), never to the flow's parameters:
+Prefect would try to serialise it. Threads started for a job see it only when handed
+`current()` explicitly.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Protocol
 
 
@@ -15,19 +19,26 @@ class ProgressListener(Protocol):
     def page_done(self) -> None: ...
 
 
-_listener: ProgressListener | None = None
+class _Silent:
+    def pages_total(self, count: int) -> None:
+        pass
+
+    def page_done(self) -> None:
+        pass
 
 
-def listen(listener: ProgressListener | None) -> None:
-    global _listener
-    _listener = listener
+_SILENT = _Silent()
+_listener: ContextVar[ProgressListener] = ContextVar("sohoa_progress", default=_SILENT)
 
 
-def pages_total(count: int) -> None:
-    if _listener is not None:
-        _listener.pages_total(count)
+def current() -> ProgressListener:
+    return _listener.get()
 
 
-def page_done() -> None:
-    if _listener is not None:
-        _listener.page_done()
+@contextmanager
+def listening(listener: ProgressListener) -> Iterator[None]:
+    token = _listener.set(listener)
+    try:
+        yield
+    finally:
+        _listener.reset(token)
