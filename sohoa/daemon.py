@@ -27,6 +27,12 @@ from pathlib import Path
 LOOPBACK = "127.0.0.1"
 LOG_TAIL_LINES = 30
 
+# Servers started by this process. A Popen object collected while its process still runs emits
+# a ResourceWarning; code that turns warnings into errors (pikepdf's PDF/A validator does, while
+# it parses content) would then fail on something unrelated whenever the collector ran. Holding
+# them until this process exits keeps that from happening.
+_started: list[subprocess.Popen[bytes]] = []
+
 
 class DaemonError(RuntimeError):
     """A background server failed to start or to become ready."""
@@ -178,6 +184,7 @@ class Daemon:
             _terminate(state, grace=5.0)
             process.wait()
             raise
+        _started.append(process)
         _write_atomically(self.state_path, json.dumps(asdict(state), indent=2))
         return state
 

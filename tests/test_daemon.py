@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import socket
 import sys
 import threading
 import time
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -164,3 +166,13 @@ def test_free_loopback_ports_are_distinct_and_free() -> None:
 
     assert len(set(ports)) == 5
     assert all(port_is_free(port) for port in ports)
+
+
+def test_a_started_server_raises_no_resource_warning_in_its_parent(daemon: Daemon) -> None:
+    # pikepdf's PDF/A validator records the warnings raised while it parses content as
+    # problems: a warning from a collected Popen object must never be able to fail a document.
+    daemon.ensure_running(lambda: http_server_launch(daemon.folder), http_probe, 10)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        gc.collect()
+    assert [w for w in caught if issubclass(w.category, ResourceWarning)] == []
