@@ -8,7 +8,9 @@
     same engine; (b) `sohoa digitise` on the same dossier, wall time of the CLI; (c) OCRmyPDF
     with --rotate-pages --deskew --output-type pdfa where installed; (d) the fixed cost of one
     `sohoa digitise` of a 1-page dossier beyond its OCR time, median of 3 after a warm-up;
-    (e) peak RSS of the sohoa process tree for a --pages and a --memory-pages dossier.
+    (e) peak RSS of the sohoa CLI and of its worker with its tesseract processes (not the S3
+        and Prefect servers, which serve every dossier) for a --pages and a --memory-pages
+        dossier.
 
 All sohoa runs share one data dir, so its background services (S3, Prefect) are warm as in
 real use; every dossier is generated with its own seed, so no run re-digitises content that
@@ -26,7 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -101,8 +103,11 @@ class Bench:
         command += ["--dossier-id", dossier.dossier_id, "--json"]
         log = self.work / "logs" / f"{dossier.dossier_id}.log"
         log.parent.mkdir(parents=True, exist_ok=True)
+        data_dir = Path(self.sohoa_env["SOHOA_DATA_DIR"])
         with log.open("w") as log_file:
-            returncode, timed = run_sampling_rss(command, self.sohoa_env, log_file)
+            returncode, timed = run_sampling_rss(
+                command, self.sohoa_env, log_file, lambda: worker_processes(data_dir)
+            )
         if returncode not in (0, SOHOA_EXIT_PARTIAL):
             tail = "\n".join(log.read_text().splitlines()[-10:])
             raise RuntimeError(
@@ -125,17 +130,47 @@ def tree_rss(process: psutil.Process) -> int:
     return total
 
 
+def worker_processes(data_dir: Path) -> list[psutil.Process]:
+    """sohoa's workers for `data_dir`: the CLI hands them the pages, so their memory (and
+    their tesseract processes') is the dossier's."""
+    workers = []
+    for state in data_dir.glob("workers/*/server.json"):
+        try:
+            workers.append(psutil.Process(json.loads(state.read_text())["pid"]))
+        except (OSError, ValueError, KeyError, psutil.NoSuchProcess):
+            continue  # stopped or stale
+    return workers
+
+
+def ocr_rss(worker: psutil.Process) -> int:
+    """Resident memory of a worker and its tesseract processes, in bytes. The worker is also
+    the parent of the S3 and Prefect servers it started; they serve every dossier and are left
+    out, as they are when the CLI started them."""
+    total = 0
+    for member in [worker, *worker.children(recursive=True)]:
+        try:
+            if member is worker or member.name() == "tesseract":
+                total += member.memory_info().rss
+        except psutil.NoSuchProcess:
+            continue
+    return total
+
+
 def run_sampling_rss(
-    command: Sequence[str], env: dict[str, str], log_file: IO[str]
+    command: Sequence[str],
+    env: dict[str, str],
+    log_file: IO[str],
+    also: Callable[[], list[psutil.Process]],
 ) -> tuple[int, Timed]:
-    """Run a command, sampling the RSS of its process tree every RSS_SAMPLE_SECONDS."""
+    """Run a command, sampling every RSS_SAMPLE_SECONDS the RSS of its process tree and of the
+    process trees `also` names (the worker doing the command's work)."""
     started = time.perf_counter()
     child = subprocess.Popen(command, env=env, stdout=log_file, stderr=subprocess.STDOUT)
     process = psutil.Process(child.pid)
     peak = 0
     while child.poll() is None:
         try:
-            peak = max(peak, tree_rss(process))
+            peak = max(peak, tree_rss(process) + sum(ocr_rss(w) for w in also()))
         except psutil.NoSuchProcess:
             break  # the CLI itself exited during sampling
         time.sleep(RSS_SAMPLE_SECONDS)

@@ -1,7 +1,7 @@
 """The `digitise_dossier` Prefect flow: files in, PDF/A documents and a manifest in storage.
 
-Import this module only after `sohoa.flows.runtime.prepare` has pointed Prefect at its server:
-Prefect reads its settings when it is imported.
+Import this module only after `prefect_server.configure_client_env` has pointed Prefect at its
+server (the worker does): Prefect reads its settings when it is imported.
 
 Grain: one task reads all pages of the dossier (a bounded pool of OCR processes inside), one
 task per document assembles and stores it, and the manifest is committed last. Storage work is
@@ -13,12 +13,10 @@ is returned as it is.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import tempfile
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -32,27 +30,33 @@ from sohoa.config import Settings
 from sohoa.flows import progress
 from sohoa.ocr.engine import OcrError
 from sohoa.ocr.tesseract import TesseractEngine
+from sohoa.pipeline.dossier import (
+    PageResult,
+    Rejected,
+    admit,
+    covers,
+    default_dossier_id,
+    document_id,
+    dossier_status,
+    failed_pages,
+    page_records,
+)
 from sohoa.pipeline.ingest import (
     InputRejected,
     PageImage,
     SourceFile,
-    collect_files,
     iter_pages,
-    open_source,
-    sha256_file,
 )
 from sohoa.pipeline.model import (
     DocumentRecord,
-    DossierStatus,
     Manifest,
-    PageRecord,
     QuarantineRecord,
     SourceRecord,
     StoredObject,
 )
 from sohoa.pipeline.pdfa import DocumentInfo, PageSpec, assemble_pdfa, write_page_fragment
 from sohoa.pipeline.recognise import PageReading, read_page
-from sohoa.pipeline.split import page_documents, split_documents
+from sohoa.pipeline.split import split_documents
 from sohoa.storage.objects import ObjectStore, is_transient, safe_key_part
 
 # Bump when a change to preprocessing or OCR makes stored page readings stale.
@@ -99,70 +103,27 @@ def manifest_key(dossier_id: str) -> str:
     return f"{dossier_prefix(dossier_id)}/manifest.json"
 
 
-# --- What passes between tasks ----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PageOutcome:
-    """One page after reading: small facts and where its PDF fragment lies. No images."""
-
-    source_index: int
-    page_number: int
-    source: str
-    dpi: int
-    dpi_assumed: bool
-    blank: bool
-    rotation: int
-    skew: float
-    confidence: float | None
-    text: str
-    fragment: Path | None
-    failure: str | None = None
-
-
-def admit(paths: list[Path]) -> tuple[list[SourceFile], list[tuple[Path, QuarantineRecord]]]:
-    """Sort the inputs into usable sources and quarantined files, each with its reason."""
-    sources: list[SourceFile] = []
-    rejected: list[tuple[Path, QuarantineRecord]] = []
-    for path, name in collect_files(paths):
-        try:
-            sources.append(open_source(path, name))
-        except InputRejected as e:
-            digest = sha256_file(path) if path.is_file() and path.stat().st_size else None
-            rejected.append((path, QuarantineRecord(source=name, reason=str(e), sha256=digest)))
-    return sources, rejected
-
-
-def default_dossier_id(hashes: list[str]) -> str:
-    """An id derived from the inputs, so digitising the same files again finds the same dossier."""
-    return "hs-" + hashlib.sha256("\n".join(sorted(hashes)).encode()).hexdigest()[:12]
-
-
-def document_id(source_hashes: list[str], pages: list[str]) -> str:
-    joined = "\n".join([*source_hashes, *pages])
-    return hashlib.sha256(joined.encode()).hexdigest()[:16]
-
-
 # --- Tasks ------------------------------------------------------------------------------------
 
 
 @task(name="store-originals", **_STORAGE_RETRIES)
 def store_originals(
-    store: ObjectStore, sources: list[SourceFile], rejected: list[tuple[Path, QuarantineRecord]]
+    store: ObjectStore, sources: list[SourceFile], rejected: list[Rejected]
 ) -> None:
     """Keep every input, good or bad: nothing a clerk scanned is ever lost."""
     for source in sources:
         if not store.exists(original_key(source.sha256)):
             store.put_file(original_key(source.sha256), source.path, _content_type(source.kind))
-    for path, record in rejected:
-        if record.sha256 and not store.exists(quarantine_key(record.sha256)):
-            store.put_file(quarantine_key(record.sha256), path, "application/octet-stream")
+    for bad in rejected:
+        digest = bad.record.sha256
+        if digest and not store.exists(quarantine_key(digest)):
+            store.put_file(quarantine_key(digest), bad.path, "application/octet-stream")
 
 
 @task(name="read-pages", **_STORAGE_RETRIES)
 def read_pages(
     store: ObjectStore, sources: list[SourceFile], settings: Settings, work: Path
-) -> tuple[list[PageOutcome], dict[int, str]]:
+) -> tuple[list[PageResult], dict[int, str]]:
     """OCR every page, `settings.concurrency` at a time. Returns the pages in order and the
     sources that turned out unreadable part-way, with the reason."""
     engine = TesseractEngine(settings.ocr_lang)
@@ -172,9 +133,9 @@ def read_pages(
     # memory does not grow with the dossier.
     in_flight = threading.BoundedSemaphore(workers * 2)
     failed_sources: dict[int, str] = {}
-    futures: list[Future[PageOutcome]] = []
+    futures: list[Future[PageResult]] = []
 
-    def work_on(source_index: int, page: PageImage) -> PageOutcome:
+    def work_on(source_index: int, page: PageImage) -> PageResult:
         try:
             return _read_and_lay_out(store, engine, settings, source_index, sources, page, work)
         finally:
@@ -189,8 +150,8 @@ def read_pages(
                     futures.append(pool.submit(work_on, source_index, page))
             except InputRejected as e:
                 failed_sources[source_index] = str(e)
-    outcomes = [f.result() for f in futures]
-    return [o for o in outcomes if o.source_index not in failed_sources], failed_sources
+    results = [f.result() for f in futures]
+    return [r for r in results if r.source_index not in failed_sources], failed_sources
 
 
 def _read_and_lay_out(
@@ -201,7 +162,7 @@ def _read_and_lay_out(
     sources: list[SourceFile],
     page: PageImage,
     work: Path,
-) -> PageOutcome:
+) -> PageResult:
     source = sources[source_index]
     number = page.number
     key = reading_key(source.sha256, number, settings.ocr_lang)
@@ -229,9 +190,8 @@ def _read_and_lay_out(
             text=reading.text,
         )
         write_page_fragment(spec, fragment)
-    return PageOutcome(
+    return PageResult(
         source_index=source_index,
-        page_number=number,
         source=page.source,
         dpi=page.dpi,
         dpi_assumed=page.dpi_assumed,
@@ -313,12 +273,11 @@ def digitise_dossier(paths: list[str], dossier_id: str | None = None) -> dict[st
     store = ObjectStore.from_settings(settings)
     store.ensure_bucket()
     sources, rejected = admit([Path(p) for p in paths])
-    hashes = [s.sha256 for s in sources] or [r.sha256 or r.source for _, r in rejected]
-    dossier_id = safe_key_part(dossier_id or default_dossier_id(hashes))
-    quarantined = [record for _, record in rejected]
+    dossier_id = safe_key_part(dossier_id or default_dossier_id(sources, rejected))
+    quarantined = [r.record for r in rejected]
 
     existing = load_manifest(store, dossier_id)
-    if existing is not None and _covers(existing, sources, quarantined):
+    if existing is not None and covers(existing, sources, quarantined, PIPELINE_VERSION):
         progress.current().pages_total(0)
         return existing.model_dump()
 
@@ -326,27 +285,23 @@ def digitise_dossier(paths: list[str], dossier_id: str | None = None) -> dict[st
     store_originals(store, sources, rejected)
     with tempfile.TemporaryDirectory(prefix="sohoa-dossier-") as tmp:
         work = Path(tmp)
-        outcomes, failed_sources = read_pages(store, sources, settings, work)
+        pages, failed_sources = read_pages(store, sources, settings, work)
         for index, reason in failed_sources.items():
             source = sources[index]
             quarantined.append(
                 QuarantineRecord(source=source.name, reason=reason, sha256=source.sha256)
             )
         usable = [s for i, s in enumerate(sources) if i not in failed_sources]
-        documents = _documents(store, dossier_id, usable, outcomes, work)
+        documents = _documents(store, dossier_id, usable, pages, work)
 
+    quarantined += failed_pages(pages)
     manifest = Manifest(
         dossier_id=dossier_id,
-        status=_status(outcomes, quarantined),
+        status=dossier_status(pages, quarantined),
         sources=[_source_record(s) for s in usable],
-        pages=_page_records(outcomes, documents),
+        pages=page_records(pages, [d.pages for d in documents]),
         documents=documents,
-        quarantined=quarantined
-        + [
-            QuarantineRecord(source=o.source, reason=f"OCR failed: {o.failure}")
-            for o in outcomes
-            if o.failure
-        ],
+        quarantined=quarantined,
         pipeline_version=PIPELINE_VERSION,
         created=datetime.now(UTC).isoformat(timespec="seconds"),
     )
@@ -358,46 +313,24 @@ def _documents(
     store: ObjectStore,
     dossier_id: str,
     sources: list[SourceFile],
-    outcomes: list[PageOutcome],
+    pages: list[PageResult],
     work: Path,
 ) -> list[DocumentRecord]:
     documents = []
-    source_hashes = [s.sha256 for s in sources]
-    for pages in split_documents([o.blank for o in outcomes]):
+    for indexes in split_documents([p.blank for p in pages]):
         record = DocumentRecord(
-            id=document_id(source_hashes, [outcomes[i].source for i in pages]),
-            pages=pages,
+            id=document_id(sources, [pages[i].source for i in indexes]),
+            pages=indexes,
             pdf=StoredObject(key=""),
             text=StoredObject(key=""),
             metadata=StoredObject(key=""),
         )
-        fragments = [outcomes[i].fragment for i in pages]
-        texts = [outcomes[i].text for i in pages]
+        fragments = [pages[i].fragment for i in indexes]
+        texts = [pages[i].text for i in indexes]
         documents.append(
             store_document(store, dossier_id, record, [f for f in fragments if f], texts, work)
         )
     return documents
-
-
-def _covers(
-    manifest: Manifest, sources: list[SourceFile], quarantined: list[QuarantineRecord]
-) -> bool:
-    """True when `manifest` already is the result of digitising these inputs."""
-    return (
-        manifest.pipeline_version == PIPELINE_VERSION
-        and [s.sha256 for s in manifest.sources] == [s.sha256 for s in sources]
-        and {q.sha256 for q in manifest.quarantined if q.sha256}
-        == {q.sha256 for q in quarantined if q.sha256}
-        and manifest.status != "failed"
-    )
-
-
-def _status(outcomes: list[PageOutcome], quarantined: list[QuarantineRecord]) -> DossierStatus:
-    if not outcomes:
-        return "failed"
-    if quarantined or any(o.failure for o in outcomes):
-        return "partial"
-    return "done"
 
 
 def _source_record(source: SourceFile) -> SourceRecord:
@@ -409,24 +342,6 @@ def _source_record(source: SourceFile) -> SourceRecord:
         key=original_key(source.sha256),
         signed=source.signed,
     )
-
-
-def _page_records(outcomes: list[PageOutcome], documents: list[DocumentRecord]) -> list[PageRecord]:
-    owners = page_documents([o.blank for o in outcomes], [d.pages for d in documents])
-    return [
-        PageRecord(
-            index=index,
-            source=o.source,
-            blank=o.blank,
-            rotation=o.rotation,
-            skew=o.skew,
-            ocr_confidence=round(o.confidence, 1) if o.confidence is not None else None,
-            document=owners[index],
-            dpi=o.dpi,
-            dpi_assumed=o.dpi_assumed,
-        )
-        for index, o in enumerate(outcomes)
-    ]
 
 
 def _content_type(kind: str) -> str:
