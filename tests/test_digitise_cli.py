@@ -229,3 +229,13 @@ def test_commands_share_one_warm_worker_with_a_private_socket(cli: Cli, tmp_path
     assert json.loads((folder / "server.json").read_text())["pid"] == pid
     assert (folder / worker.SOCKET_NAME).stat().st_mode & 0o777 == 0o600
     assert folder.stat().st_mode & 0o777 == 0o700
+
+
+def test_a_restarted_prefect_server_gets_a_fresh_worker(cli: Cli, tmp_path: Path) -> None:
+    page = save_jpeg(text_page(), tmp_path / "page.jpg")
+    assert cli.digitise(page, "--dossier-id", "before-restart").code == 0
+    settings = make_settings(cli.data_dir)
+    prefect_server.stop(settings)
+    prefect_server.ensure_running(settings)  # on another port
+    run = cli.digitise(page, "--dossier-id", "after-restart")
+    assert run.code == 0, run.stderr

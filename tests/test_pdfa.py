@@ -1,3 +1,4 @@
+import math
 import re
 import subprocess
 from pathlib import Path
@@ -21,17 +22,30 @@ def _words_line() -> Line:
     return Line(Box(100, 200, 480, 250), 0.0, -10.0, words)
 
 
-def _page(tmp_path: Path, rotation: int = 0, skew: float = 0.0) -> tuple[EncodedImage, PageSpec]:
+def _page(
+    tmp_path: Path, rotation: int = 0, skew: float = 0.0, ocr_straightened: float = 0.0
+) -> tuple[EncodedImage, PageSpec]:
     jpeg = save_jpeg(text_page(dpi=100), tmp_path / "page.jpg", dpi=100)
     [page] = list(iter_pages(open_source(jpeg, jpeg.name)))
     width, height = page.raster.size
     if rotation % 180:
         width, height = height, width
     text = PageText(width, height, (_words_line(),))
-    return page.original, PageSpec(page.original, rotation, skew, 100, width, height, text)
+    spec = PageSpec(
+        original=page.original,
+        rotation=rotation,
+        skew=skew,
+        ocr_straightened=ocr_straightened,
+        dpi=100,
+        width_px=width,
+        height_px=height,
+        text=text,
+    )
+    return page.original, spec
 
 
 def _build(tmp_path: Path, specs: list[PageSpec]) -> Path:
+    tmp_path.mkdir(exist_ok=True)
     fragments = []
     for i, spec in enumerate(specs):
         fragments.append(tmp_path / f"fragment-{i}.pdf")
@@ -65,23 +79,44 @@ def test_text_layer_is_extractable_vietnamese(tmp_path: Path) -> None:
     assert "Quyết định" in text
 
 
-def test_words_sit_where_the_image_shows_them(tmp_path: Path) -> None:
-    _, spec = _page(tmp_path)
+def _word_box(pdf: Path, word: str) -> tuple[float, float, float, float]:
     html = subprocess.run(
-        ["pdftotext", "-bbox", str(_build(tmp_path, [spec])), "-"],
-        capture_output=True,
-        text=True,
-        check=True,
+        ["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True
     ).stdout
     match = re.search(
-        r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">Quyết', html
+        rf'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">{word}<', html
     )
     assert match
     x_min, y_min, x_max, y_max = (float(v) for v in match.groups())
+    return x_min, y_min, x_max, y_max
+
+
+def test_words_sit_where_the_image_shows_them(tmp_path: Path) -> None:
+    _, spec = _page(tmp_path)
+    x_min, y_min, x_max, y_max = _word_box(_build(tmp_path, [spec]), "Quyết")
     # The word's box is pixels 100-300 x 200-250 at 100 dpi: 72-216 x 144-180 points.
     assert x_min == pytest.approx(72, abs=2)
     assert x_max == pytest.approx(216, abs=2)
     assert y_min >= 140 and y_max <= 184
+
+
+@pytest.mark.parametrize(("skew", "ocr_straightened"), [(3.0, 0.0), (3.0, 3.0), (-2.0, 0.0)])
+def test_words_of_a_skewed_scan_are_straightened_with_it(
+    tmp_path: Path, skew: float, ocr_straightened: float
+) -> None:
+    _, level = _page(tmp_path)
+    x_min, y_min, x_max, y_max = _word_box(_build(tmp_path / "level", [level]), "Quyết")
+    _, spec = _page(tmp_path, skew=skew, ocr_straightened=ocr_straightened)
+    x_min_s, y_min_s, x_max_s, y_max_s = _word_box(_build(tmp_path, [spec]), "Quyết")
+    width, height = spec.width_px * 72 / 100, spec.height_px * 72 / 100
+    # The word's centre on the level page, turned clockwise about the page's centre by the
+    # skew that OCR's image still had (pdftotext's y runs down).
+    dx, dy = (x_min + x_max) / 2 - width / 2, height / 2 - (y_min + y_max) / 2
+    turn = math.radians(skew - ocr_straightened)
+    x = width / 2 + dx * math.cos(turn) + dy * math.sin(turn)
+    y = height / 2 - (-dx * math.sin(turn) + dy * math.cos(turn))
+    assert (x_min_s + x_max_s) / 2 == pytest.approx(x, abs=2)
+    assert (y_min_s + y_max_s) / 2 == pytest.approx(y, abs=2)
 
 
 def test_page_turned_a_quarter_is_shown_upright(tmp_path: Path) -> None:

@@ -34,7 +34,7 @@ def test_the_ink_tells_which_way_up_the_page_is(turn: int, rotation: int) -> Non
 def test_upright_turns_clockwise() -> None:
     page = Image.new("L", (200, 100), 255)
     page.putpixel((0, 0), 0)  # top left corner
-    turned = upright(page, 90, 0.0)
+    turned = upright(page, 90)
     assert turned.size == (100, 200)
     assert turned.getpixel((99, 0)) == 0  # a clockwise quarter turn moves it top right
 

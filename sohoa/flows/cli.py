@@ -8,8 +8,9 @@ Logs and progress go to stderr; `--json` output alone goes to stdout.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import click
 import typer
@@ -18,6 +19,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from sohoa.config import Settings
+
+if TYPE_CHECKING:
+    from sohoa.flows.worker import Job, WorkerFailure
+    from sohoa.pipeline.model import Manifest
 
 EXIT_DONE, EXIT_USAGE, EXIT_INPUT, EXIT_DEPENDENCY, EXIT_PARTIAL, EXIT_STORAGE = 0, 1, 2, 3, 4, 5
 _STATUS_EXIT = {"done": EXIT_DONE, "partial": EXIT_PARTIAL, "failed": EXIT_INPUT}
@@ -102,10 +107,9 @@ def digitise(
     raise typer.Exit(_STATUS_EXIT[manifest.status])
 
 
-_FAILURE_EXIT = {"storage": EXIT_STORAGE, "dependency": EXIT_DEPENDENCY, "internal": EXIT_USAGE}
-
-
-def _run_on_worker(settings: Settings, job: Any, show: Any) -> Any:
+def _run_on_worker(
+    settings: Settings, job: Job, show: Callable[[dict[str, Any]], None]
+) -> dict[str, Any]:
     from sohoa.flows import worker
 
     for attempt in range(2):
@@ -116,26 +120,31 @@ def _run_on_worker(settings: Settings, job: Any, show: Any) -> Any:
             return worker.submit(socket_path, job, show)
         except worker.WorkerFailure as e:
             if e.kind == "restart" and attempt == 0:
-                continue  # its Prefect server was restarted: the next worker uses the new one
-            if e.kind == "storage":
-                raise Failure(
-                    f"object storage unreachable: {e}. Check SOHOA_S3_ENDPOINT and the "
-                    "credentials, or run `sohoa storage status` for the embedded server.",
-                    EXIT_STORAGE,
-                ) from e
-            if e.kind == "internal":
-                raise Failure(
-                    f"{e} (details in the worker's log under {worker.workers_dir(settings)})",
-                    EXIT_USAGE,
-                ) from e
-            raise Failure(str(e), _FAILURE_EXIT[e.kind]) from e
-    raise AssertionError("unreachable")
+                # Its Prefect server was restarted: the next worker uses the new one.
+                worker.stop(settings)
+                continue
+            raise _failure(e, settings) from e
+    raise AssertionError("a restarted worker asked for a restart again")
 
 
-def _print_summary(manifest: Any, out: Path | None) -> None:
+def _failure(e: WorkerFailure, settings: Settings) -> Failure:
+    from sohoa.flows.worker import workers_dir
+
+    if e.kind == "storage":
+        return Failure(
+            f"object storage unreachable: {e}. Check SOHOA_S3_ENDPOINT and the credentials, "
+            "or run `sohoa storage status` for the embedded server.",
+            EXIT_STORAGE,
+        )
+    if e.kind == "dependency":
+        return Failure(str(e), EXIT_DEPENDENCY)
+    return Failure(f"{e} (details in the worker's log under {workers_dir(settings)})", EXIT_USAGE)
+
+
+def _print_summary(manifest: Manifest, out: Path | None) -> None:
     pages = manifest.pages
     blank = sum(p.blank for p in pages)
-    console = Console()
+    console = Console(soft_wrap=True)
     console.print(
         f"[bold]{manifest.dossier_id}[/bold]: {manifest.status} — {len(pages)} pages "
         f"({blank} blank), {len(manifest.documents)} document(s)"

@@ -60,7 +60,7 @@ from sohoa.pipeline.split import split_documents
 from sohoa.storage.objects import ObjectStore, is_transient, safe_key_part
 
 # Bump when a change to preprocessing or OCR makes stored page readings stale.
-READING_VERSION = "5"
+READING_VERSION = "8"
 PIPELINE_VERSION = f"{__version__}/reading-{READING_VERSION}"
 
 
@@ -176,7 +176,7 @@ def _read_and_lay_out(
         except OcrError as e:
             # The page still goes into the PDF, as an image without text, and is reported.
             failure = str(e)
-            reading = PageReading(False, 0, 0.0, page.raster.width, page.raster.height, None)
+            reading = PageReading(False, 0, 0.0, 0.0, page.raster.width, page.raster.height, None)
     fragment = None
     if not reading.blank:
         fragment = work / f"page-{source.sha256[:12]}-{number:05d}.pdf"
@@ -184,6 +184,7 @@ def _read_and_lay_out(
             original=page.original,
             rotation=reading.rotation,
             skew=reading.skew,
+            ocr_straightened=reading.straightened,
             dpi=page.dpi,
             width_px=reading.width_px,
             height_px=reading.height_px,

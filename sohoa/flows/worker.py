@@ -96,6 +96,11 @@ def is_running(settings: Settings) -> bool:
     return _daemon(settings).status() is not None
 
 
+def stop(settings: Settings) -> bool:
+    """Stop the worker of this configuration; False if it was not running."""
+    return _daemon(settings).stop()
+
+
 def stop_all(settings: Settings) -> int:
     """Stop every worker of the data dir, whatever its configuration; how many were running."""
     folders = sorted(workers_dir(settings).glob("*/")) if workers_dir(settings).is_dir() else []

@@ -1,7 +1,8 @@
 """PDF/A-2b assembly: each page is its original scan plus an invisible text layer on top.
 
 The scan is embedded in its original encoding (JPEG stays JPEG, bilevel stays bilevel) and is
-turned and straightened by the page's transformation matrix, never by re-encoding it. The text
+turned and straightened by the page's transformation matrix, never by re-encoding it; the
+text layer is turned with it, by what OCR's image was not already straightened by. The text
 layer is drawn in text render mode 3 (invisible) with a glyphless font whose glyphs are
 stretched to cover each word of the image, so a viewer's search highlights the right place.
 
@@ -25,7 +26,6 @@ from pikepdf import Dictionary, Name
 
 from sohoa.ocr.engine import Line, PageText
 from sohoa.pipeline.ingest import EncodedImage
-from sohoa.pipeline.preprocess import applied_skew
 
 PDFA_FLAVOUR = "2b"
 _FONT = Name("/F1")
@@ -36,12 +36,13 @@ _GLYPH_ADVANCE = 0.5
 
 @dataclass(frozen=True)
 class PageSpec:
-    """Everything a PDF page is made of. Coordinates of `text` are pixels of the page shown
-    upright and straightened, as OCR saw it."""
+    """Everything a PDF page is made of. Coordinates of `text` are pixels of the page as OCR
+    saw it: turned upright (by `rotation`) and straightened by `ocr_straightened`."""
 
     original: EncodedImage
     rotation: int  # clockwise turn that makes the page upright
-    skew: float  # anticlockwise tilt of the text, corrected when large enough to matter
+    skew: float  # anticlockwise tilt of the text: the PDF shows the page straightened
+    ocr_straightened: float  # the part of `skew` already taken out of the image OCR read
     dpi: int
     width_px: int
     height_px: int
@@ -67,7 +68,7 @@ def write_page_fragment(spec: PageSpec, path: Path) -> None:
     page.Resources = Dictionary(XObject=Dictionary({str(_IMAGE): _image_stream(pdf, spec)}))
     content = _image_placement(spec, width, height)
     if spec.text is not None:
-        content += _text_layer(spec.text, scale, height)
+        content += _text_layer(spec.text, spec, width, height)
     page.Contents = pdf.make_stream(content)
     pdf.save(path)
 
@@ -116,27 +117,47 @@ def _image_placement(spec: PageSpec, width: float, height: float) -> bytes:
     """Draw the scan centred on the page, turned upright and straightened.
 
     The scan's raster was turned clockwise by `original.turned` (PDF /Rotate, EXIF) and then
-    by `rotation`, and straightened by turning it clockwise by the skew: in PDF space, where
-    angles run anticlockwise, that is one turn by -(turned + rotation + skew)."""
+    by `rotation`, and is straightened by turning it clockwise by the skew; all three are one
+    turn about the page's centre."""
     scale = 72 / spec.dpi
     image_w, image_h = spec.original.width * scale, spec.original.height * scale
-    angle = -math.radians(spec.original.turned + spec.rotation + applied_skew(spec.skew))
-    cos, sin = math.cos(angle), math.sin(angle)
-    # Row-vector matrices, as PDF composes them: unit square -> centred image -> turned -> page.
-    size = np.array([[image_w, 0, 0], [0, image_h, 0], [-image_w / 2, -image_h / 2, 1]])
-    turn = np.array([[cos, sin, 0], [-sin, cos, 0], [0, 0, 1]])
-    to_page = np.array([[1, 0, 0], [0, 1, 0], [width / 2, height / 2, 1]])
-    m = size @ turn @ to_page
-    numbers = " ".join(_num(v) for v in (m[0, 0], m[0, 1], m[1, 0], m[1, 1], m[2, 0], m[2, 1]))
-    return f"q {numbers} cm {_IMAGE} Do Q\n".encode()
+    # Row-vector matrices, as PDF composes them: unit square -> image centred on the origin ->
+    # turned -> moved to the page's centre.
+    centred = np.array([[image_w, 0, 0], [0, image_h, 0], [-image_w / 2, -image_h / 2, 1]])
+    turns = spec.original.turned + spec.rotation + spec.skew
+    placement = centred @ _clockwise(turns) @ _translation(width / 2, height / 2)
+    return f"q {_operands(placement)} cm {_IMAGE} Do Q\n".encode()
 
 
-def _text_layer(text: PageText, scale: float, page_height: float) -> bytes:
-    parts = ["BT 3 Tr"]
+def _text_layer(text: PageText, spec: PageSpec, width: float, height: float) -> bytes:
+    """The words where OCR saw them, then turned about the page's centre by the skew that OCR's
+    image still had, so that they lie on the straightened scan."""
+    scale = 72 / spec.dpi
+    straighten = (
+        _translation(-width / 2, -height / 2)
+        @ _clockwise(spec.skew - spec.ocr_straightened)
+        @ _translation(width / 2, height / 2)
+    )
+    parts = [f"q {_operands(straighten)} cm BT 3 Tr"]
     for line in text.lines:
-        parts.extend(_line_operators(line, scale, page_height))
-    parts.append("ET\n")
+        parts.extend(_line_operators(line, scale, height))
+    parts.append("ET Q\n")
     return "\n".join(parts).encode()
+
+
+def _clockwise(degrees: float) -> np.ndarray:
+    # PDF angles run anticlockwise.
+    angle = -math.radians(degrees)
+    cos, sin = math.cos(angle), math.sin(angle)
+    return np.array([[cos, sin, 0], [-sin, cos, 0], [0, 0, 1]])
+
+
+def _translation(x: float, y: float) -> np.ndarray:
+    return np.array([[1, 0, 0], [0, 1, 0], [x, y, 1]])
+
+
+def _operands(m: np.ndarray) -> str:
+    return " ".join(_num(v) for v in (m[0, 0], m[0, 1], m[1, 0], m[1, 1], m[2, 0], m[2, 1]))
 
 
 def _line_operators(line: Line, scale: float, page_height: float) -> list[str]:

@@ -17,7 +17,7 @@ from typing import Any
 
 from sohoa.ocr.engine import Box, Line, OcrEngine, PageText, Word
 from sohoa.pipeline.ingest import PageImage
-from sohoa.pipeline.preprocess import analyse_page, upright
+from sohoa.pipeline.preprocess import analyse_page, ocr_straightening, upright
 
 # Mean word confidence of a page read the right way up is 75-95 on scans; read upside down or
 # sideways it falls to about 40.
@@ -31,6 +31,7 @@ class PageReading:
     blank: bool
     rotation: int
     skew: float
+    straightened: float  # the part of `skew` taken out of the image OCR read
     width_px: int
     height_px: int
     text: PageText | None
@@ -52,7 +53,7 @@ class PageReading:
 def read_page(page: PageImage, engine: OcrEngine) -> PageReading:
     layout = analyse_page(page.raster, page.dpi)
     if layout.blank:
-        return PageReading(True, 0, 0.0, page.raster.width, page.raster.height, None)
+        return PageReading(True, 0, 0.0, 0.0, page.raster.width, page.raster.height, None)
     with tempfile.TemporaryDirectory(prefix="sohoa-page-") as tmp:
         work = Path(tmp)
         asked: list[int | None] = []
@@ -83,12 +84,13 @@ def read_page(page: PageImage, engine: OcrEngine) -> PageReading:
 def _read_turned(
     page: PageImage, engine: OcrEngine, rotation: int, skew: float, work: Path
 ) -> PageReading:
-    image = upright(page.raster, rotation, skew)
+    straightened = ocr_straightening(skew)
+    image = upright(page.raster, rotation, straightened)
     # PGM: tesseract reads it directly, and writing it costs nothing next to PNG compression.
     path = work / f"upright-{rotation}.pgm"
     image.save(path)
     text = engine.recognise(path, dpi=page.dpi)
-    return PageReading(False, rotation, skew, image.width, image.height, text)
+    return PageReading(False, rotation, skew, straightened, image.width, image.height, text)
 
 
 def _page_text(raw: dict[str, Any]) -> PageText:
