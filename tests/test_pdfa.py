@@ -1,12 +1,14 @@
 import math
 import re
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import pikepdf
 import pytest
 
 from sohoa.ocr.engine import Box, Line, PageText, Word
+from sohoa.pipeline import pdfa
 from sohoa.pipeline.ingest import EncodedImage, iter_pages, open_source
 from sohoa.pipeline.pdfa import DocumentInfo, PageSpec, assemble_pdfa, validate, write_page_fragment
 from tests.pages import save_jpeg, text_page
@@ -145,3 +147,24 @@ def test_font_is_stored_once_for_all_pages(tmp_path: Path) -> None:
     with pikepdf.open(_build(tmp_path, [spec, spec, spec])) as pdf:
         fonts = {page.Resources.Font.F1.objgen for page in pdf.pages}
     assert len(fonts) == 1
+
+
+def test_long_document_is_joined_in_batches_in_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pdfa, "OPEN_FRAGMENTS", 2)
+    _, spec = _page(tmp_path)
+    fragments = []
+    for i in range(5):
+        words = (Word(f"trang{i}", Box(100, 200, 300, 250), 95.0),)
+        text = PageText(
+            spec.width_px, spec.height_px, (Line(Box(100, 200, 300, 250), 0, -10, words),)
+        )
+        fragments.append(tmp_path / f"fragment-{i}.pdf")
+        write_page_fragment(replace(spec, text=text), fragments[-1])
+    out = tmp_path / "long.pdf"
+    assemble_pdfa(fragments, out, INFO)
+    assert validate(out).passed
+    text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True).stdout
+    assert [page.strip() for page in text.split("\f")][:5] == [f"trang{i}" for i in range(5)]
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []

@@ -14,6 +14,7 @@ flat however many pages a document has.
 from __future__ import annotations
 
 import math
+import tempfile
 from contextlib import ExitStack
 from dataclasses import dataclass
 from importlib import resources
@@ -30,6 +31,8 @@ from sohoa.pipeline.ingest import EncodedImage
 PDFA_FLAVOUR = "2b"
 _FONT = Name("/F1")
 _IMAGE = Name("/Im0")
+# Files held open at once while joining pages (far below any file-descriptor limit).
+OPEN_FRAGMENTS = 256
 # The glyphless font's only glyph is half an em wide.
 _GLYPH_ADVANCE = 0.5
 
@@ -78,15 +81,34 @@ def assemble_pdfa(fragments: list[Path], destination: Path, info: DocumentInfo) 
 
     Raises pikepdf.pdfa.PdfaError when the written file does not pass; nothing is left at
     `destination` then."""
+    with tempfile.TemporaryDirectory(dir=destination.parent, prefix=".joining-") as batches:
+        parts, round_ = fragments, 0
+        while len(parts) > OPEN_FRAGMENTS:
+            # qpdf reads a joined page's image from its file only when it writes, so every
+            # file stays open until then: a long document is joined in batches first.
+            round_ += 1
+            parts = [
+                _join(parts[i : i + OPEN_FRAGMENTS], Path(batches) / f"{round_}-{i}.pdf")
+                for i in range(0, len(parts), OPEN_FRAGMENTS)
+            ]
+        with ExitStack() as stack:
+            pdf = stack.enter_context(pikepdf.new())
+            font = _glyphless_font(pdf)
+            for part in parts:
+                pdf.pages.extend(stack.enter_context(pikepdf.open(part)).pages)
+            for page in pdf.pages:
+                page.Resources.Font = Dictionary({str(_FONT): font})
+            _set_metadata(pdf, info)
+            pikepdf.pdfa.save(pdf, destination, PDFA_FLAVOUR, output_intent="sRGB")
+
+
+def _join(parts: list[Path], destination: Path) -> Path:
     with ExitStack() as stack:
         pdf = stack.enter_context(pikepdf.new())
-        font = _glyphless_font(pdf)
-        for fragment in fragments:
-            source = stack.enter_context(pikepdf.open(fragment))
-            pdf.pages.append(source.pages[0])
-            pdf.pages[-1].Resources.Font = Dictionary({str(_FONT): font})
-        _set_metadata(pdf, info)
-        pikepdf.pdfa.save(pdf, destination, PDFA_FLAVOUR, output_intent="sRGB")
+        for part in parts:
+            pdf.pages.extend(stack.enter_context(pikepdf.open(part)).pages)
+        pdf.save(destination)
+    return destination
 
 
 def validate(path: Path) -> pikepdf.pdfa.Report:
