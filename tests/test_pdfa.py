@@ -168,3 +168,24 @@ def test_long_document_is_joined_in_batches_in_order(
     text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True).stdout
     assert [page.strip() for page in text.split("\f")][:5] == [f"trang{i}" for i in range(5)]
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+def test_words_read_on_an_enlarged_page_land_on_the_scan(tmp_path: Path) -> None:
+    _, level = _page(tmp_path)
+    expected = _word_box(_build(tmp_path / "level", [level]), "Quyết")
+    doubled = tuple(
+        Line(
+            Box(line.box.x0 * 2, line.box.y0 * 2, line.box.x1 * 2, line.box.y1 * 2),
+            line.baseline_slope,
+            line.baseline_offset * 2,
+            tuple(
+                Word(w.text, Box(w.box.x0 * 2, w.box.y0 * 2, w.box.x1 * 2, w.box.y1 * 2), 95)
+                for w in line.words
+            ),
+        )
+        for line in level.text.lines  # type: ignore[union-attr]
+    )
+    enlarged = replace(
+        level, text=PageText(level.width_px * 2, level.height_px * 2, doubled), ocr_scale=2
+    )
+    assert _word_box(_build(tmp_path, [enlarged]), "Quyết") == pytest.approx(expected, abs=0.5)

@@ -14,6 +14,7 @@ class FakeEngine:
     def __init__(self, upright_at: int, osd: int | None) -> None:
         self.upright_at, self.osd = upright_at, osd
         self.read_rotations: list[int] = []
+        self.read_sizes: list[tuple[int, int, int]] = []  # width, height, dpi
         self.orientation_calls = 0
 
     def recognise(self, image: Path, *, dpi: int) -> PageText:
@@ -22,6 +23,7 @@ class FakeEngine:
         confidence = 92.0 if rotation == self.upright_at else 35.0
         word = Word("Quyết", Box(10, 10, 60, 30), confidence)
         with Image.open(image) as im:
+            self.read_sizes.append((im.width, im.height, dpi))
             return PageText(im.width, im.height, (Line(Box(10, 10, 60, 30), 0.0, 0.0, (word,)),))
 
     def detect_orientation(self, image: Path, *, dpi: int) -> Orientation | None:
@@ -29,8 +31,8 @@ class FakeEngine:
         return Orientation(self.osd, 5.0) if self.osd is not None else None
 
 
-def _page(tmp_path: Path, image: Image.Image) -> PageImage:
-    path = save_jpeg(image, tmp_path / "page.jpg")
+def _page(tmp_path: Path, image: Image.Image, dpi: int = 200) -> PageImage:
+    path = save_jpeg(image, tmp_path / "page.jpg", dpi=dpi)
     [page] = list(iter_pages(open_source(path, path.name)))
     return page
 
@@ -78,3 +80,17 @@ def test_blank_page_is_not_read(tmp_path: Path) -> None:
 def test_reading_survives_a_json_round_trip(tmp_path: Path) -> None:
     reading = read_page(_page(tmp_path, text_page()), FakeEngine(upright_at=0, osd=0))
     assert PageReading.from_json(reading.to_json()) == reading
+
+
+def test_low_resolution_page_is_read_at_twice_its_size(tmp_path: Path) -> None:
+    engine = FakeEngine(upright_at=0, osd=0)
+    page = text_page(dpi=100)
+    reading = read_page(_page(tmp_path, page, dpi=100), engine)
+    assert engine.read_sizes == [(page.width * 2, page.height * 2, 200)]
+    assert (reading.width_px, reading.height_px, reading.ocr_scale) == (*page.size, 2)
+
+
+def test_page_scanned_at_200_dpi_is_read_as_is(tmp_path: Path) -> None:
+    engine = FakeEngine(upright_at=0, osd=0)
+    read_page(_page(tmp_path, text_page(dpi=200)), engine)
+    assert engine.read_sizes == [(*text_page(dpi=200).size, 200)]

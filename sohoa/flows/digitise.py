@@ -60,7 +60,7 @@ from sohoa.pipeline.split import split_documents
 from sohoa.storage.objects import ObjectStore, is_transient, safe_key_part
 
 # Bump when a change to preprocessing or OCR makes stored page readings stale.
-READING_VERSION = "8"
+READING_VERSION = "9"
 PIPELINE_VERSION = f"{__version__}/reading-{READING_VERSION}"
 
 
@@ -189,6 +189,7 @@ def _read_and_lay_out(
             width_px=reading.width_px,
             height_px=reading.height_px,
             text=reading.text,
+            ocr_scale=reading.ocr_scale,
         )
         write_page_fragment(spec, fragment)
     return PageResult(

@@ -40,7 +40,8 @@ _GLYPH_ADVANCE = 0.5
 @dataclass(frozen=True)
 class PageSpec:
     """Everything a PDF page is made of. Coordinates of `text` are pixels of the page as OCR
-    saw it: turned upright (by `rotation`) and straightened by `ocr_straightened`."""
+    saw it: turned upright (by `rotation`), straightened by `ocr_straightened` and enlarged
+    `ocr_scale` times."""
 
     original: EncodedImage
     rotation: int  # clockwise turn that makes the page upright
@@ -50,6 +51,7 @@ class PageSpec:
     width_px: int
     height_px: int
     text: PageText | None
+    ocr_scale: int = 1
 
 
 @dataclass(frozen=True)
@@ -154,7 +156,7 @@ def _image_placement(spec: PageSpec, width: float, height: float) -> bytes:
 def _text_layer(text: PageText, spec: PageSpec, width: float, height: float) -> bytes:
     """The words where OCR saw them, then turned about the page's centre by the skew that OCR's
     image still had, so that they lie on the straightened scan."""
-    scale = 72 / spec.dpi
+    scale = 72 / (spec.dpi * spec.ocr_scale)
     straighten = (
         _translation(-width / 2, -height / 2)
         @ _clockwise(spec.skew - spec.ocr_straightened)

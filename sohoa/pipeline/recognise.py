@@ -17,7 +17,13 @@ from typing import Any
 
 from sohoa.ocr.engine import Box, Line, OcrEngine, PageText, Word
 from sohoa.pipeline.ingest import PageImage
-from sohoa.pipeline.preprocess import analyse_page, ocr_straightening, upright
+from sohoa.pipeline.preprocess import (
+    analyse_page,
+    enlarge,
+    ocr_scale,
+    ocr_straightening,
+    upright,
+)
 
 # Mean word confidence of a page read the right way up is 75-95 on scans; read upside down or
 # sideways it falls to about 40.
@@ -26,7 +32,8 @@ CONFIDENT_READING = 60.0
 
 @dataclass(frozen=True)
 class PageReading:
-    """What OCR made of a page. Word boxes are pixels of the page shown upright."""
+    """What OCR made of a page. `width_px` and `height_px` are the scan's pixels of the page
+    shown upright; word boxes are pixels of the image OCR read, `ocr_scale` times larger."""
 
     blank: bool
     rotation: int
@@ -35,6 +42,7 @@ class PageReading:
     width_px: int
     height_px: int
     text: PageText | None
+    ocr_scale: int = 1
 
     @property
     def confidence(self) -> float | None:
@@ -86,11 +94,14 @@ def _read_turned(
 ) -> PageReading:
     straightened = ocr_straightening(skew)
     image = upright(page.raster, rotation, straightened)
+    scale = ocr_scale(page.dpi)
     # PGM: tesseract reads it directly, and writing it costs nothing next to PNG compression.
     path = work / f"upright-{rotation}.pgm"
-    image.save(path)
-    text = engine.recognise(path, dpi=page.dpi)
-    return PageReading(False, rotation, skew, straightened, image.width, image.height, text)
+    enlarge(image, scale).save(path)
+    text = engine.recognise(path, dpi=page.dpi * scale)
+    return PageReading(
+        False, rotation, skew, straightened, image.width, image.height, text, ocr_scale=scale
+    )
 
 
 def _page_text(raw: dict[str, Any]) -> PageText:
