@@ -175,23 +175,23 @@ def serve(socket_path: Path) -> None:
             except TimeoutError:
                 break
             with connection:
+                with connection.makefile("rb") as stream:
+                    request = stream.readline()
+                if not request:
+                    continue  # a readiness probe, or a client that gave up before asking
                 events = _EventStream(connection)
                 if prefect_server.ensure_running(settings) != api_url:
                     # Prefect reads its server's address once; a new server needs a new worker.
                     events.send({"event": "failed", "kind": "restart", "message": "restart"})
                     break
-                _serve_one(connection, events, run_job)
+                _serve_one(request, events, run_job)
     listener.close()
     socket_path.unlink(missing_ok=True)
 
 
 def _serve_one(
-    connection: socket.socket, events: _EventStream, run_job: Callable[..., dict[str, Any]]
+    request: bytes, events: _EventStream, run_job: Callable[..., dict[str, Any]]
 ) -> None:
-    with connection.makefile("rb") as stream:
-        request = stream.readline()
-    if not request:
-        return  # a readiness probe, or a client that gave up before asking
     try:
         job = Job(**json.loads(request))
         manifest = run_job(job.paths, job.dossier_id, job.out, events)
