@@ -183,10 +183,7 @@ def _full_page_image(page: pikepdf.Page) -> pikepdf.PdfImage | None:
     if len(images) != 1 or not isinstance(images[0], pikepdf.Stream):
         return None
     image = pikepdf.PdfImage(images[0])
-    box = page.mediabox
-    page_w, page_h = float(box[2] - box[0]), float(box[3] - box[1])
-    if _page_rotation(page) % 180:
-        page_w, page_h = page_h, page_w
+    page_w, page_h = _shown_size(page)
     # Same shape as the page (within 2 %): the scan fills it.
     if abs(image.width / image.height - page_w / page_h) > 0.02 * page_w / page_h:
         return None
@@ -197,21 +194,24 @@ def _page_rotation(page: pikepdf.Page) -> int:
     return int(page.obj.get("/Rotate", 0)) % 360
 
 
-def _pdf_page_dpi(page: pikepdf.Page) -> int:
-    image = _full_page_image(page)
+def _shown_size(page: pikepdf.Page) -> tuple[float, float]:
+    """Width and height in points of the page as a viewer shows it (after /Rotate)."""
+    box = page.mediabox
+    width, height = float(box[2] - box[0]), float(box[3] - box[1])
+    return (height, width) if _page_rotation(page) % 180 else (width, height)
+
+
+def _pdf_page_dpi(page: pikepdf.Page, image: pikepdf.PdfImage | None) -> int:
+    """The resolution of the page's scan, or the rendering resolution for other pages."""
     if image is None:
         return RENDER_DPI
-    box = page.mediabox
-    page_w = float(box[2] - box[0])
-    if _page_rotation(page) % 180:
-        page_w = float(box[3] - box[1])
-    return round(image.width / (page_w / 72))
+    return round(image.width / (_shown_size(page)[0] / 72))
 
 
 def _pdf_page_pixels(page: pikepdf.Page) -> int:
-    box = page.mediabox
-    dpi = _pdf_page_dpi(page)
-    return round(float(box[2] - box[0]) / 72 * dpi) * round(float(box[3] - box[1]) / 72 * dpi)
+    width, height = _shown_size(page)
+    dpi = _pdf_page_dpi(page, _full_page_image(page))
+    return round(width / 72 * dpi) * round(height / 72 * dpi)
 
 
 def _check_page_size(pixels: int, number: int) -> None:
@@ -225,25 +225,24 @@ def _check_page_size(pixels: int, number: int) -> None:
 def _pdf_pages(source: SourceFile) -> Iterator[PageImage]:
     with pikepdf.open(source.path) as pdf:
         for number, page in enumerate(pdf.pages, start=1):
-            dpi = _pdf_page_dpi(page)
-            original = _embeddable_pdf_image(page)
-            if original is None:
+            image = _full_page_image(page)
+            dpi = _pdf_page_dpi(page, image)
+            original = _embeddable_pdf_image(page, image) if image is not None else None
+            if image is None or original is None:
                 rendering = _render_pdf_page(source.path, number, dpi)
                 raster, original = grey_for_ocr(rendering), _encode_jpeg(rendering)
             else:
                 # A page that is one image: decoding it is the rendering, without poppler.
-                raster = _decode_page_image(page, original)
+                raster = _decode_page_image(image, original)
             yield PageImage(f"{source.name}#{number}", number, raster, dpi, False, original)
 
 
-def _decode_page_image(page: pikepdf.Page, original: EncodedImage) -> Image.Image:
+def _decode_page_image(image: pikepdf.PdfImage, original: EncodedImage) -> Image.Image:
     try:
         if original.filter == "/DCTDecode":
             with Image.open(io.BytesIO(original.data)) as jpeg:
                 decoded = jpeg.convert("RGB") if jpeg.mode != "L" else jpeg.copy()
         else:
-            image = _full_page_image(page)
-            assert image is not None  # `original` came from it
             decoded = image.as_pil_image()
     except (OSError, SyntaxError, ValueError, pikepdf.PdfError) as e:
         raise InputRejected(f"corrupt PDF: a page image cannot be decoded ({e})") from e
@@ -265,10 +264,9 @@ def _render_pdf_page(path: Path, number: int, dpi: int) -> Image.Image:
 _COPYABLE_FILTERS = {"/DCTDecode", "/FlateDecode", "/CCITTFaxDecode"}
 
 
-def _embeddable_pdf_image(page: pikepdf.Page) -> EncodedImage | None:
+def _embeddable_pdf_image(page: pikepdf.Page, image: pikepdf.PdfImage) -> EncodedImage | None:
     """The page's scanned image with its encoded bytes, when PDF/A allows copying it as is."""
-    image = _full_page_image(page)
-    if image is None or image.image_mask or not image.filters:
+    if image.image_mask or not image.filters:
         return None
     stream = image.obj
     final_filter = image.filters[-1]
