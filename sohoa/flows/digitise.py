@@ -57,7 +57,8 @@ from sohoa.pipeline.model import (
 from sohoa.pipeline.pdfa import DocumentInfo, PageSpec, assemble_pdfa, write_page_fragment
 from sohoa.pipeline.recognise import PageReading, read_page
 from sohoa.pipeline.split import split_documents
-from sohoa.storage.objects import ObjectStore, is_transient, safe_key_part
+from sohoa.storage import objects
+from sohoa.storage.objects import ObjectNotFound, ObjectStore, is_transient, safe_key_part
 
 # Bump when a change to preprocessing or OCR makes stored page readings stale.
 READING_VERSION = "9"
@@ -137,7 +138,9 @@ def read_pages(
 
     def work_on(source_index: int, page: PageImage) -> PageResult:
         try:
-            return _read_and_lay_out(store, engine, settings, source_index, sources, page, work)
+            return _read_and_lay_out(
+                store, engine, settings, source_index, sources[source_index], page, work
+            )
         finally:
             in_flight.release()
             report.page_done()
@@ -159,17 +162,15 @@ def _read_and_lay_out(
     engine: TesseractEngine,
     settings: Settings,
     source_index: int,
-    sources: list[SourceFile],
+    source: SourceFile,
     page: PageImage,
     work: Path,
 ) -> PageResult:
-    source = sources[source_index]
     number = page.number
     key = reading_key(source.sha256, number, settings.ocr_lang)
     failure = None
-    if store.exists(key):
-        reading = PageReading.from_json(store.get_bytes(key))
-    else:
+    reading = _stored_reading(store, key)
+    if reading is None:
         try:
             reading = read_page(page, engine)
             store.put_bytes(key, reading.to_json(), "application/json")
@@ -207,6 +208,13 @@ def _read_and_lay_out(
     )
 
 
+def _stored_reading(store: ObjectStore, key: str) -> PageReading | None:
+    try:
+        return PageReading.from_json(store.get_bytes(key))
+    except ObjectNotFound:
+        return None
+
+
 @task(name="store-document", **_STORAGE_RETRIES)
 def store_document(
     store: ObjectStore,
@@ -232,8 +240,8 @@ def store_document(
     text = store.put_bytes(f"{prefix}.txt", "\f".join(texts).encode(), "text/plain; charset=utf-8")
     stored = document.model_copy(
         update={
-            "pdf": StoredObject(key=pdf.key, sha256=pdf.sha256, bytes=pdf.size),
-            "text": StoredObject(key=text.key, sha256=text.sha256, bytes=text.size),
+            "pdf": _recorded(pdf),
+            "text": _recorded(text),
             "metadata": StoredObject(key=f"{prefix}.json"),
         }
     )
@@ -243,9 +251,12 @@ def store_document(
         json.dumps(metadata, ensure_ascii=False, indent=2).encode(),
         "application/json",
     )
-    return stored.model_copy(
-        update={"metadata": StoredObject(key=meta.key, sha256=meta.sha256, bytes=meta.size)}
-    )
+    return stored.model_copy(update={"metadata": _recorded(meta)})
+
+
+def _recorded(stored: objects.StoredObject) -> StoredObject:
+    """What the store reports having stored, as the manifest records it."""
+    return StoredObject(key=stored.key, sha256=stored.sha256, bytes=stored.size)
 
 
 @task(name="commit-manifest", **_STORAGE_RETRIES)
@@ -259,10 +270,10 @@ def commit_manifest(store: ObjectStore, manifest: Manifest) -> None:
 
 
 def load_manifest(store: ObjectStore, dossier_id: str) -> Manifest | None:
-    key = manifest_key(dossier_id)
-    if not store.exists(key):
+    try:
+        return Manifest.model_validate_json(store.get_bytes(manifest_key(dossier_id)))
+    except ObjectNotFound:
         return None
-    return Manifest.model_validate_json(store.get_bytes(key))
 
 
 # --- The flow ---------------------------------------------------------------------------------

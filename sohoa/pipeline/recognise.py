@@ -9,6 +9,7 @@ costs one engine call, upside-down and sideways pages included.
 
 from __future__ import annotations
 
+import functools
 import json
 import tempfile
 from dataclasses import asdict, dataclass
@@ -64,15 +65,13 @@ def read_page(page: PageImage, engine: OcrEngine) -> PageReading:
         return PageReading(True, 0, 0.0, 0.0, page.raster.width, page.raster.height, None)
     with tempfile.TemporaryDirectory(prefix="sohoa-page-") as tmp:
         work = Path(tmp)
-        asked: list[int | None] = []
 
+        @functools.cache  # asked at most once per page
         def engine_guess() -> int | None:
-            if not asked:
-                as_scanned = work / "as-scanned.pgm"
-                page.raster.save(as_scanned)
-                guess = engine.detect_orientation(as_scanned, dpi=page.dpi)
-                asked.append(guess.rotation if guess else None)
-            return asked[0]
+            as_scanned = work / "as-scanned.pgm"
+            page.raster.save(as_scanned)
+            guess = engine.detect_orientation(as_scanned, dpi=page.dpi)
+            return guess.rotation if guess else None
 
         if layout.rotation_hint is None:
             # Lines run up and down without telling which way: ask the engine.
