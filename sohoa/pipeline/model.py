@@ -53,6 +53,9 @@ class DocumentRecord(BaseModel):
     type: str = "other"
     type_confidence: float = 0.0
     needs_review: bool = True
+    # What a person should check: "type" when the classifier was unsure, and the names of
+    # fields read with low OCR confidence or failing their checks.
+    review: list[str] = Field(default_factory=list)
     pages: list[int]
     fields: DocumentFields = Field(default_factory=DocumentFields)
     pdf: StoredObject
