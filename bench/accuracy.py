@@ -23,7 +23,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pikepdf.pdfa
 from rich.console import Console
 from rich.table import Table
 
@@ -35,6 +34,7 @@ from bench.metrics import (
     word_recall,
     words,
 )
+from sohoa.pipeline.pdfa import validate
 
 DEFAULT_SEED = 9001  # never used for tuning: keep it that way
 SOHOA_EXIT_PARTIAL = 4  # some inputs quarantined: a manifest is still written
@@ -198,7 +198,7 @@ def hypothesis_texts(manifest: dict[str, Any], out: Path, score: DossierScore) -
             score.problems.append(f"missing {pdf.name}")
             continue
         score.pdfs += 1
-        report = pikepdf.pdfa.validate_written(pdf, "2b")
+        report = validate(pdf)
         if report.passed:
             score.pdfs_valid += 1
         else:

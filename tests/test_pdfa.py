@@ -11,6 +11,7 @@ from sohoa.ocr.engine import Box, Line, PageText, Word
 from sohoa.pipeline import pdfa
 from sohoa.pipeline.ingest import EncodedImage, iter_pages, open_source
 from sohoa.pipeline.pdfa import DocumentInfo, PageSpec, assemble_pdfa, validate, write_page_fragment
+from sohoa.pipeline.xmp import SOHOA_NS
 from tests.pages import save_jpeg, text_page
 
 INFO = DocumentInfo("hs-1 tài liệu", "hs-1", "other", "sohoa test")
@@ -189,3 +190,33 @@ def test_words_read_on_an_enlarged_page_land_on_the_scan(tmp_path: Path) -> None
         level, text=PageText(level.width_px * 2, level.height_px * 2, doubled), ocr_scale=2
     )
     assert _word_box(_build(tmp_path, [enlarged]), "Quyết") == pytest.approx(expected, abs=0.5)
+
+
+def test_document_type_and_fields_are_in_the_sohoa_xmp_namespace(tmp_path: Path) -> None:
+    _, spec = _page(tmp_path)
+    fragment = tmp_path / "fragment.pdf"
+    write_page_fragment(spec, fragment)
+    info = DocumentInfo(
+        "hs-1 quyết định",
+        "hs-1",
+        "quyet_dinh",
+        "sohoa test",
+        sohoa={
+            "type": "quyet_dinh",
+            "so_ky_hieu": "245/QĐ-UBND",
+            "so_dinh_danh": ["036089001234"],
+            "trich_yeu": "cấp <giấy> & xác nhận",
+            "ho_ten": None,
+        },
+    )
+    out = tmp_path / "doc.pdf"
+    assemble_pdfa([fragment], out, info)
+    assert validate(out).passed
+    with pikepdf.open(out) as pdf:
+        packet = pdf.Root.Metadata.read_bytes().decode()
+    assert f'xmlns:sohoa="{SOHOA_NS}"' in packet
+    assert "<sohoa:so_ky_hieu>245/QĐ-UBND</sohoa:so_ky_hieu>" in packet
+    assert "<rdf:li>036089001234</rdf:li>" in packet
+    assert "cấp &lt;giấy&gt; &amp; xác nhận" in packet
+    assert "<pdfaProperty:name>so_ky_hieu</pdfaProperty:name>" in packet
+    assert "ho_ten" not in packet

@@ -13,12 +13,15 @@ flat however many pages a document has.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import tempfile
+from collections.abc import Mapping
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pikepdf
@@ -27,6 +30,7 @@ from pikepdf import Dictionary, Name
 
 from sohoa.ocr.engine import Line, PageText
 from sohoa.pipeline.ingest import EncodedImage
+from sohoa.pipeline.xmp import XmpValue, add_sohoa_metadata, is_about_sohoa_namespace
 
 PDFA_FLAVOUR = "2b"
 _FONT = Name("/F1")
@@ -61,6 +65,8 @@ class DocumentInfo:
     document_type: str
     creator_tool: str
     language: str = "vi"
+    # The `sohoa` XMP properties: type, fields, review state (see xmp.PROPERTIES).
+    sohoa: Mapping[str, XmpValue | None] = field(default_factory=dict)
 
 
 def write_page_fragment(spec: PageSpec, path: Path) -> None:
@@ -101,7 +107,21 @@ def assemble_pdfa(fragments: list[Path], destination: Path, info: DocumentInfo) 
             for page in pdf.pages:
                 page.Resources.Font = Dictionary({str(_FONT): font})
             _set_metadata(pdf, info)
-            pikepdf.pdfa.save(pdf, destination, PDFA_FLAVOUR, output_intent="sRGB")
+            _save_pdfa(pdf, destination, info, Path(batches))
+
+
+def _save_pdfa(pdf: pikepdf.Pdf, destination: Path, info: DocumentInfo, work: Path) -> None:
+    """Write `pdf` as PDF/A with the `sohoa` XMP description, validate the written bytes and
+    only then move them to `destination`."""
+    pikepdf.pdfa.prepare(pdf, PDFA_FLAVOUR, output_intent="sRGB")
+    add_sohoa_metadata(pdf, info.sohoa)
+    save_kwargs = pikepdf.pdfa.resolve_save_kwargs(PDFA_FLAVOUR)
+    written = work / "document.pdf"
+    pdf.save(written, **save_kwargs)
+    report = validate(written, save_kwargs)
+    if not report.passed:
+        raise pikepdf.pdfa.PdfaError(report)
+    written.replace(destination)
 
 
 def _join(parts: list[Path], destination: Path) -> Path:
@@ -113,8 +133,12 @@ def _join(parts: list[Path], destination: Path) -> Path:
     return destination
 
 
-def validate(path: Path) -> pikepdf.pdfa.Report:
-    return pikepdf.pdfa.validate_written(path, PDFA_FLAVOUR)
+def validate(path: Path, save_kwargs: Mapping[str, Any] | None = None) -> pikepdf.pdfa.Report:
+    """pikepdf's PDF/A-2b report on the file at `path`, less its objections to the `sohoa`
+    namespace, which an extension schema declares (see xmp.py)."""
+    report = pikepdf.pdfa.validate_written(path, PDFA_FLAVOUR, save_kwargs)
+    kept = [f for f in report.findings if not is_about_sohoa_namespace(f)]
+    return dataclasses.replace(report, findings=kept)
 
 
 def _image_stream(pdf: pikepdf.Pdf, spec: PageSpec) -> pikepdf.Stream:
