@@ -35,6 +35,7 @@ from bench.metrics import (
     words,
 )
 from sohoa.pipeline.pdfa import validate
+from sohoa.pipeline.text import nfc
 
 DEFAULT_SEED = 9001  # never used for tuning: keep it that way
 SOHOA_EXIT_PARTIAL = 4  # some inputs quarantined: a manifest is still written
@@ -53,7 +54,21 @@ TARGETS = {
     "blank_accuracy": Target("blank ≥ 98 %", 0.98),
     "word_recall": Target("word recall ≥ 0.98", 0.98),
     "pdfa_valid_share": Target("every PDF valid", 1.0),
+    "documents_recovered": Target("split exact ≥ 95 %", 0.95),
+    "type_accuracy": Target("type ≥ 97 %", 0.97),
+    "field_accuracy": Target("fields ≥ 95 %", 0.95),
+    "so_dinh_danh_accuracy": Target("IDs ≥ 98 %", 0.98),
 }
+FIELD_TARGETS = {"so_dinh_danh": "so_dinh_danh_accuracy"}
+FIELDS = (
+    "so_ky_hieu",
+    "ngay_ban_hanh",
+    "co_quan_ban_hanh",
+    "trich_yeu",
+    "so_dinh_danh",
+    "ho_ten",
+    "ma_so_thue",
+)
 
 
 @dataclass
@@ -83,7 +98,11 @@ class DossierScore:
     pages: list[PageScore] = field(default_factory=list)
     documents_in_truth: int = 0
     documents_recovered: int = 0  # same non-blank pages as a truth document
-    types_correct: int = 0  # among the recovered documents
+    # Each truth document's type, and the type sohoa gave the document holding its first page.
+    types: list[tuple[str, str]] = field(default_factory=list)
+    # Field name -> one flag per document where truth or sohoa has a value: exactly equal?
+    fields: dict[str, list[bool]] = field(default_factory=dict)
+    review_flags: int = 0
     pdfs: int = 0
     pdfs_valid: int = 0
     seconds: float = 0.0  # wall time of the CLI, in the JSON figures
@@ -107,6 +126,11 @@ class Summary:
     split_page_accuracy: float | None
     documents_recovered: float | None
     type_accuracy: float | None
+    type_macro_f1: float | None
+    field_accuracy: float | None
+    so_dinh_danh_accuracy: float | None
+    field_accuracies: dict[str, float | None]
+    documents_flagged_for_review: float | None
     pdfs: int
     pdfa_valid_share: float | None
 
@@ -243,10 +267,18 @@ def score_dossier(truth: dict[str, Any], run: DigitiseRun) -> DossierScore:
     truth_documents = [non_blank_pages(doc["pages"], truth_pages) for doc in truth["documents"]]
     score.documents_in_truth = len(truth_documents)
     for truth_document, pages in zip(truth["documents"], truth_documents, strict=True):
-        if pages in found_documents:
-            score.documents_recovered += 1
-            found = manifest["documents"][found_documents.index(pages)]
-            score.types_correct += found["type"] == truth_document["type"]
+        score.documents_recovered += pages in found_documents
+        holding = [i for i, found in enumerate(found_documents) if pages and min(pages) in found]
+        found_document = manifest["documents"][holding[0]] if holding else None
+        score.types.append(
+            (truth_document["type"], found_document["type"] if found_document else "(none)")
+        )
+        found_fields = found_document["fields"] if found_document else {}
+        for name in FIELDS:
+            expected, got = truth_document["fields"].get(name), found_fields.get(name)
+            if expected or got:
+                score.fields.setdefault(name, []).append(same_field(expected, got))
+    score.review_flags = sum(bool(d.get("needs_review")) for d in manifest["documents"])
 
     texts = hypothesis_texts(manifest, run.out, score)
     for page_index, truth_page in enumerate(truth_pages):
@@ -277,10 +309,39 @@ def score_dossier(truth: dict[str, Any], run: DigitiseRun) -> DossierScore:
     return score
 
 
+def same_field(expected: Any, got: Any) -> bool:
+    """Exact match after NFC and whitespace normalisation; lists compare as sets."""
+    if isinstance(expected, list) or isinstance(got, list):
+        return {nfc(v) for v in expected or []} == {nfc(v) for v in got or []}
+    if expected is None or got is None:
+        return False
+    return normalise_whitespace(nfc(str(expected))) == normalise_whitespace(nfc(str(got)))
+
+
+def macro_f1(pairs: Sequence[tuple[str, str]]) -> float | None:
+    """Mean over the truth types of each type's F1 (predicted types absent from truth count
+    only as false positives of nothing, i.e. they lower recall)."""
+    types = sorted({truth for truth, _ in pairs})
+    if not types:
+        return None
+    scores = []
+    for kind in types:
+        hits = sum(1 for truth, found in pairs if truth == found == kind)
+        predicted = sum(1 for _, found in pairs if found == kind)
+        actual = sum(1 for truth, _ in pairs if truth == kind)
+        precision = hits / predicted if predicted else 0.0
+        recall = hits / actual
+        scores.append(2 * precision * recall / (precision + recall) if hits else 0.0)
+    return sum(scores) / len(scores)
+
+
 def weighted_mean(values: Sequence[float | None], weights: Sequence[int]) -> float | None:
     """Mean of the present values, each counted by its weight (pooled over all pages)."""
-    pairs = [(value, weight) for value, weight in zip(values, weights, strict=True)]
-    pairs = [(value, weight) for value, weight in pairs if value is not None and weight > 0]
+    pairs = [
+        (value, weight)
+        for value, weight in zip(values, weights, strict=True)
+        if value is not None and weight > 0
+    ]
     total = sum(weight for _, weight in pairs)
     return sum(value * weight for value, weight in pairs) / total if total else None
 
@@ -302,6 +363,11 @@ def summarise(scores: Sequence[DossierScore]) -> Summary:
     documents = sum(score.documents_in_truth for score in scores)
     recovered = sum(score.documents_recovered for score in scores)
     pdfs = sum(score.pdfs for score in scores)
+    types = [pair for score in scores for pair in score.types]
+    fields = {
+        name: [flag for score in scores for flag in score.fields.get(name, [])] for name in FIELDS
+    }
+    found_documents = sum(score.pdfs for score in scores)
     return Summary(
         dossiers=len(scores),
         dossiers_failed=sum(not score.pages for score in scores),
@@ -323,8 +389,15 @@ def summarise(scores: Sequence[DossierScore]) -> Summary:
         ),
         split_page_accuracy=share([page.split_correct for page in text_pages]),
         documents_recovered=recovered / documents if documents else None,
-        type_accuracy=(
-            sum(score.types_correct for score in scores) / recovered if recovered else None
+        type_accuracy=share([truth == found for truth, found in types]),
+        type_macro_f1=macro_f1(types),
+        field_accuracy=share([flag for flags in fields.values() for flag in flags]),
+        so_dinh_danh_accuracy=share(fields["so_dinh_danh"]),
+        field_accuracies={name: share(flags) for name, flags in fields.items()},
+        documents_flagged_for_review=(
+            sum(score.review_flags for score in scores) / found_documents
+            if found_documents
+            else None
         ),
         pdfs=pdfs,
         pdfa_valid_share=sum(score.pdfs_valid for score in scores) / pdfs if pdfs else None,
@@ -388,8 +461,15 @@ def print_report(scores: Sequence[DossierScore], summary: Summary, console: Cons
         ("blank-page accuracy", percent(summary.blank_accuracy), "blank_accuracy"),
         ("skew mean abs. error (°)", ratio(summary.skew_mean_abs_error), None),
         ("pages in a correctly split document", percent(summary.split_page_accuracy), None),
-        ("documents recovered exactly", percent(summary.documents_recovered), None),
-        ("document type accuracy (recovered)", percent(summary.type_accuracy), None),
+        ("documents split exactly", percent(summary.documents_recovered), "documents_recovered"),
+        ("document type accuracy", percent(summary.type_accuracy), "type_accuracy"),
+        ("document type macro-F1", ratio(summary.type_macro_f1), None),
+        ("fields exactly right", percent(summary.field_accuracy), "field_accuracy"),
+        *(
+            (f"  {name}", percent(value), FIELD_TARGETS.get(name))
+            for name, value in summary.field_accuracies.items()
+        ),
+        ("documents flagged for review", percent(summary.documents_flagged_for_review), None),
         (
             f"PDF/A-2b valid ({summary.pdfs} PDFs)",
             percent(summary.pdfa_valid_share),
