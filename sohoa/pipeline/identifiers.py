@@ -1,0 +1,88 @@
+"""Checks on the identifiers and dates a document carries: personal IDs, tax codes, dates.
+
+Each check is cheap and strong against OCR: a misread digit in a personal ID usually breaks its
+province code, its century/sex digit or its agreement with the birth year printed beside it; a
+misread digit in a tax code breaks its check digit.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from sohoa.pipeline.text import fold
+
+# The 3-digit codes of birth registration that open a personal ID, one per province
+# (Circular 07/2016/TT-BCA; the 63 provinces before the 2025 mergers, which IDs keep).
+PROVINCE_CODES = frozenset(
+    (
+        "001", "002", "004", "006", "008", "010", "011", "012", "014", "015", "017", "019", "020",
+        "022", "024", "025", "026", "027", "030", "031", "033", "034", "035", "036", "037", "038",
+        "040", "042", "044", "045", "046", "048", "049", "051", "052", "054", "056", "058", "060",
+        "062", "064", "066", "067", "068", "070", "072", "074", "075", "077", "079", "080", "082",
+        "083", "084", "086", "087", "089", "091", "092", "093", "094", "095", "096",
+    )
+)  # fmt: skip
+# The digit after the province code: 0/1 a man/woman born in the 1900s, 2/3 in the 2000s.
+CENTURY_OF_DIGIT = {"0": 1900, "1": 1900, "2": 2000, "3": 2000}
+
+TAX_CODE_WEIGHTS = (31, 29, 23, 19, 17, 13, 7, 5, 3)
+_TAX_CODE = re.compile(r"\d{10}(?:-\d{3})?")
+
+# Dates are matched on folded text, so "ngày"/"ngay"/"ngảy" all meet; OCR often glues a number
+# to the next word ("26tháng"), hence \s* rather than \s+.
+_WORDED_DATE = re.compile(r"ngay\s*(\d{1,2})\s*thang\s*(\d{1,2})\s*nam\s*(\d{4})")
+_SLASHED_DATE = re.compile(r"(?<!\d)(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})(?!\d)")
+EARLIEST_YEAR = 1900
+LATEST_YEAR = 2100
+
+
+def personal_id_problem(
+    value: str, *, birth_year: int | None = None, female: bool | None = None
+) -> str | None:
+    """Why `value` cannot be the 12-digit personal ID of the person described, or None when it
+    can. Birth year and sex are checked only when given."""
+    if not re.fullmatch(r"\d{12}", value):
+        return "not 12 digits"
+    if value[:3] not in PROVINCE_CODES:
+        return f"no province has code {value[:3]}"
+    century = CENTURY_OF_DIGIT.get(value[3])
+    if century is None:
+        return f"century/sex digit {value[3]} is not one of 0-3"
+    year = century + int(value[4:6])
+    if birth_year is not None and year != birth_year:
+        return f"says born {year}, the page says {birth_year}"
+    if female is not None and (int(value[3]) % 2 == 1) != female:
+        return "sex digit disagrees with the sex on the page"
+    return None
+
+
+def tax_code_valid(value: str) -> bool:
+    """10 digits whose last is the check digit (optionally "-" and a 3-digit branch number).
+
+    The check digit is 10 - (weighted sum of the first nine mod 11). A remainder of 0 would ask
+    for a check digit of 10; some implementations then accept 0, we reject the code, since no
+    single digit equals 10 and the tax office does not issue such numbers."""
+    if not _TAX_CODE.fullmatch(value):
+        return False
+    digits = [int(c) for c in value[:10]]
+    remainder = sum(w * d for w, d in zip(TAX_CODE_WEIGHTS, digits, strict=False)) % 11
+    return remainder != 0 and digits[9] == 10 - remainder
+
+
+def parse_date(text: str) -> date | None:
+    """The first real date written in `text` ("ngày 05 tháng 01 năm 2020", "05/01/2020");
+    impossible ones (31/02, month 13, year 1850) are skipped."""
+    folded = fold(text)
+    matches = sorted(
+        [*_WORDED_DATE.finditer(folded), *_SLASHED_DATE.finditer(folded)], key=lambda m: m.start()
+    )
+    for match in matches:
+        day, month, year = (int(g) for g in match.groups())
+        if not EARLIEST_YEAR <= year <= LATEST_YEAR:
+            continue
+        try:
+            return date(year, month, day)
+        except ValueError:
+            continue
+    return None
