@@ -186,13 +186,14 @@ def draw_seal(
     draw.polygon(star, fill=colour)
     text = f"{rng.choice(SEAL_TEXTS)} * {rng.choice(SEAL_PLACES)} *"
     family = available_families()[next(iter(available_families()))]
-    font = load_font(family["bold"], round(radius * 0.22))
+    size = round(radius * 0.22)
+    font = load_font(family["bold"], size)
     text_radius = (radius + inner) / 2
     span = math.radians(300)
     for i, char in enumerate(text):
         angle = -span / 2 + span * i / max(1, len(text) - 1)  # clockwise from the top
-        glyph = Image.new("L", (font.size * 2, font.size * 2), 0)
-        ImageDraw.Draw(glyph).text((font.size, font.size), char, font=font, fill=255, anchor="mm")
+        glyph = Image.new("L", (size * 2, size * 2), 0)
+        ImageDraw.Draw(glyph).text((size, size), char, font=font, fill=255, anchor="mm")
         glyph = glyph.rotate(-math.degrees(angle), resample=Image.Resampling.BILINEAR)
         gx = round(cx + text_radius * math.sin(angle) - glyph.width / 2)
         gy = round(cy - text_radius * math.cos(angle) - glyph.height / 2)

@@ -6,12 +6,14 @@ Everything is drawn from a `random.Random` so a seed reproduces the same people.
 from __future__ import annotations
 
 import random
-import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
+from sohoa.pipeline.text import nfc
+
 Sex = Literal["Nam", "Nữ"]
+SEXES: tuple[Sex, ...] = ("Nam", "Nữ")
 
 FAMILY_NAMES = (
     "Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ",
@@ -99,16 +101,6 @@ COMPANY_NAMES = ("THƯƠNG MẠI VÀ DỊCH VỤ HỒNG PHÁT", "XÂY DỰNG AN 
                  "CÔNG NGHỆ SỐ VIỆT TIẾN", "THỰC PHẨM SẠCH MINH CHÂU")  # fmt: skip
 
 TAX_CODE_WEIGHTS = (31, 29, 23, 19, 17, 13, 7, 5, 3)
-
-
-def nfc(text: str) -> str:
-    return unicodedata.normalize("NFC", text)
-
-
-def fold(text: str) -> str:
-    """ASCII without tone marks: 'Nguyễn Đức' -> 'Nguyen Duc' (đ has no decomposition)."""
-    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 @dataclass(frozen=True)
@@ -200,19 +192,23 @@ def random_date(rng: random.Random, start: date, end: date) -> date:
 def make_person(
     rng: random.Random, *, sex: Sex | None = None, born: tuple[int, int] = (1950, 2004)
 ) -> Person:
-    sex = sex or rng.choice(("Nam", "Nữ"))
+    chosen: Sex = sex if sex is not None else rng.choice(SEXES)
     name = " ".join(
-        (rng.choice(FAMILY_NAMES), rng.choice(MIDDLE_NAMES[sex]), rng.choice(GIVEN_NAMES[sex]))
+        (
+            rng.choice(FAMILY_NAMES),
+            rng.choice(MIDDLE_NAMES[chosen]),
+            rng.choice(GIVEN_NAMES[chosen]),
+        )
     )
     birth_date = random_date(rng, date(born[0], 1, 1), date(born[1], 12, 31))
     birth_province = rng.choice(PROVINCES)
     issue_floor = max(date(2016, 1, 1), birth_date + timedelta(days=14 * 365 + 4))
     return Person(
         full_name=nfc(name),
-        sex=sex,
+        sex=chosen,
         birth_date=birth_date,
         birth_province=birth_province,
-        personal_id=personal_id(birth_province, birth_date, sex, rng.randint(0, 999_999)),
+        personal_id=personal_id(birth_province, birth_date, chosen, rng.randint(0, 999_999)),
         address=make_address(rng),
         occupation=rng.choice(OCCUPATIONS),
         id_issue_date=random_date(rng, issue_floor, max(issue_floor, date(2024, 6, 30))),

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-from samples.templates import Column, Document, Para, Row, Signer, Weight
+from samples.blocks import Column, Document, Para, Row, Signer, Weight
 
 A4_MM = (210.0, 297.0)
 MM_PER_INCH = 25.4

@@ -8,7 +8,7 @@ from __future__ import annotations
 import io
 import zlib
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from PIL import Image, TiffImagePlugin
 
@@ -115,7 +115,7 @@ class StreamingTiff:
 
 def save_single(image: Image.Image, path: Path, dpi: int | None, quality: int) -> None:
     """One page, one file; `dpi=None` leaves the resolution out (a PNG without pHYs)."""
-    options: dict[str, object] = {} if dpi is None else {"dpi": (dpi, dpi)}
+    options: dict[str, Any] = {} if dpi is None else {"dpi": (dpi, dpi)}
     if path.suffix == ".jpg":
         options["quality"] = quality
     image.save(path, **options)
