@@ -1,21 +1,117 @@
-"""Document boundaries within a dossier.
+"""Document boundaries within a dossier, from what each page says.
 
-For now a dossier is one document: every page that is not blank, with blank pages (duplex
-backs) belonging to the document of the page before them.
+Every page that is not blank is weighed: does it start a document or continue the one before?
+First pages of Vietnamese administrative papers look alike (Decree 30/2020, App. I): the
+national motto near the top, the issuer's "Số: …" in the top-left column, a type title in
+capitals, a form number ("Mẫu số …"); an ID-card copy carries its card title or MRZ lines.
+Later pages carry a page number in the top margin, start mid-sentence, or say they are an
+appendix ("Phụ lục", "Kèm theo …"), and the page before them was not closed by a signature
+block. A page with no cue either way starts a document only when the page before was closed.
+
+Blank pages (duplex backs) take no part in the decision: they belong to the document of the
+page before them. Separator sheets (a barcode or QR code and next to no text; "PATCHT" is
+paperless-ngx's "patch T" sheet) end the current document and belong to none.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 
-def split_documents(blank: list[bool]) -> list[list[int]]:
-    """Group page indexes into documents. `blank[i]` tells whether page i is blank; the result
-    lists, for each document, its non-blank pages in order."""
-    pages = [i for i, is_blank in enumerate(blank) if not is_blank]
-    return [pages] if pages else []
+from sohoa.ocr.engine import Line, PageText
+from sohoa.pipeline.page import PageContent
+from sohoa.pipeline.text import fold, syllables
+
+MOTTO = ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc")
+ID_CARD_TITLES = ("CĂN CƯỚC", "CHỨNG MINH NHÂN DÂN")
+FORM_NUMBER = "Mẫu số"
+APPENDIX_OPENINGS = ("Phụ lục", "Kèm theo")
+# Lines that open a signature block: the document ends on the page that carries one.
+SIGNATURE_OPENINGS = (
+    "Nơi nhận",
+    "TM.",
+    "KT.",
+    "TL.",
+    "TUQ.",
+    "NGƯỜI LÀM ĐƠN",
+    "NGƯỜI KHAI",
+    "NGƯỜI ĐỀ NGHỊ",
+    "NGƯỜI VIẾT ĐƠN",
+)
+SIGNATURE_NOTES = ("Ký và ghi rõ họ tên", "Ký, ghi rõ họ tên", "Ký, họ tên", "Ký tên, đóng dấu")
+SEPARATOR_CODE = "PATCHT"
+# A separator sheet may print a word or two beside its code; a printed paper with a QR code
+# carries whole paragraphs.
+SEPARATOR_MAX_WORDS = 30
+
+# How strongly each cue says "this page starts a document"; negative weights say it continues.
+START_WEIGHTS = {
+    "motto": 3.0,
+    "issuer_number": 2.0,
+    "form_number": 2.0,
+    "id_card": 3.0,
+    "title": 1.0,
+    "new_code": 2.0,
+    "page_number": -4.0,
+    "appendix": -4.0,
+    "starts_mid_sentence": -2.0,
+}
+AFTER_CLOSED_PAGE = 1.0
+AFTER_OPEN_PAGE = -1.0
+
+# Regions, as shares of the page's height: the header of a first page, the top margin where
+# page numbers sit.
+HEADER_ZONE = 0.4
+MARGIN_ZONE = 0.12
+# The last lines of a page, where its signature block would be.
+CLOSING_LINES = 15
+# Words OCR read with less confidence than this are noise (seal, signature, specks).
+CONFIDENT_WORD = 50.0
+
+_ISSUER_NUMBER = re.compile(r"^so\s*(?:/\s*no\.?\s*)?[:.]")
+_PAGE_NUMBER = re.compile(r"^[-–—.\s]*(?:trang\s*)?(\d{1,3})(?:\s*/\s*\d{1,3})?[-–—.\s]*$")
+_MRZ = re.compile(r"[A-Z0-9<]{20,}")
+
+
+@dataclass(frozen=True)
+class PageCues:
+    """What a page's text says about where it sits in its document."""
+
+    motto: bool = False
+    issuer_number: bool = False
+    form_number: bool = False
+    id_card: bool = False
+    title: bool = False
+    page_number: bool = False
+    appendix: bool = False
+    starts_mid_sentence: bool = False
+    closes: bool = False  # carries a signature block: its document ends here
+    codes: frozenset[str] = frozenset()
+
+
+def split_documents(pages: Sequence[PageContent]) -> list[list[int]]:
+    """Group a dossier's pages into documents: for each document, the indexes of its pages
+    that are neither blank nor separator sheets, in order."""
+    documents: list[list[int]] = []
+    previous: PageCues | None = None  # None at the start and after a separator sheet
+    for index, page in enumerate(pages):
+        if page.blank:
+            continue
+        if is_separator(page):
+            previous = None
+            continue
+        cues = page_cues(page)
+        if previous is None or starts_document(cues, previous):
+            documents.append([])
+        documents[-1].append(index)
+        previous = cues
+    return documents
 
 
 def page_documents(blank: list[bool], documents: list[list[int]]) -> list[int | None]:
-    """The document each page belongs to; a blank page belongs to the one before it."""
+    """The document each page belongs to. A blank page belongs to the one before it; a page in
+    no document (a separator sheet), and the blank pages after it, belong to none."""
     owner: list[int | None] = [None] * len(blank)
     for number, pages in enumerate(documents):
         for index in pages:
@@ -27,3 +123,148 @@ def page_documents(blank: list[bool], documents: list[list[int]]) -> list[int | 
         else:
             current = owner[index]
     return owner
+
+
+def is_separator(page: PageContent) -> bool:
+    """A sheet put between documents: a barcode or QR code and next to no text."""
+    if page.blank or not page.codes:
+        return False
+    if any(_compact(code) == SEPARATOR_CODE for code in page.codes):
+        return True
+    words = page.text.words if page.text else []
+    return len(words) <= SEPARATOR_MAX_WORDS and not page_cues(page).id_card
+
+
+def starts_document(cues: PageCues, previous: PageCues) -> bool:
+    """Whether a page with `cues`, following a page with `previous`, opens a new document."""
+    score = AFTER_CLOSED_PAGE if previous.closes else AFTER_OPEN_PAGE
+    score += sum(weight for name, weight in START_WEIGHTS.items() if getattr(cues, name, False))
+    if cues.codes - previous.codes:
+        score += START_WEIGHTS["new_code"]
+    return score > 0
+
+
+def page_cues(page: PageContent) -> PageCues:
+    codes = frozenset(page.codes)
+    if page.text is None:
+        return PageCues(codes=codes)
+    lines = [line for line in page.text.lines if _confident_text(line)]
+    header = [line for line in lines if line.box.y0 < HEADER_ZONE * page.text.height]
+    margin = [line for line in lines if line.box.y1 < MARGIN_ZONE * page.text.height]
+    body = [line for line in lines if not _is_page_number(line) and _is_running_text(line)]
+    id_card = any(_is_id_card_line(line) for line in lines)
+    return PageCues(
+        motto=any(_has_phrase(line, phrase) for line in header for phrase in _MOTTO_TOKENS),
+        issuer_number=any(_is_issuer_number(line, page.text) for line in header),
+        form_number=any(_has_phrase(line, _FORM_NUMBER_TOKENS) for line in header),
+        id_card=id_card,
+        title=any(_is_title(line, page.text) for line in header),
+        page_number=any(_is_page_number(line) for line in margin),
+        appendix=any(_opens_with(line, _APPENDIX_TOKENS) for line in body[:3]),
+        starts_mid_sentence=bool(body) and _starts_lower_case(body[0]),
+        closes=id_card or _has_signature_block(lines[-CLOSING_LINES:]),
+        codes=codes,
+    )
+
+
+def _tokens(text: str) -> tuple[str, ...]:
+    return tuple(syllables(fold(text)))
+
+
+_MOTTO_TOKENS = tuple(_tokens(phrase) for phrase in MOTTO)
+_ID_CARD_TOKENS = tuple(_tokens(title) for title in ID_CARD_TITLES)
+_FORM_NUMBER_TOKENS = _tokens(FORM_NUMBER)
+_APPENDIX_TOKENS = tuple(_tokens(opening) for opening in APPENDIX_OPENINGS)
+_SIGNATURE_OPENING_TOKENS = tuple(_tokens(opening) for opening in SIGNATURE_OPENINGS)
+_SIGNATURE_NOTE_TOKENS = tuple(_tokens(note) for note in SIGNATURE_NOTES)
+
+
+def _line_text(line: Line) -> str:
+    return " ".join(word.text for word in line.words)
+
+
+def _line_tokens(line: Line) -> tuple[str, ...]:
+    return _tokens(_line_text(line))
+
+
+def _compact(code: str) -> str:
+    return re.sub(r"[\s-]", "", code).upper()
+
+
+def _confident_text(line: Line) -> bool:
+    return any(word.confidence >= CONFIDENT_WORD for word in line.words)
+
+
+def _has_phrase(line: Line, phrase: tuple[str, ...]) -> bool:
+    """Whether the line holds the phrase, a syllable or two misread in a long one."""
+    tokens = _line_tokens(line)
+    allowed_misses = len(phrase) // 4
+    for start in range(len(tokens) - len(phrase) + 1):
+        window = tokens[start : start + len(phrase)]
+        if sum(a != b for a, b in zip(window, phrase, strict=True)) <= allowed_misses:
+            return True
+    return False
+
+
+def _opens_with(line: Line, phrases: Sequence[tuple[str, ...]]) -> bool:
+    tokens = _line_tokens(line)
+    return any(tokens[: len(phrase)] == phrase for phrase in phrases)
+
+
+def _upper_case_share(text: str) -> float:
+    letters = [c for c in text if c.isalpha()]
+    return sum(c.isupper() for c in letters) / len(letters) if letters else 0.0
+
+
+def _is_issuer_number(line: Line, page: PageText) -> bool:
+    """ "Số: 15/QĐ-UBND" in the left column (the card's "Số / No.:" too)."""
+    for number, word in enumerate(line.words):
+        if word.box.x0 < page.width / 2 and fold(word.text).startswith("so"):
+            rest = " ".join(w.text for w in line.words[number:])
+            if _ISSUER_NUMBER.match(fold(rest)):
+                return True
+    return False
+
+
+def _is_title(line: Line, page: PageText) -> bool:
+    """A line in capitals, centred on the page, that is not the motto."""
+    text = _line_text(line)
+    centre = (line.box.x0 + line.box.x1) / 2
+    return (
+        len(_line_tokens(line)) >= 2
+        and _upper_case_share(text) >= 0.8
+        and abs(centre - page.width / 2) < 0.1 * page.width
+        and not any(_has_phrase(line, phrase) for phrase in _MOTTO_TOKENS)
+    )
+
+
+def _is_id_card_line(line: Line) -> bool:
+    text = _line_text(line)
+    if _MRZ.search(text.replace(" ", "")) and "<<" in text:
+        return True
+    return _upper_case_share(text) >= 0.8 and any(
+        _has_phrase(line, title) for title in _ID_CARD_TOKENS
+    )
+
+
+def _is_page_number(line: Line) -> bool:
+    match = _PAGE_NUMBER.match(fold(_line_text(line)))
+    return match is not None and int(match.group(1)) >= 2
+
+
+def _is_running_text(line: Line) -> bool:
+    """A line of words rather than a stray mark: two words or more."""
+    return len(_line_tokens(line)) >= 2
+
+
+def _starts_lower_case(line: Line) -> bool:
+    first_letter = next((c for c in _line_text(line) if c.isalpha()), "")
+    return first_letter.islower()
+
+
+def _has_signature_block(lines: Sequence[Line]) -> bool:
+    return any(
+        _opens_with(line, _SIGNATURE_OPENING_TOKENS)
+        or any(_has_phrase(line, note) for note in _SIGNATURE_NOTE_TOKENS)
+        for line in lines
+    )
