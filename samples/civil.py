@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from samples.blocks import (
     MOTTO,
     MOTTO_2,
+    NAME_LABELS,
     Align,
     Column,
     Document,
@@ -19,11 +20,13 @@ from samples.blocks import (
     commune_police,
     field_rows,
     official_header,
+    party_signatures,
     place_date,
     signature_row,
     single,
 )
 from samples.identity import (
+    Address,
     Person,
     id_valid_until,
     make_person,
@@ -232,3 +235,163 @@ def xac_nhan_cu_tru(rng: random.Random, when: date) -> Document:
         ho_ten=person.full_name,
     )
     return Document("xac_nhan_cu_tru", rows, fields)
+
+
+def _civil_status_header(
+    rng: random.Random, office_place: Address, title: str, when: date
+) -> tuple[list[Row], str, str]:
+    """Issuer, number and book, title, "(Bản sao)" on extracts; returns (rows, number, issuer)."""
+    office = commune_council(rng, office_place)
+    number = str(rng.randint(1, 400))
+    book = Para(f"Quyển số: {rng.randint(1, 3):02d}/{when.year}", align="center")
+    rows = [official_header(rng, office, number, when, under_number=(book,))]
+    rows.append(single(Para(title, weight="bold", size=1.15, align="center"), space_before=1.0))
+    if title.startswith("TRÍCH LỤC"):
+        rows.append(single(Para(rng.choice(("(Bản sao)", "(Bản chính)")), weight="italic",
+                                align="center")))  # fmt: skip
+    return rows, number, office.name
+
+
+def _spouse_lines(rng: random.Random, role: str, person: Person) -> list[str]:
+    label = rng.choice(NAME_LABELS)
+    return [
+        nfc(line)
+        for line in (
+            f"{label} {role}: {person.upper_name}",
+            f"Ngày, tháng, năm sinh: {slash_date(person.birth_date)}",
+            "Dân tộc: Kinh    Quốc tịch: Việt Nam",
+            f"Nơi cư trú: {person.address.line()}",
+            f"Giấy tờ tùy thân: CCCD số {person.personal_id}",
+        )
+    ]
+
+
+def giay_chung_nhan_ket_hon(rng: random.Random, when: date) -> Document:
+    husband = make_person(rng, sex="Nam", born=(1975, 2000))
+    wife = make_person(rng, sex="Nữ", born=(1978, 2002))
+    title = rng.choice(("GIẤY CHỨNG NHẬN KẾT HÔN", "TRÍCH LỤC KẾT HÔN"))
+    rows, number, office = _civil_status_header(rng, husband.address, title, when)
+    husband_lines = _spouse_lines(rng, "chồng", husband)
+    wife_lines = _spouse_lines(rng, "vợ", wife)
+    if rng.random() < 0.5:  # the certificate's two columns, husband left, wife right
+        columns = tuple(
+            Column(tuple(Para(line, size=0.9) for line in lines), 0.5)
+            for lines in (husband_lines, wife_lines)
+        )
+        rows.append(Row(columns, space_before=0.6))
+    else:
+        rows += field_rows(husband_lines, indent=0.0)
+        rows += field_rows(wife_lines, indent=0.0)
+    registered = when if title.startswith("GIẤY") else when - timedelta(days=rng.randint(30, 2000))
+    rows.append(single(Para(nfc(f"Nơi đăng ký kết hôn: {office}")), space_before=0.4))
+    rows.append(single(Para(nfc(f"Ngày, tháng, năm đăng ký: {vn_date(registered, rng)}"))))
+    if title.startswith("GIẤY"):
+        rows.append(
+            party_signatures(("CHỒNG", "VỢ"), (husband.full_name, wife.full_name), ("hand", "hand"))
+        )
+    signing = rng.choice((("TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"), ("CÔNG CHỨC TƯ PHÁP - HỘ TỊCH",)))
+    rows.append(signature_row(signing, make_person(rng).full_name, "seal"))
+    fields = Fields(
+        so_ky_hieu=number,
+        ngay_ban_hanh=when,
+        co_quan_ban_hanh=office,
+        so_dinh_danh=[husband.personal_id, wife.personal_id],
+        ho_ten=husband.full_name,
+    )
+    return Document("giay_chung_nhan_ket_hon", rows, fields)
+
+
+PURPOSES = ("làm thủ tục đăng ký kết hôn", "bổ sung hồ sơ vay vốn", "làm thủ tục mua bán nhà đất")
+
+
+def xac_nhan_tinh_trang_hon_nhan(rng: random.Random, when: date) -> Document:
+    person = make_person(rng, born=(1960, 2003))
+    office = commune_council(rng, person.address)
+    number = f"{rng.randint(1, 500)}/{rng.choice(('XNTTHN', 'UBND-XNTTHN'))}"
+    rows = [official_header(rng, office, number, when)]
+    title = "GIẤY XÁC NHẬN TÌNH TRẠNG HÔN NHÂN"
+    rows.append(single(Para(title, weight="bold", size=1.15, align="center"), space_before=1.0))
+    rows.append(
+        single(
+            Para(nfc(f"{office.head.capitalize()} {office.name}"), align="center"), space_before=0.4
+        )
+    )
+    rows.append(single(Para("XÁC NHẬN:", weight="bold"), space_before=0.4))
+    label = rng.choice(NAME_LABELS)
+    since = person.birth_date.year + 18
+    divorce = f"{rng.randint(10, 300)}/{when.year - rng.randint(1, 5)}/QĐST-HNGĐ"
+    status = rng.choice(
+        (
+            "Chưa đăng ký kết hôn với ai.",
+            "Hiện tại chưa đăng ký kết hôn với ai.",
+            # a hard negative: a certificate that cites a court decision
+            f"Đã đăng ký kết hôn, nhưng đã ly hôn theo Quyết định công nhận thuận tình ly hôn "
+            f"số {divorce} của Tòa án nhân dân {person.address.district}; hiện tại chưa đăng "
+            f"ký kết hôn với ai.",
+        )
+    )
+    lines = [
+        f"{label}: {person.full_name}",
+        f"Ngày, tháng, năm sinh: {slash_date(person.birth_date)}    Giới tính: {person.sex}",
+        "Dân tộc: Kinh    Quốc tịch: Việt Nam",
+        f"Giấy tờ tùy thân: Căn cước công dân số {person.personal_id}",
+        f"Nơi cư trú: {person.address.line()}",
+        f"Trong thời gian cư trú tại {person.address.commune} từ năm {since} đến nay.",
+        f"Tình trạng hôn nhân: {status}",
+        f"Giấy này được cấp để: {rng.choice(PURPOSES)}.",
+    ]
+    if rng.random() < 0.5:
+        lines[1], lines[3] = lines[3], lines[1]
+    rows += field_rows([nfc(line) for line in lines], indent=0.0)
+    rows.append(body("Giấy này có giá trị sử dụng trong thời hạn 06 tháng, kể từ ngày cấp."))
+    rows.append(
+        signature_row(office.signing, make_person(rng).full_name, "seal", ("- Như trên;", "- Lưu."))
+    )
+    fields = Fields(
+        so_ky_hieu=number,
+        ngay_ban_hanh=when,
+        co_quan_ban_hanh=office.name,
+        so_dinh_danh=[person.personal_id],
+        ho_ten=person.full_name,
+    )
+    return Document("xac_nhan_tinh_trang_hon_nhan", rows, fields)
+
+
+def trich_luc_khai_tu(rng: random.Random, when: date) -> Document:
+    deceased = make_person(rng, born=(1930, 1975))
+    declarant = make_person(rng, born=(1960, 2000))
+    died = when - timedelta(days=rng.randint(2, 40))
+    title = rng.choice(("TRÍCH LỤC KHAI TỬ", "TRÍCH LỤC KHAI TỬ", "GIẤY BÁO TỬ"))
+    rows, number, office = _civil_status_header(rng, deceased.address, title, when)
+    label = rng.choice(NAME_LABELS)
+    lines = [
+        f"{label} người chết: {deceased.upper_name}",
+        f"Ngày, tháng, năm sinh: {slash_date(deceased.birth_date)}    Giới tính: {deceased.sex}",
+        "Dân tộc: Kinh    Quốc tịch: Việt Nam",
+        f"Số định danh cá nhân: {deceased.personal_id}",
+        f"Nơi cư trú cuối cùng: {deceased.address.line()}",
+        f"Đã chết vào lúc: {rng.randint(0, 23)} giờ {rng.randint(0, 59):02d} phút, "
+        f"{vn_date(died, rng)}",
+        f"Nơi chết: {rng.choice(('Tại nhà', 'Bệnh viện Đa khoa ' + deceased.address.district))}",
+        f"Nguyên nhân chết: {rng.choice(('Bệnh', 'Già yếu', 'Tai nạn giao thông'))}",
+    ]
+    declarant_lines = [
+        f"Họ, chữ đệm, tên người đi khai tử: {declarant.upper_name}",
+        f"Giấy tờ tùy thân: {rng.choice(('Căn cước công dân', 'CCCD'))} số {declarant.personal_id}",
+        f"Quan hệ với người chết: {rng.choice(('Con', 'Vợ', 'Chồng', 'Cháu'))}",
+    ]
+    rows += field_rows([nfc(line) for line in lines], indent=0.0)
+    rows += field_rows([nfc(line) for line in declarant_lines], indent=0.0)
+    rows.append(single(Para(nfc(f"Nơi đăng ký khai tử: {office}")), space_before=0.4))
+    rows.append(single(Para(nfc(f"Ngày, tháng, năm đăng ký: {vn_date(when, rng)}"))))
+    signing = rng.choice((("TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"),
+                          ("NGƯỜI KÝ TRÍCH LỤC",)))  # fmt: skip
+    rows.append(signature_row(signing, make_person(rng).full_name, "seal"))
+    fields = Fields(
+        so_ky_hieu=number,
+        ngay_ban_hanh=when,
+        co_quan_ban_hanh=office,
+        so_dinh_danh=[deceased.personal_id, declarant.personal_id],
+        ho_ten=deceased.full_name,
+    )
+    return Document("trich_luc_khai_tu", rows, fields)

@@ -21,11 +21,13 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Literal, cast
 
 from PIL import Image
 
+from samples.codes import separator_rows
 from samples.degrade import (
     ColourMode,
     Effects,
@@ -34,7 +36,9 @@ from samples.degrade import (
     blank_effects,
     draw_effects,
 )
-from samples.render import DocStyle, PageLayout, draw_page, layout_document
+from samples.identity import random_date
+from samples.render import DocStyle, PageLayout, draw_page, layout_document, layout_separator
+from samples.system import make_case
 from samples.templates import Document, make_document
 from samples.writers import StreamingPdf, StreamingTiff, save_single
 
@@ -56,12 +60,18 @@ TIFF_COMPRESSION: dict[ColourMode, tuple[str, ...]] = {
 TYPE_WEIGHTS = {
     "don_de_nghi": 3, "cccd": 3, "to_khai": 2, "quyet_dinh": 2, "giay_khai_sinh": 2,
     "xac_nhan_cu_tru": 2, "cong_van": 1, "thong_bao": 1, "hop_dong": 1, "giay_uy_quyen": 1,
+    "giay_tiep_nhan_ho_so": 2, "to_trinh": 1, "bao_cao": 1, "bien_ban": 1,
+    "giay_chung_nhan_ket_hon": 1, "xac_nhan_tinh_trang_hon_nhan": 1, "trich_luc_khai_tu": 1,
+    "gcn_quyen_su_dung_dat": 1, "gcn_dang_ky_doanh_nghiep": 1,
 }  # fmt: skip
 ONE_PAGE_TYPE = "cccd"  # always fits on one page: fills the last page of an exact-length dossier
 BLANK_BACK_RATE = 0.18  # pages scanned duplex whose back is empty
 BLEED_THROUGH_RATE = 0.5
 SPLIT_FILES_RATE = 0.3  # mixed-format PDF/TIFF dossiers delivered as one file per document
 NO_DPI_RATE = 0.3  # PNG pages saved without resolution
+SEPARATOR_DOSSIER_RATE = 0.2  # dossiers scanned with separator sheets between documents
+SEPARATOR_RATE = 0.6  # in those, how many documents get a separator sheet before them
+PageKind = Literal["page", "blank", "separator"]
 
 
 @dataclass(frozen=True)
@@ -69,12 +79,13 @@ class PlannedPage:
     layout: PageLayout
     blank: bool  # a blank back: `layout` is its front's, used for bleed-through only
     bleed_through: bool
-    document: int
+    document: int | None  # None on a separator sheet, which belongs to no document
     effects: Effects
     file: str
     page_in_file: int  # 1-based
     compression: str | None  # TIFF only
     dpi_in_file: bool
+    separator: bool = False
 
     @property
     def stored_size(self) -> tuple[int, int]:
@@ -130,24 +141,31 @@ def plan_dossier(
     if document_types is None and n_pages is None:
         n_documents = n_documents or rng.randint(2, 5)
     budget = n_pages if n_pages is not None else sys.maxsize
+    case = make_case(rng, random_date(rng, date(2019, 1, 1), date(2025, 6, 30)))
+    separated = degrade and rng.random() < SEPARATOR_DOSSIER_RATE
     documents: list[PlannedDocument] = []
-    layouts: list[tuple[PageLayout, bool, int]] = []  # (layout, blank, document)
+    # (layout, kind, document): a separator carries the index of the document it goes before
+    layouts: list[tuple[PageLayout, PageKind, int]] = []
     for doc_type in document_type_stream(rng, document_types, n_documents):
         remaining = budget - len(layouts)
         if remaining <= 0:
             break
-        document = make_document(rng, doc_type)
+        index = len(documents)
+        if separated and remaining > 1 and rng.random() < SEPARATOR_RATE:
+            sheet = layout_separator(separator_rows(rng), DocStyle.draw(rng), dpi)
+            layouts.append((sheet, "separator", index))
+            remaining -= 1
+        document = make_document(rng, doc_type, case=case)
         style = DocStyle.draw(rng)
         pages = layout_document(document, style, dpi)
         if len(pages) > remaining:  # too long for what is left: a one-page paper fills the gap
-            document = make_document(rng, ONE_PAGE_TYPE)
+            document = make_document(rng, ONE_PAGE_TYPE, case=case)
             pages = layout_document(document, style, dpi)
-        index = len(documents)
         first = len(layouts)
         for page in pages:
-            layouts.append((page, False, index))
+            layouts.append((page, "page", index))
             if degrade and len(layouts) < budget and rng.random() < BLANK_BACK_RATE:
-                layouts.append((page, True, index))
+                layouts.append((page, "blank", index))
         documents.append(PlannedDocument(document, style, list(range(first, len(layouts)))))
     # One file per document only in mixed sets: a format asked for by name (benchmarks) is one file.
     split = degrade and chosen in ("pdf", "tiff") and len(documents) > 1
@@ -155,12 +173,14 @@ def plan_dossier(
     planned: list[PlannedPage] = []
     pages_in_file: Counter[str] = Counter()
     front_effects = Effects()
-    for i, (layout, blank, document) in enumerate(layouts):
+    for i, (layout, kind, owner) in enumerate(layouts):
+        blank = kind == "blank"
         if blank:
             effects = blank_effects(front_effects)
         else:
             effects = front_effects = draw_effects(rng, degrade=degrade, colours=colours)
-        name = file_name(chosen, i, document if split else None, effects.colour)
+        # a separator travels in the file of the document it precedes
+        name = file_name(chosen, i, owner if split else None, effects.colour)
         pages_in_file[name] += 1
         compression = rng.choice(TIFF_COMPRESSION[effects.colour]) if chosen == "tiff" else None
         dpi_in_file = not (name.endswith(".png") and degrade and rng.random() < NO_DPI_RATE)
@@ -170,12 +190,13 @@ def plan_dossier(
                 layout,
                 blank,
                 bleed,
-                document,
+                None if kind == "separator" else owner,
                 effects,
                 name,
                 pages_in_file[name],
                 compression,
                 dpi_in_file,
+                separator=kind == "separator",
             )
         )
     return DossierPlan(dossier_id, seed, dpi, chosen, documents, planned)
@@ -215,6 +236,7 @@ def truth_json(plan: DossierPlan) -> dict[str, object]:
             "dpi": plan.dpi,
             "dpi_in_file": page.dpi_in_file,
             "document": page.document,
+            "separator": page.separator,
             "size": list(page.stored_size),
             "colour": page.effects.colour,
         }
@@ -225,6 +247,7 @@ def truth_json(plan: DossierPlan) -> dict[str, object]:
             "type": planned.document.type,
             "pages": planned.pages,
             "fields": planned.document.fields.to_json(),
+            "qr": planned.document.qr,
             "font": planned.style.label,
         }
         for planned in plan.documents

@@ -11,11 +11,15 @@ from samples.blocks import (
     Document,
     Fields,
     Para,
+    Row,
     any_issuer,
     body,
+    centred_motto,
+    commune_council,
     filler,
     honorific,
     official_header,
+    party_signatures,
     shuffled_running_text,
     signature_row,
     single,
@@ -24,6 +28,7 @@ from samples.identity import (
     make_company,
     make_person,
     slash_date,
+    vn_date,
 )
 from sohoa.pipeline.text import nfc
 
@@ -201,6 +206,9 @@ def thong_bao(rng: random.Random, when: date) -> Document:
             "Kết luận của Chủ tịch Ủy ban nhân dân tại cuộc họp giao ban tháng",
             "Về việc thay đổi địa điểm tiếp nhận hồ sơ",
             "Về lịch tiếp công dân định kỳ",
+            # a hard negative: a notice whose subject is a decision
+            f"Về việc công khai Quyết định số {rng.randint(10, 999)}/QĐ-UBND về danh mục thủ "
+            f"tục hành chính tiếp nhận qua dịch vụ bưu chính công ích",
         )
     )
     rows = [official_header(rng, issuer, number, when)]
@@ -229,3 +237,196 @@ def thong_bao(rng: random.Random, when: date) -> Document:
         trich_yeu=nfc(subject.removeprefix("Về việc ")),
     )
     return Document("thong_bao", rows, fields)
+
+
+def _subject_rows(rng: random.Random, title: str, subject: str) -> tuple[list[Row], str]:
+    """The type title and its summary line, and the summary as `trich_yeu` (without "Về việc",
+    which it carries most of the time; without it, it opens with a capital)."""
+    summary = nfc(subject if rng.random() < 0.7 else subject[0].upper() + subject[1:])
+    printed = f"Về việc {summary}" if summary == subject else summary
+    rows = [
+        single(Para(title, weight="bold", size=1.15, align="center"), space_before=1.2),
+        single(Para(printed, weight="bold", align="center")),
+    ]
+    return rows, summary
+
+
+def to_trinh(rng: random.Random, when: date) -> Document:
+    deck = shuffled_running_text(rng)
+    issuer = any_issuer(rng)
+    number = f"{rng.randint(1, 999)}/TTr-{issuer.abbreviation}"
+    person = make_person(rng) if rng.random() < 0.6 else None
+    subject, ask = rng.choice(
+        (
+            (
+                "đề nghị phê duyệt kế hoạch số hóa hồ sơ, kết quả giải quyết thủ tục hành chính",
+                "xem xét, phê duyệt kế hoạch và bố trí kinh phí thực hiện",
+            ),
+            (
+                "đề nghị cấp Giấy chứng nhận quyền sử dụng đất",
+                "xem xét, ban hành quyết định cấp GIẤY CHỨNG NHẬN QUYỀN SỬ DỤNG ĐẤT",
+            ),
+            (
+                "đề nghị khen thưởng cá nhân có thành tích xuất sắc",
+                "xem xét, quyết định khen thưởng",
+            ),
+            (
+                "đề nghị hỗ trợ kinh phí xây dựng nhà ở cho hộ nghèo",
+                "xem xét, phê duyệt mức hỗ trợ",
+            ),
+        )
+    )
+    superior = rng.choice(
+        (
+            "Ủy ban nhân dân huyện",
+            f"Chủ tịch Ủy ban nhân dân {issuer.place.province_label}",
+            "Hội đồng nhân dân xã",
+        )
+    )
+    rows = [official_header(rng, issuer, number, when)]
+    subject_rows, summary = _subject_rows(rng, "TỜ TRÌNH", subject)
+    rows += subject_rows
+    rows.append(single(Para(nfc(f"Kính gửi: {superior}."), align="center"), space_before=0.8))
+    rows += [body(b, space_before=0.1) for b in rng.sample(BASES, 2)]
+    rows.append(body(" ".join(filler(deck, rng.randint(1, 2)))))
+    if person:
+        rows.append(
+            body(
+                f"Qua kiểm tra, hồ sơ của {honorific(person).lower()} {person.full_name}, số "
+                f"định danh cá nhân {person.personal_id}, thường trú tại "
+                f"{person.address.line()} đã đầy đủ, hợp lệ theo quy định."
+            )
+        )
+    rows += [body(f"- {s}") for s in filler(deck, rng.randint(1, 3))]
+    rows.append(body(f"{issuer.name} kính trình {superior} {ask}./."))
+    recipients = ("- Như trên;", "- Lưu: VT.")
+    rows.append(signature_row(issuer.signing, make_person(rng).full_name, "seal", recipients))
+    fields = Fields(
+        so_ky_hieu=number,
+        ngay_ban_hanh=when,
+        co_quan_ban_hanh=issuer.name,
+        trich_yeu=summary,
+        so_dinh_danh=[person.personal_id] if person else [],
+        ho_ten=person.full_name if person else None,
+    )
+    return Document("to_trinh", rows, fields)
+
+
+def bao_cao(rng: random.Random, when: date) -> Document:
+    deck = shuffled_running_text(rng)
+    issuer = any_issuer(rng)
+    number = f"{rng.randint(1, 999)}/BC-{issuer.abbreviation}"
+    period = rng.choice(
+        (f"6 tháng đầu năm {when.year}", f"năm {when.year - 1}", f"quý I năm {when.year}")
+    )
+    subject = rng.choice(
+        (
+            f"kết quả số hóa hồ sơ, kết quả giải quyết thủ tục hành chính {period}",
+            f"tình hình thực hiện cơ chế một cửa, một cửa liên thông {period}",
+            f"kết quả công tác đăng ký hộ tịch {period}",
+        )
+    )
+    received, done = rng.randint(300, 4000), rng.randint(150, 300)
+    rows = [official_header(rng, issuer, number, when)]
+    subject_rows, summary = _subject_rows(rng, "BÁO CÁO", subject)
+    rows += subject_rows
+    if rng.random() < 0.5:
+        rows.append(single(Para(nfc(f"Kính gửi: Ủy ban nhân dân {issuer.place.province_label}."),
+                                align="center"), space_before=0.6))  # fmt: skip
+    rows.append(single(Para("I. KẾT QUẢ THỰC HIỆN", weight="bold"), space_before=0.6))
+    # hard negatives: a report that names decisions, submissions and certificates in passing
+    rows.append(
+        body(
+            f"Thực hiện Quyết định số {rng.randint(10, 999)}/QĐ-UBND và Tờ trình số "
+            f"{rng.randint(10, 999)}/TTr-UBND, trong kỳ báo cáo đã tiếp nhận {received} hồ sơ, "
+            f"giải quyết đúng hạn {received - rng.randint(0, 40)} hồ sơ; số hóa {done} Giấy "
+            f"chứng nhận, hợp đồng và giấy tờ khác."
+        )
+    )
+    rows += [body(f"{i}. {s}") for i, s in enumerate(filler(deck, rng.randint(2, 5)), start=1)]
+    rows.append(single(Para("II. TỒN TẠI, HẠN CHẾ", weight="bold"), space_before=0.4))
+    rows += [body(s) for s in filler(deck, rng.randint(1, 2))]
+    rows.append(single(Para("III. PHƯƠNG HƯỚNG, NHIỆM VỤ KỲ TỚI", weight="bold"), space_before=0.4))
+    rows += [body(f"- {s}") for s in filler(deck, rng.randint(2, 4))]
+    rows.append(body(f"Trên đây là báo cáo {subject} của {issuer.name}./."))
+    recipients = ("- UBND huyện;", "- Lưu: VT.")
+    rows.append(signature_row(issuer.signing, make_person(rng).full_name, "seal", recipients))
+    fields = Fields(
+        so_ky_hieu=number,
+        ngay_ban_hanh=when,
+        co_quan_ban_hanh=issuer.name,
+        trich_yeu=summary,
+    )
+    return Document("bao_cao", rows, fields)
+
+
+def bien_ban(rng: random.Random, when: date) -> Document:
+    deck = shuffled_running_text(rng)
+    citizen, other = make_person(rng), make_person(rng)
+    official = rng.random() < 0.6  # an office's minutes have a number; a family's do not
+    issuer = commune_council(rng, citizen.address)
+    subject, purpose = rng.choice(
+        (
+            ("xác minh hiện trạng thửa đất", "xác minh hiện trạng sử dụng đất của"),
+            ("bàn giao hồ sơ, giấy tờ", "bàn giao hồ sơ, giấy tờ gốc cho"),
+            ("hòa giải tranh chấp đất đai", "hòa giải tranh chấp ranh giới đất giữa"),
+            ("thỏa thuận phân chia di sản thừa kế", "thỏa thuận phân chia di sản giữa"),
+        )
+    )
+    number = f"{rng.randint(1, 300)}/BB-{issuer.abbreviation}" if official else None
+    if official and number:
+        rows = [official_header(rng, issuer, number, when)]
+    else:
+        rows = centred_motto(rng, citizen.address, when, dated_on_top=False)
+    subject_rows, summary = _subject_rows(rng, "BIÊN BẢN", subject)
+    rows += subject_rows
+    hour, minute = rng.randint(7, 15), rng.choice((0, 15, 30))
+    rows.append(
+        body(
+            f"Hôm nay, vào lúc {hour} giờ {minute:02d} phút, {vn_date(when, rng)}, tại "
+            f"{citizen.address.line()}, chúng tôi gồm:",
+            space_before=0.6,
+        )
+    )
+    heading = rng.choice(("I. THÀNH PHẦN", "Thành phần tham dự:", "I. THÀNH PHẦN THAM DỰ"))
+    rows.append(single(Para(heading, weight="bold"), space_before=0.3))
+    members = [make_person(rng) for _ in range(rng.randint(1, 2))]
+    rows += [
+        body(f"- {honorific(m)} {m.full_name}, {role}", indent=5.0, space_before=0.0)
+        for m, role in zip(members, ("công chức Địa chính - Xây dựng", "Trưởng thôn"), strict=False)
+    ]
+    for person in (citizen, other):
+        rows.append(
+            body(
+                f"- {honorific(person)} {person.full_name}, số định danh cá nhân "
+                f"{person.personal_id}, cư trú tại {person.address.line()}",
+                indent=5.0,
+                space_before=0.0,
+            )
+        )
+    rows.append(single(Para("II. NỘI DUNG", weight="bold"), space_before=0.3))
+    rows.append(body(f"Tiến hành {purpose} {honorific(citizen).lower()} {citizen.full_name}."))
+    rows += [body(s) for s in filler(deck, rng.randint(1, 3))]
+    end_hour = hour + rng.randint(1, 2)
+    rows.append(
+        body(
+            f"Biên bản kết thúc vào lúc {end_hour} giờ cùng ngày, đã đọc lại cho các bên cùng "
+            "nghe, thống nhất và ký tên dưới đây. Biên bản được lập thành 03 bản."
+        )
+    )
+    rows.append(
+        party_signatures(
+            ("CÁC BÊN LIÊN QUAN", "NGƯỜI LẬP BIÊN BẢN" if official else "NGƯỜI CHỨNG KIẾN"),
+            (citizen.full_name, members[0].full_name),
+            ("hand", "seal" if official else "hand"),
+        )
+    )
+    fields = Fields(
+        so_ky_hieu=number,
+        ngay_ban_hanh=when,
+        co_quan_ban_hanh=issuer.name if official else None,
+        trich_yeu=summary,
+        so_dinh_danh=[citizen.personal_id, other.personal_id],
+        ho_ten=citizen.full_name,
+    )
+    return Document("bien_ban", rows, fields)

@@ -11,9 +11,11 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from samples.blocks import Column, Document, Para, Row, Signer, Weight
+from samples.codes import modules
 
 A4_MM = (210.0, 297.0)
 MM_PER_INCH = 25.4
@@ -67,6 +69,7 @@ FAMILIES: dict[str, dict[Weight, str]] = {
 MONO_FONTS = ("DejaVuSansMono.ttf", "LiberationMono-Regular.ttf", "NotoSansMono-Regular.ttf")
 # Serif faces are what administrative papers use (Times New Roman 13-14 pt); sans appear too.
 FAMILY_WEIGHTS = {"Liberation Serif": 5, "Noto Serif": 2, "DejaVu Serif": 2}
+PAGE_NUMBER_RATE = 0.85
 
 
 def find_font(file_name: str) -> Path | None:
@@ -113,6 +116,7 @@ class DocStyle:
     body_pt: float
     line_spacing: float
     margins_mm: tuple[float, float, float, float]  # top, right, bottom, left
+    page_numbers: bool = True  # Decree 30 numbers continuation pages; some offices forget
 
     @classmethod
     def draw(cls, rng: random.Random) -> DocStyle:
@@ -128,6 +132,7 @@ class DocStyle:
                 rng.uniform(18, 25),
                 rng.uniform(28, 35),
             ),
+            page_numbers=rng.random() < PAGE_NUMBER_RATE,
         )
 
     @property
@@ -145,6 +150,24 @@ class PlacedText:
 
 
 @dataclass(frozen=True)
+class PlacedCode:
+    """A code's module grid at a position, each module `module` pixels (width, height)."""
+
+    x: int
+    y: int
+    module: tuple[int, int]
+    grid: tuple[tuple[bool, ...], ...]
+
+    @property
+    def xy(self) -> tuple[int, int]:
+        return self.x, self.y
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return len(self.grid[0]) * self.module[0], len(self.grid) * self.module[1]
+
+
+@dataclass(frozen=True)
 class SignatureArea:
     box: tuple[int, int, int, int]  # x0, y0, x1, y1 in pixels
     signer: Signer
@@ -158,6 +181,7 @@ class PageLayout:
     rules: list[tuple[int, int, int, int]] = field(default_factory=list)  # filled rectangles
     frames: list[tuple[int, int, int, int]] = field(default_factory=list)  # outlined rectangles
     signatures: list[SignatureArea] = field(default_factory=list)
+    codes: list[PlacedCode] = field(default_factory=list)
     lines: list[str] = field(default_factory=list)  # the page's text, in reading order
 
     @property
@@ -175,6 +199,7 @@ class Block:
     rules: list[tuple[int, int, int, int]] = field(default_factory=list)
     frames: list[tuple[int, int, int, int]] = field(default_factory=list)
     signatures: list[SignatureArea] = field(default_factory=list)
+    codes: list[PlacedCode] = field(default_factory=list)
     lines: list[str] = field(default_factory=list)
 
     def placed_at(self, y: int) -> Block:
@@ -188,6 +213,7 @@ class Block:
             [shift(r) for r in self.rules],
             [shift(f) for f in self.frames],
             [SignatureArea(shift(s.box), s.signer) for s in self.signatures],
+            [PlacedCode(c.x, c.y + y, c.module, c.grid) for c in self.codes],
             self.lines,
         )
 
@@ -232,7 +258,10 @@ class Typesetter:
     def column_lines(
         self, column: Column, x0: float, width: float, block: Block, y: float
     ) -> float:
-        """Lays a column's paragraphs into `block` from height `y`; returns the height reached."""
+        """Lays a column's code and paragraphs into `block` from height `y`; returns the height
+        reached."""
+        if column.code:
+            y = self.place_code(column, x0, width, block, y)
         for para in column.paras:
             path, size_px = self.font_for(para)
             font = load_font(path, size_px)
@@ -270,10 +299,23 @@ class Typesetter:
                 y += line_height * 0.4
         return y
 
+    def place_code(self, column: Column, x0: float, width: float, block: Block, y: float) -> float:
+        """Puts the column's code at height `y`; returns the height below its quiet zone."""
+        assert column.code is not None
+        grid = modules(column.code)
+        side = max(1, round(column.code.module_mm * self.px_per_mm))
+        tall = round(column.code.height_mm * self.px_per_mm) if len(grid) == 1 else side
+        code_width = len(grid[0]) * side
+        slack = width - code_width
+        x = x0 + {"left": 0.0, "center": slack / 2, "right": slack}[column.code_align]
+        block.codes.append(PlacedCode(round(x), round(y), (side, tall), grid))
+        return y + len(grid) * tall + 4 * side  # a QR code's quiet zone is four modules
+
     def row_blocks(self, row: Row) -> list[Block]:
         space = row.space_before * self.body_line
         (only, *others) = row.columns
-        if not others and not only.boxed and only.signer is None and only.width == 1.0:
+        plain = not (only.boxed or only.signer or only.code)
+        if not others and plain and only.width == 1.0:
             return self.split_lines(only, space)
         total = sum(c.width for c in row.columns) * self.text_width
         slack = self.text_width - total
@@ -313,11 +355,24 @@ class Typesetter:
 
 
 def layout_document(document: Document, style: DocStyle, dpi: int) -> list[PageLayout]:
-    """Flows the document's rows onto as many A4 pages as they need, numbering pages 2, 3, …"""
+    """Flows the document's rows onto as many A4 pages as they need, numbering pages 2, 3, …
+    unless the style forgets to."""
     setter = Typesetter(style, dpi)
+    pages = layout_rows(document.rows, setter)
+    if len(pages) > 1 and style.page_numbers:
+        for number, page in enumerate(pages[1:], start=2):
+            add_page_number(page, number, setter)
+    return pages
+
+
+def layout_rows(rows: list[Row], setter: Typesetter) -> list[PageLayout]:
+    dpi = setter.dpi
     pages = [PageLayout(setter.page_size, dpi)]
     y = setter.top
-    for row in document.rows:
+    for row in rows:
+        if row.new_page and y > setter.top:
+            pages.append(PageLayout(setter.page_size, dpi))
+            y = setter.top
         for block in setter.row_blocks(row):
             opens_page = y == setter.top
             if not opens_page and y + block.space_before + block.height > setter.bottom:
@@ -330,12 +385,16 @@ def layout_document(document: Document, style: DocStyle, dpi: int) -> list[PageL
             page.rules += placed.rules
             page.frames += placed.frames
             page.signatures += placed.signatures
+            page.codes += placed.codes
             page.lines += placed.lines
             y += block.height
-    if len(pages) > 1:
-        for number, page in enumerate(pages[1:], start=2):
-            add_page_number(page, number, setter)
     return pages
+
+
+def layout_separator(rows: list[Row], style: DocStyle, dpi: int) -> PageLayout:
+    """A separator sheet: its rows on one page."""
+    (page,) = layout_rows(rows, Typesetter(style, dpi))
+    return page
 
 
 def add_page_number(page: PageLayout, number: int, setter: Typesetter) -> None:
@@ -359,4 +418,7 @@ def draw_page(page: PageLayout) -> Image.Image:
     width = max(2, round(page.dpi / 100))
     for frame in page.frames:
         draw.rounded_rectangle(frame, radius=round(page.dpi / 12), outline=INK + 40, width=width)
+    for code in page.codes:
+        cells = np.where(np.array(code.grid, dtype=bool), INK, 255).astype(np.uint8)
+        image.paste(Image.fromarray(cells).resize(code.size, Image.Resampling.NEAREST), code.xy)
     return image
