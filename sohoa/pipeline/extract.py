@@ -1,0 +1,791 @@
+"""The fields of one document (design.md, manifest `fields`), read from its pages' OCR words.
+
+Where words sit matters as much as what they say. An official paper's header has two columns
+(Decree 30/2020, App. I) that OCR reads as one line: the issuer and "Số: …" on the left, the
+motto and "<place>, ngày … tháng … năm …" on the right; the header is split at the motto's left
+edge before anything is read from it. Particulars are label-value pairs ("Họ và tên: …"), found
+on folded text so that dropped tone marks still match; the value follows the label on its line,
+or sits on the next line on ID cards.
+
+Every value is checked before it is reported: personal IDs and tax codes by `identifiers`, dates
+for being real, names for looking like names. What fails a check is left out and its field put
+up for review; so is a field read from words OCR was unsure of. Nothing found means null.
+QR codes on printed papers carry the IDs and number as data: they beat OCR.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import statistics
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from sohoa.ocr.engine import PageText, Word
+from sohoa.pipeline.identifiers import (
+    parse_date,
+    personal_id_problem,
+    tax_code_valid,
+)
+from sohoa.pipeline.model import DocumentFields
+from sohoa.pipeline.page import PageContent
+from sohoa.pipeline.text import fold, nfc, normalise
+
+# A field read from any word OCR was less sure of than this goes to review. Clean print reads
+# at 90-96; misread words on the dev set sit mostly below it (see the report of issue 3).
+REVIEW_CONFIDENCE = 80.0
+
+# Types whose summary (trích yếu) follows the title or sits under the number (Decree 30).
+SUMMARISED_TYPES = frozenset({"quyet_dinh", "cong_van", "thong_bao", "to_trinh", "bao_cao"})
+
+# Type abbreviations written with Đ, by their folded form, to restore the Đ that OCR or a
+# scanner's text layer dropped ("QD-UBND"). "HD" is left alone: it is also "hướng dẫn".
+_WITH_D_BAR = {
+    fold(a).upper(): a
+    for a in ("QĐ", "NĐ", "CĐ", "HĐND", "SGDĐT", "SKHĐT", "ĐC", "HĐTĐ", "HĐTN", "HĐMB", "HĐCN")
+}
+
+# Organisations whose names keep capitals inside them, in the sentence case they are written
+# in; any other organisation gets a capital on its first word only.
+_ORGANISATIONS = (
+    "Ủy ban nhân dân",
+    "Hội đồng nhân dân",
+    "Công an",
+    "Sở Tư pháp",
+    "Sở Tài nguyên và Môi trường",
+    "Sở Nông nghiệp và Môi trường",
+    "Sở Kế hoạch và Đầu tư",
+    "Sở Giáo dục và Đào tạo",
+    "Sở Tài chính",
+    "Sở Xây dựng",
+    "Sở Nội vụ",
+    "Sở Y tế",
+    "Sở Lao động - Thương binh và Xã hội",
+    "Phòng Tư pháp",
+    "Phòng Tài nguyên và Môi trường",
+    "Văn phòng Đăng ký đất đai",
+    "Chi cục Thuế",
+    "Cục Thuế",
+    "Cục Cảnh sát quản lý hành chính về trật tự xã hội",
+)
+_ORGANISATION_OF_FOLDED = {fold(o): o for o in _ORGANISATIONS}
+_UBND = "Ủy ban nhân dân"
+# Administrative units; the words after one are a place name, capitalised.
+_UNITS = ("thành phố", "thị trấn", "thị xã", "phường", "huyện", "quận", "tỉnh", "xã")
+_FOLDED_UNITS = tuple(fold(u) for u in _UNITS)
+# How the name of an organisation that issues papers begins (folded, without spaces).
+_ORGANISATION_OPENERS = (
+    "ubnd", "uyban", "hoidong", "congan", "so", "phong", "cuc", "chicuc", "tongcuc", "ban",
+    "trungtam", "vanphong", "bo", "truong", "benhvien", "toaan", "vienkiemsat", "baohiem",
+    "chinhanh", "nganhang", "congty",
+)  # fmt: skip
+
+_MOTTO = re.compile(r"cong hoa|chu nghia viet|xa hoi chu")
+_NUMBER_LABEL = re.compile(r"^\W{0,3}so\s*[:;.]?\s*(?=\d)")
+_NUMBER_LINE = re.compile(r"^\W{0,3}so\s*[:;]|^\W{0,3}so\s+\d")
+_NUMBER_TOKEN = re.compile(r"[0-9A-Za-zĐđ/.\-]+")
+_DOCUMENT_NUMBER = re.compile(r"\d[0-9A-Za-zĐđ./\-]*")
+_SUMMARY_PREFIX = re.compile(r"^\W{0,3}(?:ve viec|v\s*[/.]?\s*[vw])\b\s*:?\s*")
+_PLACE_DATE = re.compile(r",\s*ngay\s*\d{1,2}\s*thang")
+_CARD_ISSUE_DATE = re.compile(r"date, month, year|ngay cap|ngay, thang, nam\s*[/:]")
+
+_NAME_LABEL = re.compile(
+    r"(?<!ghi ro )(?<!ro )\b(?:ho,? (?:chu dem,? )?(?:va )?ten|toi ten la|full name)\b"
+    r"(?P<tail>[^:]{0,30}):?"
+)
+_NOT_THE_MAIN_PERSON = re.compile(r"nguoi (?:me|cha|vo|chong)|chu ho|nguoi ky|ghi ro")
+_PARTY_LABEL = re.compile(
+    r"^\W{0,3}(?:\d+\.\s*)?(?:(?:ong|ba)|nguoi dai dien(?: theo phap luat)?)\s*:"
+)
+# Words that open the next label on a line of particulars ("Ông: X   Sinh ngày: …").
+_LABEL_WORDS = frozenset({"sinh", "chuc", "gioi", "quan", "dan", "quoc", "ngay", "noi", "so"})
+_HONORIFICS = {"ông": False, "bà": True}  # the word before a name, and whether she is a woman
+_BIRTH = re.compile(r"\b(?:sinh|birth)\b")
+_SEX = re.compile(r"gioi tinh\W*(?:sex\W*)?(nam|nu)\b")
+_TAX_LABEL = re.compile(r"ma so thue|\bmst\b|ma so doanh nghiep|ma so ho kinh doanh")
+_TAX_CODE = re.compile(r"(?<!\d)\d{10}(?:\s?-\s?\d{3})?(?![\d-])")
+# OCR sometimes cuts a long number in two ("0661761 13685"): one space inside is allowed.
+_PERSONAL_ID = re.compile(r"(?<!\d)(?<!\d )(?:\d ?){11}\d(?! ?\d)")
+_MRZ_FIRST_LINE = re.compile(r"[I1T]DVNM(\d{9})(\d)(\d{12})<")
+# Between a header's columns OCR leaves a gap wider than this many word heights; between
+# words of one line, half a height or less.
+_COLUMN_GAP = 0.8
+# Particulars of one person span a few lines after the line that names them.
+_PERSON_LINES = 10
+
+
+@dataclass(frozen=True)
+class Extraction:
+    fields: DocumentFields
+    review: list[str]  # names of fields read with low OCR confidence or failing a check
+
+
+def extract_fields(doc_type: str, pages: Sequence[PageContent]) -> Extraction:
+    """The fields of one document of type `doc_type` printed on `pages`."""
+    document = _Document.read(pages)
+    codes = _CodeData.read(code for page in pages for code in page.codes)
+    readings = {
+        "so_ky_hieu": codes.number or _document_number(document),
+        "ngay_ban_hanh": _issuing_date(doc_type, document),
+        "co_quan_ban_hanh": _issuer(doc_type, document),
+        "trich_yeu": _summary(doc_type, document),
+        "so_dinh_danh": _personal_ids(document, codes.personal_ids),
+        "ho_ten": _main_person(document),
+        "ma_so_thue": _tax_codes(document),
+    }
+    review = [name for name, reading in readings.items() if reading.needs_review]
+    values = {name: reading.value for name, reading in readings.items()}
+    return Extraction(DocumentFields.model_validate(values), review)
+
+
+# --- what was read --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """A field's value, the OCR words it came from (none for QR data), and whether a candidate
+    failed its checks."""
+
+    value: object = None
+    words: tuple[Word, ...] = ()
+    failed_check: bool = False
+
+    @property
+    def needs_review(self) -> bool:
+        unsure = any(w.confidence < REVIEW_CONFIDENCE for w in self.words)
+        return self.failed_check or (self.value not in (None, []) and unsure)
+
+
+_NOTHING = _Reading()
+
+
+@dataclass(frozen=True)
+class _Span:
+    """Words of one OCR line read together: the whole line, or one column of a header line."""
+
+    page: int
+    words: tuple[Word, ...]
+
+    @cached_property
+    def text(self) -> str:
+        return nfc(" ".join(w.text for w in self.words))
+
+    @cached_property
+    def folded(self) -> str:
+        # Folded word by word so that offsets in `folded` map back to words.
+        return " ".join(fold(nfc(w.text)) for w in self.words)
+
+    @cached_property
+    def _starts(self) -> list[int]:
+        starts, offset = [], 0
+        for word in self.words:
+            starts.append(offset)
+            offset += len(fold(nfc(word.text))) + 1
+        return starts
+
+    def word_start(self, index: int) -> int:
+        return self._starts[index]
+
+    def word_at(self, offset: int) -> int:
+        """Index of the word holding character `offset` of `folded`."""
+        return max(i for i, start in enumerate(self._starts) if start <= offset)
+
+    def words_of(self, start: int, end: int) -> tuple[Word, ...]:
+        """The words holding characters `start` to `end` of `folded` (or of `text`)."""
+        return self.words[self.word_at(start) : self.word_at(max(start, end - 1)) + 1]
+
+    def word_from(self, offset: int) -> int:
+        """Index of the first word starting at or after character `offset` of `folded`."""
+        return next(
+            (i for i, start in enumerate(self._starts) if start >= offset), len(self._starts)
+        )
+
+    @property
+    def x0(self) -> int:
+        return min(w.box.x0 for w in self.words)
+
+    @property
+    def x1(self) -> int:
+        return max(w.box.x1 for w in self.words)
+
+    @property
+    def y0(self) -> int:
+        return min(w.box.y0 for w in self.words)
+
+    @property
+    def y1(self) -> int:
+        return max(w.box.y1 for w in self.words)
+
+    @property
+    def height(self) -> float:
+        return statistics.median(w.box.height for w in self.words)
+
+
+@dataclass(frozen=True)
+class _Header:
+    """The two columns at the top of an official paper's first page."""
+
+    left: list[_Span]  # issuer, "Số: …", and what sits under the number
+    right: list[_Span]  # motto, place and date
+
+
+@dataclass
+class _Document:
+    """A document's lines in reading order, its first page's header, and its body's extent."""
+
+    spans: list[_Span]
+    header: _Header
+    first_page: PageText | None = None
+    margins: tuple[int, int] = (0, 0)  # left and right edge of the first page's body text
+    _header_ids: set[int] = field(default_factory=set)
+
+    @classmethod
+    def read(cls, pages: Sequence[PageContent]) -> _Document:
+        texts = [(i, page.text) for i, page in enumerate(pages) if page.text and page.text.lines]
+        if not texts:
+            return cls([], _Header([], []))
+        first_index, first = texts[0]
+        header, header_lines = _header(first_index, first)
+        spans = [*header.left, *header.right]
+        for index, text in texts:
+            for line in text.lines:
+                if (index, id(line)) not in header_lines and line.words:
+                    spans.append(_Span(index, line.words))
+        body = [line for line in first.lines if len(line.words) >= 6]
+        margins = (
+            (min(line.box.x0 for line in body), max(line.box.x1 for line in body))
+            if body
+            else (0, first.width)
+        )
+        return cls(spans, header, first, margins, {id(s) for s in [*header.left, *header.right]})
+
+    def body(self) -> list[_Span]:
+        return [s for s in self.spans if id(s) not in self._header_ids]
+
+
+def _header(page: int, text: PageText) -> tuple[_Header, set[tuple[int, int]]]:
+    """Split the lines at the top of `text` into the header's columns at the motto's left edge.
+
+    The header ends at the first line that runs across that edge (body text) or, once the date
+    was seen, at the first line with nothing in the left column (the title)."""
+    lines = sorted(text.lines, key=lambda line: line.box.y0)
+    motto = next(
+        (
+            line
+            for line in lines
+            if line.box.y0 < text.height / 3 and _MOTTO.search(_Span(page, line.words).folded)
+        ),
+        None,
+    )
+    if motto is None:
+        return _Header([], []), set()
+    motto_span = _Span(page, motto.words)
+    first = motto_span.word_at(_MOTTO.search(motto_span.folded).start())  # type: ignore[union-attr]
+    edge = motto.words[first].box.x0
+    left: list[_Span] = []
+    right: list[_Span] = []
+    taken: set[tuple[int, int]] = set()
+    dated = False
+    last_bottom = motto.box.y0
+    for line in lines:
+        if line.box.y1 < motto.box.y0 - 3 * motto.box.height:
+            continue  # above the header: a form's number ("Mẫu CT01")
+        columns = _split_at(line.words, edge, text.width)
+        if columns is None:
+            break  # a line across both columns: the body has begun
+        on_left, on_right = columns
+        if not on_left and not on_right:
+            continue
+        far_below = line.box.y0 - last_bottom > 1.5 * _Span(page, line.words).height
+        if line.box.y0 > motto.box.y1 and not on_left and (dated or far_below):
+            break  # the title
+        beside_motto = line.box.y0 < motto.box.y1 + 2 * motto.box.height
+        if on_left and not left and not beside_motto:
+            break  # no issuer beside the motto: a centred motto, with no left column
+        if on_left:
+            left.append(_Span(page, on_left))
+        if on_right:
+            span = _Span(page, on_right)
+            dated = dated or parse_date(span.text) is not None
+            right.append(span)
+        taken.add((page, id(line)))
+        last_bottom = line.box.y1
+    return _Header(left, right), taken
+
+
+def _split_at(
+    words: Sequence[Word], edge: int, page_width: int
+) -> tuple[tuple[Word, ...], tuple[Word, ...]] | None:
+    """The words of a header line left and right of the column edge, or None for a line that
+    runs across it. Marks without letters or digits (rules, specks) are dropped. The split is
+    the wide gap nearest the edge, as a place and date may be wider than the motto above."""
+    content = [w for w in words if any(c.isalnum() for c in w.text)]
+    centres = [(w.box.x0 + w.box.x1) / 2 for w in content]
+    if all(c < edge for c in centres):
+        return tuple(content), ()
+    if all(c >= edge for c in centres):
+        return (), tuple(content)
+    height = statistics.median(w.box.height for w in content)
+    gaps = [
+        (abs((a.box.x1 + b.box.x0) / 2 - edge), i + 1)
+        for i, (a, b) in enumerate(itertools.pairwise(content))
+        if b.box.x0 - a.box.x1 > _COLUMN_GAP * height
+    ]
+    near = [gap for gap in gaps if gap[0] < 0.15 * page_width]
+    if not near:
+        return None
+    cut = min(near)[1]
+    return tuple(content[:cut]), tuple(content[cut:])
+
+
+# --- number, date, issuer, summary ----------------------------------------------------------
+
+
+def _document_number(document: _Document) -> _Reading:
+    """ "Số: 15/QĐ-UBND" under the issuer, or centred under a contract's title."""
+    top = (document.first_page.height / 2) if document.first_page else 0
+    candidates = [
+        *document.header.left,
+        *(s for s in document.body() if s.page == document.spans[0].page and s.y1 < top),
+    ]
+    for span in candidates:
+        label = _NUMBER_LABEL.match(span.folded)
+        if label is None:
+            continue
+        start = span.word_at(label.end())
+        if span.folded[: label.end()].rstrip()[-1:] not in ":;." and span not in (
+            document.header.left
+        ):
+            continue  # outside the header the colon is what makes "Số" a label
+        value, used = _number_after(span.words[start:])
+        if value:
+            return _Reading(value, used)
+    return _NOTHING
+
+
+def _number_after(words: Sequence[Word]) -> tuple[str | None, tuple[Word, ...]]:
+    """The document number that `words` open with; OCR's spaces around "/" and "-" dropped."""
+    pieces: list[Word] = []
+    for word in words:
+        raw = nfc(word.text).strip("_")
+        if not raw or not _NUMBER_TOKEN.fullmatch(raw.rstrip(".,;")):
+            break
+        if pieces and not (raw[0] in "/-" or pieces[-1].text.rstrip("_")[-1:] in "/-"):
+            break
+        pieces.append(word)
+    joined = "".join(nfc(w.text).strip("_") for w in pieces).rstrip(".,;")
+    if not _DOCUMENT_NUMBER.fullmatch(joined):
+        return None, ()
+    parts = re.split(r"([/-])", joined)
+    restored = "".join(_WITH_D_BAR.get(p, p) for p in parts)
+    return restored, tuple(pieces)
+
+
+def _issuing_date(doc_type: str, document: _Document) -> _Reading:
+    """The date the paper was issued: an ID card's "Date, month, year", else the header's
+    "<place>, ngày … tháng … năm …", else the first such line anywhere ("Hôm nay, ngày …")."""
+    if doc_type == "cccd":
+        for span in document.spans:
+            label = _CARD_ISSUE_DATE.search(span.folded)
+            if label:
+                found = _date_in(span, label.end())
+                if found:
+                    return found
+    for span in document.header.right:
+        found = _date_in(span, 0)
+        if found:
+            return found
+    for span in document.body():
+        place_date = _PLACE_DATE.search(span.folded)
+        if place_date:
+            found = _date_in(span, place_date.start())
+            if found:
+                return found
+    return _NOTHING
+
+
+def _date_in(span: _Span, start: int) -> _Reading | None:
+    """The first date in `span` from character `start` of its folded text."""
+    first = span.word_at(start) if span.words else 0
+    words = span.words[first:]
+    day = parse_date(" ".join(w.text for w in words))
+    if day is None:
+        return None
+    used = tuple(w for w in words if any(c.isdigit() for c in w.text))
+    return _Reading(day.isoformat(), used)
+
+
+def _issuer(doc_type: str, document: _Document) -> _Reading:
+    """The issuing body: the header's left column above the number, in sentence case, its
+    parent's place added where its own line has none ("UBND TỈNH NAM ĐỊNH / SỞ TƯ PHÁP" ->
+    "Sở Tư pháp tỉnh Nam Định"). An ID card names its issuer in its signature block."""
+    if doc_type == "cccd":
+        return _card_issuer(document)
+    lines: list[_Span] = []
+    for span in document.header.left:
+        if _NUMBER_LINE.match(span.folded):
+            break
+        lines.append(span)
+    blocks: list[list[str]] = []  # one per organisation, a long name wrapped over lines
+    for span in lines:
+        words = _words_of(span.text)
+        if not words:
+            continue
+        if blocks and not _opens_an_organisation(words):
+            blocks[-1] += words
+        else:
+            blocks.append(words)
+    if not blocks:
+        return _NOTHING
+    names = [_organisation(words) for words in blocks]
+    used = tuple(w for s in lines for w in s.words)
+    own = names[-1]
+    if len(names) >= 2 and fold(own).startswith(_FOLDED_UNITS):
+        return _Reading(f"{names[-2]} {own}", used)  # "ỦY BAN NHÂN DÂN / XÃ PHƯƠNG ĐỊNH"
+    parent_place = _place_of(names[-2]) if len(names) >= 2 else None
+    if parent_place and _place_of(own) is None:
+        return _Reading(f"{own} {parent_place}", used)  # "SỞ TƯ PHÁP" under "UBND TỈNH …"
+    return _Reading(own, used)
+
+
+def _card_issuer(document: _Document) -> _Reading:
+    """The department named under "CỤC TRƯỞNG" in an ID card's signature block."""
+    for i, span in enumerate(document.spans):
+        text = " ".join(s.folded for s in document.spans[i : i + 2])
+        for folded, name in _ORGANISATION_OF_FOLDED.items():
+            if folded.startswith("cuc ") and folded in text:
+                return _Reading(name, span.words)
+    return _NOTHING
+
+
+def _words_of(text: str) -> list[str]:
+    return re.findall(r"[^\W_]+", text)
+
+
+def _squeezed(words: Sequence[str]) -> str:
+    """Folded and without spaces, so that OCR's glued words ("UỶBANNHÂNDÂN") still match."""
+    return "".join(fold(w) for w in words)
+
+
+def _opens_an_organisation(words: Sequence[str]) -> bool:
+    squeezed = _squeezed(words)
+    return squeezed.startswith(_ORGANISATION_OPENERS) or fold(" ".join(words)).startswith(
+        _FOLDED_UNITS
+    )
+
+
+def _organisation(words: Sequence[str]) -> str:
+    """One organisation of an issuer block in sentence case, "UBND" spelled out."""
+    if fold(words[0]) == "ubnd":
+        words = [*_UBND.split(), *words[1:]]
+    if fold(" ".join(words)).startswith(_FOLDED_UNITS):
+        return _place(words)
+    squeezed = _squeezed(words)
+    for known in sorted(_ORGANISATIONS, key=len, reverse=True):
+        prefix = _squeezed(known.split())
+        if squeezed.startswith(prefix):
+            rest = _after_letters(words, len(prefix))
+            return f"{known} {_place(rest)}" if rest else known
+    head = normalise(words[0].capitalize())
+    return " ".join([head, *(normalise(w.lower()) for w in words[1:])])
+
+
+def _after_letters(words: Sequence[str], count: int) -> list[str]:
+    """`words` without their first `count` letters (spaces not counted)."""
+    rest = list(words)
+    while rest and count >= len(rest[0]):
+        count -= len(rest.pop(0))
+    if rest and count:
+        rest[0] = rest[0][count:]
+    return rest
+
+
+def _place(words: Sequence[str]) -> str:
+    """'HUYỆN HẢI HẬU' -> 'huyện Hải Hậu'; 'PHƯỜNG 5' -> 'phường 5'."""
+    folded = fold(" ".join(words))
+    for unit, written in zip(_FOLDED_UNITS, _UNITS, strict=True):
+        if folded.startswith(unit + " ") or folded == unit:
+            rest = words[len(unit.split()) :]
+            return " ".join([written, *(normalise(w.capitalize()) for w in rest)])
+    return " ".join(normalise(w.capitalize()) for w in words)
+
+
+def _place_of(name: str) -> str | None:
+    """The place an organisation's name ends with: 'Ủy ban nhân dân tỉnh Nam Định' -> 'tỉnh
+    Nam Định'."""
+    folded = fold(name)
+    for unit in _FOLDED_UNITS:
+        at = folded.find(f" {unit} ")
+        if at >= 0:
+            return name[at + 1 :]
+    return None
+
+
+def _summary(doc_type: str, document: _Document) -> _Reading:
+    """The summary (trích yếu) without its "Về việc" / "V/v": under the number in the header's
+    left column (công văn), or the lines after the title."""
+    if doc_type not in SUMMARISED_TYPES:
+        return _NOTHING
+    left = document.header.left
+    for i, span in enumerate(left):
+        if _SUMMARY_PREFIX.match(span.folded):
+            return _summary_of([span, *left[i + 1 :]])
+    body = [s for s in document.body() if s.page == document.spans[0].page]
+    for i, span in enumerate(body[:6]):
+        if _is_title(span) and i + 1 < len(body):
+            lines = [body[i + 1]]
+            for following in body[i + 2 :]:
+                if not _continues(lines[-1], following, document.margins):
+                    break
+                lines.append(following)
+            if _SUMMARY_PREFIX.match(lines[0].folded) or _is_centred(lines[0], document.margins):
+                return _summary_of(lines)
+    return _NOTHING
+
+
+def _summary_of(lines: Sequence[_Span]) -> _Reading:
+    prefix = _SUMMARY_PREFIX.match(lines[0].folded)
+    words = [
+        *lines[0].words[lines[0].word_from(prefix.end()) if prefix else 0 :],
+        *(w for s in lines[1:] for w in s.words),
+    ]
+    text = normalise(" ".join(nfc(w.text) for w in words)).strip(" .;:-_")
+    return _Reading(text, tuple(words)) if text else _NOTHING
+
+
+def _is_title(span: _Span) -> bool:
+    letters = [c for c in span.text if c.isalpha()]
+    return len(letters) >= 4 and all(c.isupper() for c in letters)
+
+
+def _is_centred(span: _Span, margins: tuple[int, int]) -> bool:
+    left, right = margins
+    width = max(right - left, 1)
+    centre_off = abs((span.x0 + span.x1) / 2 - (left + right) / 2)
+    return centre_off < 0.03 * width and span.x0 - left > 0.06 * width
+
+
+def _continues(previous: _Span, span: _Span, margins: tuple[int, int]) -> bool:
+    """Whether `span` is the next line of the centred summary ending with `previous`."""
+    close = span.y0 - previous.y1 < 1.2 * previous.height
+    return close and _is_centred(span, margins) and not _is_title(span)
+
+
+# --- people and their numbers ---------------------------------------------------------------
+
+
+def _main_person(document: _Document) -> _Reading:
+    """The person the paper is about: the first "Họ và tên:"-like label's value (or the next
+    line's, on ID cards), else a party ("Ông: …"), else the first "ông/bà <Name>" in the text."""
+    spans = document.body()
+    for i, span in enumerate(spans):
+        label = _NAME_LABEL.search(span.folded)
+        if label and not _NOT_THE_MAIN_PERSON.search(label.group("tail") or ""):
+            found = _name_after(span, label.end())
+            if found is None and i + 1 < len(spans):
+                found = _name_after(spans[i + 1], 0)
+            if found:
+                return found
+    for span in spans:
+        party = _PARTY_LABEL.match(span.folded)
+        if party:
+            found = _name_after(span, party.end())
+            if found:
+                return found
+    for span in spans:
+        for i, word in enumerate(span.words):
+            if nfc(word.text) in _HONORIFICS and i + 1 < len(span.words):
+                found = _name_after(span, span.word_start(i + 1))
+                if found:
+                    return found
+    return _NOTHING
+
+
+def _name_after(span: _Span, offset: int) -> _Reading | None:
+    """A person's name opening the words of `span` from `offset`, in title case."""
+    words = list(span.words[span.word_from(offset) :])
+    while words and not any(c.isalpha() for c in words[0].text):
+        words.pop(0)  # the label's colon, read as a word of its own
+    if words and nfc(words[0].text).lower().rstrip(":") in _HONORIFICS:
+        words.pop(0)  # "Người đại diện: Ông …"
+    name: list[Word] = []
+    for word in words:
+        raw = nfc(word.text).strip("'\"‘’“”")
+        bare = raw.rstrip(",.;")
+        if not bare.isalpha() or not bare[0].isupper() or fold(bare) in _LABEL_WORDS:
+            break
+        name.append(word)
+        if bare != raw:
+            break
+    if not 2 <= len(name) <= 6:
+        return None
+    text = " ".join(normalise(nfc(w.text).strip("'\"‘’“”,.;").capitalize()) for w in name)
+    return _Reading(text, tuple(name))
+
+
+@dataclass(frozen=True)
+class _Particulars:
+    """What the lines about one person say of them: birth year and sex, where printed."""
+
+    birth_year: int | None
+    female: bool | None
+
+
+def _particulars(spans: Sequence[_Span], at: int) -> _Particulars:
+    """Birth year and sex of the person whose lines hold `spans[at]`: from the line naming them
+    to the line before the next person."""
+    start = at
+    while start > 0 and at - start < _PERSON_LINES and not _names_a_person(spans[start]):
+        start -= 1
+    end = at + 1
+    while end < len(spans) and end - start < _PERSON_LINES and not _names_a_person(spans[end]):
+        end += 1
+    text = " ".join(s.folded for s in spans[start:end])
+    birth_year = None
+    for birth in _BIRTH.finditer(text):
+        after = text[birth.end() : birth.end() + 40]
+        year = re.search(r"(?<!\d)(?:\d{1,2}\s*[/.-]\s*\d{1,2}\s*[/.-]\s*)?(\d{4})(?!\d)", after)
+        if year:
+            birth_year = int(year.group(1))
+            break
+    sex = _SEX.search(text)
+    female = (sex.group(1) == "nu") if sex else None
+    if female is None:
+        honorific = next(
+            (
+                nfc(w.text).lower()
+                for s in spans[start:end]
+                for w in s.words
+                if nfc(w.text).lower().rstrip(":") in _HONORIFICS
+            ),
+            None,
+        )
+        female = _HONORIFICS.get(honorific.rstrip(":")) if honorific else None
+    return _Particulars(birth_year, female)
+
+
+def _names_a_person(span: _Span) -> bool:
+    return bool(
+        _NAME_LABEL.search(span.folded)
+        or _PARTY_LABEL.match(span.folded)
+        or any(nfc(w.text) in _HONORIFICS for w in span.words)
+    )
+
+
+def _personal_ids(document: _Document, from_codes: Sequence[str]) -> _Reading:
+    """Every 12-digit personal ID in the text that passes its checks, in order; IDs from QR
+    codes first, and OCR readings one or two digits off them dropped as misreads."""
+    spans = document.spans
+    found: list[str] = list(from_codes)
+    words: list[Word] = []
+    failed = False
+    for i, span in enumerate(spans):
+        for match in _PERSONAL_ID.finditer(span.text):
+            value = re.sub(r"\s", "", match.group())
+            particulars = _particulars(spans, i)
+            problem = personal_id_problem(
+                value, birth_year=particulars.birth_year, female=particulars.female
+            )
+            if problem:
+                failed = True
+                continue
+            if value in found or any(_differ_slightly(value, q) for q in from_codes):
+                continue
+            found.append(value)
+            words += span.words_of(match.start(), match.end())
+    if not found:
+        mrz = _id_from_mrz(spans)
+        if mrz:
+            return _Reading([mrz], (), failed)
+    return _Reading(found, tuple(words), failed)
+
+
+def _differ_slightly(a: str, b: str) -> bool:
+    return len(a) == len(b) and 0 < sum(x != y for x, y in zip(a, b, strict=True)) <= 2
+
+
+def _id_from_mrz(spans: Sequence[_Span]) -> str | None:
+    """The personal ID in an ID card's machine-readable zone, when its check digit holds."""
+    for span in spans:
+        line = re.sub(r"\s", "", span.text).upper().replace("O", "0")
+        match = _MRZ_FIRST_LINE.search(line)
+        if match and _mrz_check(match.group(1)) == int(match.group(2)):
+            value = match.group(3)
+            if personal_id_problem(value) is None:
+                return value
+    return None
+
+
+def _mrz_check(text: str) -> int:
+    """ICAO 9303 check digit of digits: weights 7, 3, 1 repeating, sum mod 10."""
+    return sum(int(c) * (7, 3, 1)[i % 3] for i, c in enumerate(text)) % 10
+
+
+def _tax_codes(document: _Document) -> _Reading:
+    """Tax codes after a "Mã số thuế" / "MST" label whose check digit holds, in order."""
+    found: list[str] = []
+    words: list[Word] = []
+    failed = False
+    for span in document.spans:
+        for label in _TAX_LABEL.finditer(span.folded):
+            after = span.text[len(span.folded[: label.end()]) :][:40]
+            match = _TAX_CODE.search(after)
+            if not match:
+                continue
+            value = re.sub(r"\s", "", match.group())
+            if not tax_code_valid(value):
+                failed = True
+                continue
+            if value not in found:
+                found.append(value)
+                words += [w for w in span.words if value[:10] in w.text]
+    return _Reading(found, tuple(words), failed)
+
+
+# --- QR codes ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _CodeData:
+    """What the QR codes of a document say: personal IDs and the paper's number."""
+
+    personal_ids: list[str]
+    number: _Reading | None
+
+    @classmethod
+    def read(cls, payloads: Iterable[str]) -> _CodeData:
+        ids: list[str] = []
+        number = None
+        for payload in payloads:
+            for text in _payload_texts(payload):
+                for match in _PERSONAL_ID.findall(text):
+                    value = re.sub(r"\s", "", match)
+                    if personal_id_problem(value) is None and value not in ids:
+                        ids.append(value)
+            data = _json_object(payload)
+            for key in ("so_ky_hieu", "so_van_ban", "so"):
+                written = data.get(key)
+                if number is None and isinstance(written, str) and written.strip():
+                    number = _Reading(nfc(written.strip()))
+        return cls(ids, number)
+
+
+def _json_object(payload: str) -> dict[str, object]:
+    try:
+        data = json.loads(payload)
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _payload_texts(payload: str) -> Iterator[str]:
+    """The strings a payload holds: a JSON object's values, or the payload itself."""
+    data = _json_object(payload)
+    if not data:
+        yield payload
+        return
+    for value in data.values():
+        if isinstance(value, str | int):
+            yield str(value)

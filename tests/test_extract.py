@@ -1,0 +1,258 @@
+from sohoa.ocr.engine import Box, Line, PageText, Word
+from sohoa.pipeline.extract import REVIEW_CONFIDENCE, extract_fields
+from sohoa.pipeline.page import PageContent
+
+CHAR_WIDTH = 14
+WORD_GAP = 10
+LINE_HEIGHT = 30
+LINE_PITCH = 45
+
+
+def laid_out(*rows: list[tuple[int, str]], confidence: float = 95.0, codes=()) -> PageContent:
+    """A page whose OCR lines hold the given pieces of text, each starting at its x position;
+    one OCR line per row, as Tesseract reads a two-column header."""
+    lines = []
+    for row, pieces in enumerate(rows):
+        y0 = 100 + row * LINE_PITCH
+        words = []
+        for x, text in pieces:
+            for token in text.split():
+                width = CHAR_WIDTH * len(token)
+                words.append(Word(token, Box(x, y0, x + width, y0 + LINE_HEIGHT), confidence))
+                x += width + WORD_GAP
+        box = Box(words[0].box.x0, y0, words[-1].box.x1, y0 + LINE_HEIGHT)
+        lines.append(Line(box, 0.0, 0.0, tuple(words)))
+    return PageContent(blank=False, text=PageText(1654, 2339, tuple(lines)), codes=tuple(codes))
+
+
+def body(text: str) -> list[tuple[int, str]]:
+    return [(250, text)]
+
+
+def centred(text: str) -> list[tuple[int, str]]:
+    return [(827 - CHAR_WIDTH * len(text) // 2, text)]
+
+
+def official(
+    issuer: tuple[str, str] = ("UỶ BAN NHÂN DÂN", "HUYỆN HẢI HẬU"),
+    number: str = "Số: 15/QĐ-UBND",
+    date_line: str = "Hải Hậu, ngày 05 tháng 01 năm 2020",
+    under_number: tuple[str, ...] = (),
+) -> list[list[tuple[int, str]]]:
+    """The two-column header of Decree 30: issuer and number left, motto and date right."""
+    return [
+        [(300, issuer[0]), (800, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")],
+        [(320, issuer[1]), (880, "Độc lập - Tự do - Hạnh phúc")],
+        [(330, number), (850, date_line)],
+        *([(280, line)] for line in under_number),
+    ]
+
+
+def decision(*rows: list[tuple[int, str]], codes=(), **header: object) -> PageContent:
+    return laid_out(
+        *official(**header),  # type: ignore[arg-type]
+        centred("QUYẾT ĐỊNH"),
+        centred("Về việc cấp Giấy chứng nhận quyền sử dụng đất"),
+        body("Căn cứ Luật Đất đai ngày 18 tháng 01 năm 2024;"),
+        *rows,
+        codes=codes,
+    )
+
+
+def test_the_number_is_read_from_the_left_column_of_the_header():
+    assert extract_fields("quyet_dinh", [decision()]).fields.so_ky_hieu == "15/QĐ-UBND"
+
+
+def test_spaces_ocr_put_into_the_number_are_dropped():
+    page = decision(number="Số: 1906 /SGDĐT-CTrTT")
+    assert extract_fields("cong_van", [page]).fields.so_ky_hieu == "1906/SGDĐT-CTrTT"
+
+
+def test_a_dropped_d_bar_is_restored_in_a_known_abbreviation():
+    page = decision(number="Số: 245/QD-UBND")
+    assert extract_fields("quyet_dinh", [page]).fields.so_ky_hieu == "245/QĐ-UBND"
+
+
+def test_an_id_card_number_is_not_a_document_number():
+    page = laid_out(centred("CĂN CƯỚC CÔNG DÂN"), [(480, "Số / No.: 036189001234")])
+    assert extract_fields("cccd", [page]).fields.so_ky_hieu is None
+
+
+def test_the_issuing_date_is_the_header_date_not_a_date_in_the_body():
+    assert extract_fields("quyet_dinh", [decision()]).fields.ngay_ban_hanh == "2020-01-05"
+
+
+def test_a_date_glued_by_ocr_is_read():
+    page = decision(date_line="Hải Hậu, ngày 26tháng 3 năm 2024")
+    assert extract_fields("quyet_dinh", [page]).fields.ngay_ban_hanh == "2024-03-26"
+
+
+def test_a_paper_without_a_header_is_dated_by_its_place_and_date_line():
+    page = laid_out(
+        centred("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"),
+        centred("ĐƠN ĐỀ NGHỊ"),
+        body("Tôi sinh ngày 01/02/1990."),
+        [(900, "Đà Nẵng, ngày 24 tháng 06 năm 2020")],
+    )
+    assert extract_fields("don_de_nghi", [page]).fields.ngay_ban_hanh == "2020-06-24"
+
+
+def test_the_issuer_joins_its_name_and_its_place_in_sentence_case():
+    fields = extract_fields("quyet_dinh", [decision()]).fields
+    assert fields.co_quan_ban_hanh == "Ủy ban nhân dân huyện Hải Hậu"
+
+
+def test_a_department_takes_the_place_of_its_parent():
+    page = decision(issuer=("UBND TỈNH NAM ĐỊNH", "SỞ TƯ PHÁP"), number="Số: 12/QĐ-STP")
+    assert extract_fields("quyet_dinh", [page]).fields.co_quan_ban_hanh == (
+        "Sở Tư pháp tỉnh Nam Định"
+    )
+
+
+def test_the_issuer_is_the_lower_of_two_organisations():
+    page = decision(issuer=("CÔNG AN HUYỆN TRỰC NINH", "CÔNG AN XÃ PHƯƠNG ĐỊNH"))
+    assert extract_fields("xac_nhan_cu_tru", [page]).fields.co_quan_ban_hanh == (
+        "Công an xã Phương Định"
+    )
+
+
+def test_the_summary_follows_the_title_without_ve_viec():
+    fields = extract_fields("quyet_dinh", [decision()]).fields
+    assert fields.trich_yeu == "cấp Giấy chứng nhận quyền sử dụng đất"
+
+
+def test_a_letters_summary_sits_under_its_number():
+    page = laid_out(
+        *official(number="Số: 38/UBND-VP", under_number=("V/v đôn đốc giải quyết", "hồ sơ")),
+        centred("Kính gửi: Các phòng, ban chuyên môn"),
+    )
+    assert extract_fields("cong_van", [page]).fields.trich_yeu == "đôn đốc giải quyết hồ sơ"
+
+
+def test_an_application_has_no_summary():
+    page = laid_out(centred("ĐƠN ĐỀ NGHỊ"), centred("V/v cấp bản sao trích lục khai sinh"))
+    assert extract_fields("don_de_nghi", [page]).fields.trich_yeu is None
+
+
+def test_the_main_person_is_the_value_of_the_first_name_label():
+    page = laid_out(
+        body("Họ, chữ đệm và tên: Dương Quang Đức"),
+        body("Họ, chữ đệm, tên người mẹ: NGUYỄN THỊ LAN"),
+    )
+    assert extract_fields("don_de_nghi", [page]).fields.ho_ten == "Dương Quang Đức"
+
+
+def test_a_name_in_capitals_on_the_next_line_is_read_in_title_case():
+    page = laid_out([(480, "Họ và tên / Full name:")], [(480, "VÕ THỊ THUỶ")])
+    assert extract_fields("cccd", [page]).fields.ho_ten == "Võ Thị Thủy"
+
+
+def test_a_party_name_stops_at_the_next_label():
+    page = laid_out(
+        body("BÊN A (Bên cho thuê):"), body("Bà: Đặng Ngọc Phương Sinh ngày: 18/09/1970")
+    )
+    assert extract_fields("hop_dong", [page]).fields.ho_ten == "Đặng Ngọc Phương"
+
+
+def test_a_person_named_in_running_text_is_found_after_ong_or_ba():
+    page = decision(body("Điều 1. Cấp giấy chứng nhận cho bà Lê Thanh Huyền, sinh năm 1993."))
+    assert extract_fields("quyet_dinh", [page]).fields.ho_ten == "Lê Thanh Huyền"
+
+
+def test_personal_ids_are_listed_in_the_order_printed():
+    page = laid_out(
+        body("Số định danh cá nhân: 036189001234"), body("Số định danh cá nhân: 001091183173")
+    )
+    ids = extract_fields("giay_uy_quyen", [page]).fields.so_dinh_danh
+    assert ids == ["036189001234", "001091183173"]
+
+
+def test_a_personal_id_cut_in_two_by_ocr_is_joined():
+    page = laid_out(body("Số định danh cá nhân: 0361890 01234 Cấp ngày: 07/03/2024"))
+    assert extract_fields("to_khai", [page]).fields.so_dinh_danh == ["036189001234"]
+
+
+def test_a_twelve_digit_number_failing_its_checks_is_not_an_id_and_goes_to_review():
+    page = laid_out(body("Số định danh cá nhân: 999189001234"))
+    extraction = extract_fields("to_khai", [page])
+    assert extraction.fields.so_dinh_danh == []
+    assert "so_dinh_danh" in extraction.review
+
+
+def test_a_personal_id_disagreeing_with_the_birth_year_beside_it_is_left_out():
+    page = laid_out(
+        body("Họ và tên: Nguyễn Thị Lan"),
+        body("Ngày, tháng, năm sinh: 05/01/1998"),
+        body("Số định danh cá nhân: 036189001234"),
+    )
+    extraction = extract_fields("to_khai", [page])
+    assert extraction.fields.so_dinh_danh == []
+    assert "so_dinh_danh" in extraction.review
+
+
+def test_a_personal_id_disagreeing_with_the_sex_is_left_out():
+    page = laid_out(body("Họ và tên: Nguyễn Văn Nam Giới tính: Nam"), body("Số CCCD: 036189001234"))
+    assert extract_fields("to_khai", [page]).fields.so_dinh_danh == []
+
+
+def test_an_id_card_falls_back_on_its_machine_readable_zone():
+    page = laid_out([(480, "Số / No.: 0792O4635O5O")], [(490, "IDVNM2046350509079204635050<<6")])
+    assert extract_fields("cccd", [page]).fields.so_dinh_danh == ["079204635050"]
+
+
+def test_a_tax_code_after_its_label_is_read_when_its_check_digit_holds():
+    page = laid_out(body("Mã số thuế: 0100109106"), body("Điện thoại: 0912345678"))
+    assert extract_fields("hop_dong", [page]).fields.ma_so_thue == ["0100109106"]
+
+
+def test_a_tax_code_with_a_wrong_check_digit_is_left_out_for_review():
+    extraction = extract_fields("to_khai", [laid_out(body("Mã số thuế: 0100109107"))])
+    assert extraction.fields.ma_so_thue == []
+    assert "ma_so_thue" in extraction.review
+
+
+def test_a_tax_code_with_a_branch_number_keeps_it():
+    page = laid_out(body("Mã số thuế: 0100109106-001"))
+    assert extract_fields("hop_dong", [page]).fields.ma_so_thue == ["0100109106-001"]
+
+
+def test_ids_from_a_qr_code_win_over_an_ocr_misreading():
+    payload = '{"ma_ho_so": "H41.22-240101-0001", "so_dinh_danh": "036189001234"}'
+    page = laid_out(body("Số định danh cá nhân: 036189001284"), codes=[payload])
+    assert extract_fields("giay_tiep_nhan_ho_so", [page]).fields.so_dinh_danh == ["036189001234"]
+
+
+def test_a_free_text_qr_code_gives_its_ids():
+    page = laid_out(body("GIẤY TIẾP NHẬN"), codes=["Ma ho so: 123; CCCD: 001091183173"])
+    assert extract_fields("giay_tiep_nhan_ho_so", [page]).fields.so_dinh_danh == ["001091183173"]
+
+
+def test_a_qr_codes_document_number_wins():
+    page = decision(codes=['{"so_ky_hieu": "16/QĐ-UBND"}'])
+    assert extract_fields("quyet_dinh", [page]).fields.so_ky_hieu == "16/QĐ-UBND"
+
+
+def test_a_field_read_from_unsure_words_is_kept_and_put_up_for_review():
+    page = laid_out(body("Số định danh cá nhân: 036189001234"), confidence=REVIEW_CONFIDENCE - 20)
+    extraction = extract_fields("to_khai", [page])
+    assert extraction.fields.so_dinh_danh == ["036189001234"]
+    assert "so_dinh_danh" in extraction.review
+
+
+def test_nothing_found_means_empty_fields_and_nothing_to_review():
+    extraction = extract_fields("other", [laid_out(body("Trân trọng cảm ơn!"))])
+    assert extraction.fields.model_dump() == {
+        "so_ky_hieu": None,
+        "ngay_ban_hanh": None,
+        "co_quan_ban_hanh": None,
+        "trich_yeu": None,
+        "so_dinh_danh": [],
+        "ho_ten": None,
+        "ma_so_thue": [],
+    }
+    assert extraction.review == []
+
+
+def test_blank_pages_give_empty_fields():
+    extraction = extract_fields("other", [PageContent(blank=True, text=None)])
+    assert extraction.fields.so_dinh_danh == [] and extraction.fields.ho_ten is None
