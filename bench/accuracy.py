@@ -35,7 +35,7 @@ from bench.metrics import (
     words,
 )
 from sohoa.pipeline.pdfa import validate
-from sohoa.pipeline.text import nfc
+from sohoa.pipeline.text import normalise
 
 DEFAULT_SEED = 9001  # never used for tuning: keep it that way
 SOHOA_EXIT_PARTIAL = 4  # some inputs quarantined: a manifest is still written
@@ -310,12 +310,15 @@ def score_dossier(truth: dict[str, Any], run: DigitiseRun) -> DossierScore:
 
 
 def same_field(expected: Any, got: Any) -> bool:
-    """Exact match after NFC and whitespace normalisation; lists compare as sets."""
+    """Exact match of the stored forms (NFC, one tone placement: "Thuỷ" is "Thủy"), spaces
+    aside; lists compare as sets."""
     if isinstance(expected, list) or isinstance(got, list):
-        return {nfc(v) for v in expected or []} == {nfc(v) for v in got or []}
+        return {normalise(v) for v in expected or []} == {normalise(v) for v in got or []}
     if expected is None or got is None:
         return False
-    return normalise_whitespace(nfc(str(expected))) == normalise_whitespace(nfc(str(got)))
+    return normalise_whitespace(normalise(str(expected))) == normalise_whitespace(
+        normalise(str(got))
+    )
 
 
 def macro_f1(pairs: Sequence[tuple[str, str]]) -> float | None:
