@@ -377,11 +377,12 @@ class CommittedDossier:
 
 
 COMMITTED = (
-    # PDF: application, ID copy, two-page decision; a blank back, a turned page, skew
-    CommittedDossier("dossier-a", 96, "pdf", ("don_de_nghi", "cccd", "quyet_dinh")),
+    # PDF: application with the system's QR code, ID copy, two-page decision; a blank back, a
+    # turned page, skew
+    CommittedDossier("dossier-a", 67, "pdf", ("don_de_nghi", "cccd", "quyet_dinh")),
     # TIFF with a bilevel (group4) page
-    CommittedDossier("dossier-b", 21, "tiff", ("to_khai", "giay_khai_sinh")),
-    # folder of JPEG pages with a PNG (bilevel) page saved without resolution
+    CommittedDossier("dossier-b", 20, "tiff", ("to_khai", "giay_khai_sinh")),
+    # folder of JPEG pages with a PNG (bilevel) page saved without resolution; separator sheets
     CommittedDossier("dossier-c", 24, "jpeg", ("thong_bao", "xac_nhan_cu_tru", "cccd")),
 )
 
