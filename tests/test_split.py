@@ -87,6 +87,23 @@ def test_page_without_cues_after_a_signed_page_starts_a_document() -> None:
     assert split_documents([first_page("ĐƠN ĐỀ NGHỊ"), plain]) == [[0], [1]]
 
 
+def test_signer_name_in_the_right_column_closes_a_document() -> None:
+    certificate = page(
+        centred(MOTTO[0], 0.05),
+        centred("TRÍCH LỤC KHAI SINH", 0.15),
+        *body(*RUNNING_TEXT),
+        line("Trần Minh Việt", 0.8, left=0.65),
+    )
+    plain = page(*body(*RUNNING_TEXT, top=0.06))
+    assert split_documents([certificate, plain]) == [[0], [1]]
+
+
+def test_signature_block_behind_seal_noise_closes_a_document() -> None:
+    decision = page(*body(*RUNNING_TEXT), line("nà: nhàm : TM. ỦY BAN NHÂN DÂN", 0.6, left=0.25))
+    plain = page(*body(*RUNNING_TEXT, top=0.06))
+    assert split_documents([decision, plain]) == [[0], [1]]
+
+
 def test_issuer_number_starts_a_document_without_a_readable_motto() -> None:
     letter = page(
         line("ỦY BAN NHÂN DÂN", 0.05, left=0.12),

@@ -27,8 +27,9 @@ MOTTO = ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự d
 ID_CARD_TITLES = ("CĂN CƯỚC", "CHỨNG MINH NHÂN DÂN")
 FORM_NUMBER = "Mẫu số"
 APPENDIX_OPENINGS = ("Phụ lục", "Kèm theo")
-# Lines that open a signature block: the document ends on the page that carries one.
-SIGNATURE_OPENINGS = (
+# Phrases of a signature block: the document ends on the page that carries one. Seal ink
+# often glues noise before them on their line.
+SIGNATURE_PHRASES = (
     "Nơi nhận",
     "TM.",
     "KT.",
@@ -38,8 +39,11 @@ SIGNATURE_OPENINGS = (
     "NGƯỜI KHAI",
     "NGƯỜI ĐỀ NGHỊ",
     "NGƯỜI VIẾT ĐƠN",
+    "Ký và ghi rõ họ tên",
+    "Ký, ghi rõ họ tên",
+    "Ký, họ tên",
+    "Ký tên, đóng dấu",
 )
-SIGNATURE_NOTES = ("Ký và ghi rõ họ tên", "Ký, ghi rõ họ tên", "Ký, họ tên", "Ký tên, đóng dấu")
 SEPARATOR_CODE = "PATCHT"
 # A separator sheet may print a word or two beside its code; a printed paper with a QR code
 # carries whole paragraphs.
@@ -64,12 +68,19 @@ AFTER_OPEN_PAGE = -1.0
 # page numbers sit.
 HEADER_ZONE = 0.4
 MARGIN_ZONE = 0.12
-# The last lines of a page, where its signature block would be.
+# A line of a paragraph, rather than a heading, a name or a date, has this many words or more.
+PARAGRAPH_WORDS = 5
+# The last lines of a page, where its signature block would be, and where the signer's name
+# would be the very last.
 CLOSING_LINES = 15
+SIGNER_LINES = 3
+# A signer's name sits right of this share of the page's width.
+SIGNER_COLUMN = 0.45
 # Words OCR read with less confidence than this are noise (seal, signature, specks).
 CONFIDENT_WORD = 50.0
 
-_ISSUER_NUMBER = re.compile(r"^so\s*(?:/\s*no\.?\s*)?[:.]")
+# "Số:" then a number (its digits often misread, rarely all of them) or the "/" after it.
+_ISSUER_NUMBER = re.compile(r"^\W*so\s*(?:/\s*no\.?\s*)?[:.]\s*\S*[\d/]")
 _PAGE_NUMBER = re.compile(r"^[-–—.\s]*(?:trang\s*)?(\d{1,3})(?:\s*/\s*\d{1,3})?[-–—.\s]*$")
 _MRZ = re.compile(r"[A-Z0-9<]{20,}")
 
@@ -154,15 +165,17 @@ def page_cues(page: PageContent) -> PageCues:
     body = [line for line in lines if not _is_page_number(line) and _is_running_text(line)]
     id_card = any(_is_id_card_line(line) for line in lines)
     return PageCues(
-        motto=any(_has_phrase(line, phrase) for line in header for phrase in _MOTTO_TOKENS),
+        motto=any(_is_motto(line) for line in header),
         issuer_number=any(_is_issuer_number(line, page.text) for line in header),
         form_number=any(_has_phrase(line, _FORM_NUMBER_TOKENS) for line in header),
         id_card=id_card,
-        title=any(_is_title(line, page.text) for line in header),
+        title=_has_title(header, page.text),
         page_number=any(_is_page_number(line) for line in margin),
         appendix=any(_opens_with(line, _APPENDIX_TOKENS) for line in body[:3]),
         starts_mid_sentence=bool(body) and _starts_lower_case(body[0]),
-        closes=id_card or _has_signature_block(lines[-CLOSING_LINES:]),
+        closes=id_card
+        or _has_signature_block(lines[-CLOSING_LINES:])
+        or any(_is_signer_name(line, page.text) for line in lines[-SIGNER_LINES:]),
         codes=codes,
     )
 
@@ -175,8 +188,7 @@ _MOTTO_TOKENS = tuple(_tokens(phrase) for phrase in MOTTO)
 _ID_CARD_TOKENS = tuple(_tokens(title) for title in ID_CARD_TITLES)
 _FORM_NUMBER_TOKENS = _tokens(FORM_NUMBER)
 _APPENDIX_TOKENS = tuple(_tokens(opening) for opening in APPENDIX_OPENINGS)
-_SIGNATURE_OPENING_TOKENS = tuple(_tokens(opening) for opening in SIGNATURE_OPENINGS)
-_SIGNATURE_NOTE_TOKENS = tuple(_tokens(note) for note in SIGNATURE_NOTES)
+_SIGNATURE_TOKENS = tuple(_tokens(phrase) for phrase in SIGNATURE_PHRASES)
 
 
 def _line_text(line: Line) -> str:
@@ -217,24 +229,42 @@ def _upper_case_share(text: str) -> float:
 
 
 def _is_issuer_number(line: Line, page: PageText) -> bool:
-    """ "Số: 15/QĐ-UBND" in the left column (the card's "Số / No.:" too)."""
-    for number, word in enumerate(line.words):
-        if word.box.x0 < page.width / 2 and fold(word.text).startswith("so"):
-            rest = " ".join(w.text for w in line.words[number:])
-            if _ISSUER_NUMBER.match(fold(rest)):
-                return True
+    """A line that opens with "Số: 15/QĐ-UBND" in the left column (the card's "Số / No.:"
+    too)."""
+    return line.box.x0 < page.width / 2 and bool(_ISSUER_NUMBER.match(fold(_line_text(line))))
+
+
+def _has_title(header: Sequence[Line], page: PageText) -> bool:
+    """Whether a title opens the page: a line in capitals, centred, that is not the motto, with
+    no paragraph above it (a heading under running text, or a signature block's centred
+    "ĐẠI DIỆN BÊN A", is no title)."""
+    for line in header:
+        if _is_paragraph_line(line):
+            return False
+        centre = (line.box.x0 + line.box.x1) / 2
+        if (
+            len(_line_tokens(line)) >= 2
+            and _upper_case_share(_line_text(line)) >= 0.8
+            and abs(centre - page.width / 2) < 0.1 * page.width
+            and not _is_motto(line)
+        ):
+            return True
     return False
 
 
-def _is_title(line: Line, page: PageText) -> bool:
-    """A line in capitals, centred on the page, that is not the motto."""
-    text = _line_text(line)
-    centre = (line.box.x0 + line.box.x1) / 2
+def _is_motto(line: Line) -> bool:
+    return any(_has_phrase(line, phrase) for phrase in _MOTTO_TOKENS)
+
+
+def _is_paragraph_line(line: Line) -> bool:
+    """A line of running text: words mostly in lower case, not the motto's second line and not
+    the place and date ("Hà Nội, ngày 05 tháng 01 năm 2020") of a header."""
+    tokens = _line_tokens(line)
     return (
-        len(_line_tokens(line)) >= 2
-        and _upper_case_share(text) >= 0.8
-        and abs(centre - page.width / 2) < 0.1 * page.width
-        and not any(_has_phrase(line, phrase) for phrase in _MOTTO_TOKENS)
+        len(tokens) >= PARAGRAPH_WORDS
+        and _upper_case_share(_line_text(line)) < 0.5
+        and not _is_motto(line)
+        and not {"thang", "nam"} <= set(tokens)
     )
 
 
@@ -263,8 +293,16 @@ def _starts_lower_case(line: Line) -> bool:
 
 
 def _has_signature_block(lines: Sequence[Line]) -> bool:
-    return any(
-        _opens_with(line, _SIGNATURE_OPENING_TOKENS)
-        or any(_has_phrase(line, note) for note in _SIGNATURE_NOTE_TOKENS)
-        for line in lines
+    return any(_has_phrase(line, phrase) for line in lines for phrase in _SIGNATURE_TOKENS)
+
+
+def _is_signer_name(line: Line, page: PageText) -> bool:
+    """A person's name in the right-hand column: two to five words, each capitalised, not all
+    in capitals (that is a position: "CHỦ TỊCH")."""
+    words = [word.text for word in line.words if any(c.isalpha() for c in word.text)]
+    return (
+        line.box.x0 >= SIGNER_COLUMN * page.width
+        and 2 <= len(words) <= 5
+        and all(word[0].isupper() for word in words)
+        and _upper_case_share(" ".join(words)) < 0.8
     )
