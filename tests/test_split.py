@@ -123,6 +123,11 @@ def test_id_card_copy_after_a_form_starts_a_new_document() -> None:
     assert split_documents([first_page("TỜ KHAI", closed=False), card]) == [[0], [1]]
 
 
+def test_printed_paper_with_a_new_qr_code_starts_a_document() -> None:
+    receipt = page(*body(*RUNNING_TEXT * 4, top=0.1), codes=("HS-0012|1.0008",))
+    assert split_documents([first_page("ĐƠN ĐỀ NGHỊ", closed=False), receipt]) == [[0], [1]]
+
+
 def test_separator_sheet_ends_the_document_and_belongs_to_none() -> None:
     separator = page(centred("PATCH T", 0.5), codes=("PATCHT",))
     continuation_like = page(*body("theo phân cấp hiện hành và các nguồn huy động hợp pháp."))

@@ -49,18 +49,20 @@ SEPARATOR_CODE = "PATCHT"
 # carries whole paragraphs.
 SEPARATOR_MAX_WORDS = 30
 
-# How strongly each cue says "this page starts a document"; negative weights say it continues.
+# How strongly each cue of a page (a field of PageCues) says "this page starts a document";
+# negative weights say it continues.
 START_WEIGHTS = {
     "motto": 3.0,
     "issuer_number": 2.0,
     "form_number": 2.0,
     "id_card": 3.0,
     "title": 1.0,
-    "new_code": 2.0,
     "page_number": -4.0,
     "appendix": -4.0,
     "starts_mid_sentence": -2.0,
 }
+# A code the page before did not carry: a printed paper's QR code, new with each paper.
+NEW_CODE = 2.0
 AFTER_CLOSED_PAGE = 1.0
 AFTER_OPEN_PAGE = -1.0
 
@@ -149,13 +151,14 @@ def is_separator(page: PageContent) -> bool:
 def starts_document(cues: PageCues, previous: PageCues) -> bool:
     """Whether a page with `cues`, following a page with `previous`, opens a new document."""
     score = AFTER_CLOSED_PAGE if previous.closes else AFTER_OPEN_PAGE
-    score += sum(weight for name, weight in START_WEIGHTS.items() if getattr(cues, name, False))
+    score += sum(weight for name, weight in START_WEIGHTS.items() if getattr(cues, name))
     if cues.codes - previous.codes:
-        score += START_WEIGHTS["new_code"]
+        score += NEW_CODE
     return score > 0
 
 
 def page_cues(page: PageContent) -> PageCues:
+    """Read a page's cues from its OCR lines; lines of nothing but noise are left out."""
     codes = frozenset(page.codes)
     if page.text is None:
         return PageCues(codes=codes)
