@@ -78,22 +78,48 @@ def _truth(name: str) -> dict[str, Any]:
     return json.loads((SAMPLES / name / "truth.json").read_text())  # type: ignore[no-any-return]
 
 
-def test_sample_dossier_becomes_a_valid_searchable_pdfa(cli: Cli, tmp_path: Path) -> None:
+def _non_blank(pages: list[int], truth: dict[str, Any]) -> list[int]:
+    return [i for i in pages if not truth["pages"][i]["blank"]]
+
+
+def test_sample_dossier_becomes_its_documents_each_a_valid_searchable_pdfa(
+    cli: Cli, tmp_path: Path
+) -> None:
     run = cli.digitise(*_sample_files("dossier-a"), "--dossier-id", "dossier-a", "--out", tmp_path)
     assert run.code == 0, run.stderr
     assert run.manifest is not None and run.manifest["status"] == "done"
     truth = _truth("dossier-a")
     assert [p["rotation"] for p in run.manifest["pages"]] == [p["rotation"] for p in truth["pages"]]
     assert [p["blank"] for p in run.manifest["pages"]] == [p["blank"] for p in truth["pages"]]
-    [document] = run.manifest["documents"]
-    pdf = tmp_path / f"{document['id']}.pdf"
-    assert validate(pdf).passed
-    with pikepdf.open(pdf) as opened:
-        assert len(opened.pages) == sum(not p["blank"] for p in truth["pages"])
-    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
-    name = truth["documents"][0]["fields"]["ho_ten"]
-    assert name in text
+    documents = run.manifest["documents"]
+    assert [d["pages"] for d in documents] == [
+        _non_blank(d["pages"], truth) for d in truth["documents"]
+    ]
+    for document, expected in zip(documents, truth["documents"], strict=True):
+        pdf = tmp_path / f"{document['id']}.pdf"
+        assert validate(pdf).passed
+        with pikepdf.open(pdf) as opened:
+            assert len(opened.pages) == len(document["pages"])
+            assert f"<sohoa:type>{document['type']}</sohoa:type>" in (
+                opened.Root.Metadata.read_bytes().decode()
+            )
+        text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
+        assert expected["fields"]["ho_ten"] in text
     assert json.loads((tmp_path / "manifest.json").read_text()) == run.manifest
+
+
+def test_documents_are_classified_and_their_fields_extracted(cli: Cli) -> None:
+    run = cli.digitise(*_sample_files("dossier-a"), "--dossier-id", "dossier-a")
+    assert run.manifest is not None
+    truth = _truth("dossier-a")
+    found = run.manifest["documents"]
+    assert [d["type"] for d in found] == [d["type"] for d in truth["documents"]]
+    for document, expected in zip(found, truth["documents"], strict=True):
+        fields = expected["fields"]
+        assert document["fields"]["so_dinh_danh"] == fields["so_dinh_danh"]
+        assert document["fields"]["so_ky_hieu"] == fields["so_ky_hieu"]
+        assert document["fields"]["ngay_ban_hanh"] == fields["ngay_ban_hanh"]
+        assert document["needs_review"] == bool(document["review"])
 
 
 def test_everything_is_stored_with_checksums_and_the_manifest(cli: Cli) -> None:
@@ -103,12 +129,15 @@ def test_everything_is_stored_with_checksums_and_the_manifest(cli: Cli) -> None:
     store = cli.store()
     [source] = run.manifest["sources"]
     assert store.stat(source["key"]).sha256 == source["sha256"]  # type: ignore[union-attr]
-    [document] = run.manifest["documents"]
-    for part in ("pdf", "text", "metadata"):
-        info = store.stat(document[part]["key"])
-        assert info is not None and info.sha256 == document[part]["sha256"]
-    text = store.get_bytes(document["text"]["key"]).decode()
-    assert text.count("\f") == len(document["pages"]) - 1
+    for document in run.manifest["documents"]:
+        for part in ("pdf", "text", "metadata"):
+            info = store.stat(document[part]["key"])
+            assert info is not None and info.sha256 == document[part]["sha256"]
+        text = store.get_bytes(document["text"]["key"]).decode()
+        assert text.count("\f") == len(document["pages"]) - 1
+        metadata = json.loads(store.get_bytes(document["metadata"]["key"]))
+        assert metadata["type"] == document["type"]
+        assert metadata["fields"] == document["fields"]
     stored = json.loads(store.get_bytes("dossiers/dossier-b/manifest.json"))
     assert stored == run.manifest
 

@@ -11,11 +11,13 @@ from sohoa.pipeline.dossier import (
     page_records,
 )
 from sohoa.pipeline.model import Manifest, QuarantineRecord, SourceRecord
+from sohoa.pipeline.page import PageContent
 from tests.pages import save_jpeg, text_page
 
 
 def _page(blank: bool = False, failure: str | None = None) -> PageResult:
-    return PageResult(0, "a.jpg#1", 200, False, blank, 0, 0.0, 90.0, "x", None, failure)
+    content = PageContent(blank, None)
+    return PageResult(0, "a.jpg#1", 200, False, blank, 0, 0.0, 90.0, content, None, failure)
 
 
 def test_inputs_are_sorted_into_sources_and_rejects(tmp_path: Path) -> None:

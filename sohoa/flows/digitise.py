@@ -30,6 +30,7 @@ from sohoa.config import Settings
 from sohoa.flows import progress
 from sohoa.ocr.engine import OcrError
 from sohoa.ocr.tesseract import TesseractEngine
+from sohoa.pipeline.correct import correct_page
 from sohoa.pipeline.dossier import (
     PageResult,
     Rejected,
@@ -54,14 +55,15 @@ from sohoa.pipeline.model import (
     SourceRecord,
     StoredObject,
 )
+from sohoa.pipeline.page import PageContent
 from sohoa.pipeline.pdfa import DocumentInfo, PageSpec, assemble_pdfa, write_page_fragment
 from sohoa.pipeline.recognise import PageReading, read_page
-from sohoa.pipeline.split import split_documents
+from sohoa.pipeline.understand import understand_dossier
 from sohoa.storage import objects
 from sohoa.storage.objects import ObjectNotFound, ObjectStore, is_transient, safe_key_part
 
 # Bump when a change to preprocessing or OCR makes stored page readings stale.
-READING_VERSION = "9"
+READING_VERSION = "10"
 PIPELINE_VERSION = f"{__version__}/reading-{READING_VERSION}"
 
 
@@ -178,6 +180,8 @@ def _read_and_lay_out(
             # The page still goes into the PDF, as an image without text, and is reported.
             failure = str(e)
             reading = PageReading(False, 0, 0.0, 0.0, page.raster.width, page.raster.height, None)
+    # Tone-mark repair is applied after storage, so the stored reading stays what OCR saw.
+    text = correct_page(reading.text) if reading.text else None
     fragment = None
     if not reading.blank:
         fragment = work / f"page-{source.sha256[:12]}-{number:05d}.pdf"
@@ -189,7 +193,7 @@ def _read_and_lay_out(
             dpi=page.dpi,
             width_px=reading.width_px,
             height_px=reading.height_px,
-            text=reading.text,
+            text=text,
             ocr_scale=reading.ocr_scale,
         )
         write_page_fragment(spec, fragment)
@@ -202,7 +206,7 @@ def _read_and_lay_out(
         rotation=reading.rotation,
         skew=reading.skew,
         confidence=reading.confidence,
-        text=reading.text.plain_text() if reading.text else "",
+        content=PageContent(reading.blank, text, reading.codes),
         fragment=fragment,
         failure=failure,
     )
@@ -234,6 +238,14 @@ def store_document(
             dossier_id=dossier_id,
             document_type=document.type,
             creator_tool=f"sohoa {__version__}",
+            sohoa={
+                "dossier_id": dossier_id,
+                "document_id": document.id,
+                "type": document.type,
+                "type_confidence": f"{document.type_confidence:.3f}",
+                "needs_review": str(document.needs_review),
+                **document.fields.model_dump(),
+            },
         )
         assemble_pdfa(fragments, pdf_path, info)
     pdf = store.put_file(f"{prefix}.pdf", pdf_path, "application/pdf")
@@ -330,16 +342,22 @@ def _documents(
     work: Path,
 ) -> list[DocumentRecord]:
     documents = []
-    for indexes in split_documents([p.blank for p in pages]):
+    for understood in understand_dossier([p.content for p in pages]):
+        indexes = understood.pages
         record = DocumentRecord(
             id=document_id(sources, [pages[i].source for i in indexes]),
+            type=understood.type,
+            type_confidence=understood.type_confidence,
+            needs_review=understood.needs_review,
+            review=understood.review,
             pages=indexes,
+            fields=understood.fields,
             pdf=StoredObject(key=""),
             text=StoredObject(key=""),
             metadata=StoredObject(key=""),
         )
         fragments = [pages[i].fragment for i in indexes]
-        texts = [pages[i].text for i in indexes]
+        texts = [pages[i].content.plain_text for i in indexes]
         documents.append(
             store_document(store, dossier_id, record, [f for f in fragments if f], texts, work)
         )

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from sohoa.pipeline.ingest import InputRejected, SourceFile, collect_files, open_source, sha256_file
 from sohoa.pipeline.model import DossierStatus, Manifest, PageRecord, QuarantineRecord
+from sohoa.pipeline.page import PageContent
 from sohoa.pipeline.split import page_documents
 
 
@@ -31,7 +32,7 @@ class PageResult:
     rotation: int
     skew: float
     confidence: float | None
-    text: str
+    content: PageContent
     fragment: Path | None
     failure: str | None = None
 

@@ -12,11 +12,12 @@ from __future__ import annotations
 import functools
 import json
 import tempfile
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from sohoa.ocr.engine import Box, Line, OcrEngine, PageText, Word
+from sohoa.pipeline.codes import decode_codes
 from sohoa.pipeline.ingest import PageImage
 from sohoa.pipeline.preprocess import (
     analyse_page,
@@ -44,6 +45,7 @@ class PageReading:
     height_px: int
     text: PageText | None
     ocr_scale: int = 1
+    codes: tuple[str, ...] = ()  # QR codes and barcodes printed on the page
 
     @property
     def confidence(self) -> float | None:
@@ -56,12 +58,14 @@ class PageReading:
     def from_json(cls, data: bytes) -> PageReading:
         raw = json.loads(data)
         text = raw.pop("text")
-        return cls(**raw, text=_page_text(text) if text else None)
+        codes = tuple(raw.pop("codes", ()))
+        return cls(**raw, text=_page_text(text) if text else None, codes=codes)
 
 
 def read_page(page: PageImage, engine: OcrEngine) -> PageReading:
+    codes = decode_codes(page.raster)
     layout = analyse_page(page.raster, page.dpi)
-    if layout.blank:
+    if layout.blank and not codes:  # a separator sheet may carry nothing but its code
         return PageReading(True, 0, 0.0, 0.0, page.raster.width, page.raster.height, None)
     with tempfile.TemporaryDirectory(prefix="sohoa-page-") as tmp:
         work = Path(tmp)
@@ -79,13 +83,13 @@ def read_page(page: PageImage, engine: OcrEngine) -> PageReading:
         else:
             first_rotation = layout.rotation_hint
         first = _read_turned(page, engine, first_rotation, layout.skew, work)
-        if (first.confidence or 0.0) >= CONFIDENT_READING:
-            return first
-        rotation = engine_guess()
-        if rotation is None or rotation == first.rotation:
-            rotation = (first.rotation + 180) % 360
-        second = _read_turned(page, engine, rotation, layout.skew, work)
-        return max(first, second, key=lambda reading: reading.confidence or 0.0)
+        if (first.confidence or 0.0) < CONFIDENT_READING:
+            rotation = engine_guess()
+            if rotation is None or rotation == first.rotation:
+                rotation = (first.rotation + 180) % 360
+            second = _read_turned(page, engine, rotation, layout.skew, work)
+            first = max(first, second, key=lambda reading: reading.confidence or 0.0)
+        return replace(first, codes=codes)
 
 
 def _read_turned(
