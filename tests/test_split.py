@@ -1,6 +1,6 @@
 from sohoa.ocr.engine import Box, Line, PageText, Word
 from sohoa.pipeline.page import PageContent
-from sohoa.pipeline.split import is_separator, page_documents, split_documents
+from sohoa.pipeline.split import is_separator, page_cues, page_documents, split_documents
 
 # An A4 page at 200 dpi; a character of print is about 20 pixels wide.
 WIDTH, HEIGHT = 1654, 2339
@@ -126,6 +126,15 @@ def test_id_card_copy_after_a_form_starts_a_new_document() -> None:
 def test_printed_paper_with_a_new_qr_code_starts_a_document() -> None:
     receipt = page(*body(*RUNNING_TEXT * 4, top=0.1), codes=("HS-0012|1.0008",))
     assert split_documents([first_page("ĐƠN ĐỀ NGHỊ", closed=False), receipt]) == [[0], [1]]
+
+
+def test_signatories_over_their_signature_notes_are_no_title() -> None:
+    signatures = page(
+        centred("NGƯỜI NỘP HỒ SƠ NGƯỜI TIẾP NHẬN HỒ SƠ", 0.07),
+        centred("(Ký, ghi rõ họ tên) (Ký, ghi rõ họ tên)", 0.1),
+        centred("Đặng Xuân Hiếu Hồ Quang Cường", 0.2),
+    )
+    assert not page_cues(signatures).title
 
 
 def test_separator_sheet_ends_the_document_and_belongs_to_none() -> None:

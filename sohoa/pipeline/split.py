@@ -239,9 +239,9 @@ def _is_issuer_number(line: Line, page: PageText) -> bool:
 
 def _has_title(header: Sequence[Line], page: PageText) -> bool:
     """Whether a title opens the page: a line in capitals, centred, that is not the motto, with
-    no paragraph above it (a heading under running text, or a signature block's centred
-    "ĐẠI DIỆN BÊN A", is no title)."""
-    for line in header:
+    no paragraph above it (a heading under running text is no title) and no signature note
+    under it ("NGƯỜI NỘP HỒ SƠ" over "(Ký, ghi rõ họ tên)" is who signs)."""
+    for line, below in zip(header, [*header[1:], None], strict=True):
         if _is_paragraph_line(line):
             return False
         centre = (line.box.x0 + line.box.x1) / 2
@@ -250,6 +250,7 @@ def _has_title(header: Sequence[Line], page: PageText) -> bool:
             and _upper_case_share(_line_text(line)) >= 0.8
             and abs(centre - page.width / 2) < 0.1 * page.width
             and not _is_motto(line)
+            and not (below and _has_signature_block([below]))
         ):
             return True
     return False
