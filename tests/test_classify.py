@@ -157,3 +157,16 @@ def test_a_model_of_another_format_names_the_training_command(tmp_path):
     metadata_path.write_text(json.dumps({**metadata, "format": MODEL_FORMAT + 1}))
     with pytest.raises(ModelError, match=r"format .*python -m bench\.train_classifier"):
         load_model(tmp_path)
+
+
+def test_letter_without_title_and_with_a_misread_number_is_a_cong_van():
+    letter = page(
+        ("ỦY BAN NHÂN DÂN", MOTTO),
+        ("THÀNH PHỐ ĐÀ NẴNG", MOTTO_2),
+        ("Số: Ø74Ð /UBND-SGDĐT", "Đà Nẵng, ngày 19 tháng 10 năm 2023"),
+        "V/ thực hiện Thông báo số 496-TB/TU",
+        "Kính gửi: Các sở, ban, ngành",
+        "Thực hiện Thông báo số 496-TB/TU của Thường trực Thành ủy, Ủy ban nhân dân",
+    )
+    result = classify_document([letter])
+    assert (result.type, result.needs_review) == ("cong_van", False)

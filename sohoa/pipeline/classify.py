@@ -52,8 +52,10 @@ REVIEW_THRESHOLD = 0.6  # below this calibrated probability the document is `oth
 MODEL_FORMAT = 1  # what the artefact's arrays mean; bump when tokens or arrays change
 MODEL_DIR = Path(__file__).parent / "data"
 TRAINING_COMMAND = "python -m bench.train_classifier"
-_NUMBER = re.compile(r"\b\d+\s*/\s*(?:\d{4}\s*/\s*)?([a-z]+)\s*-\s*[a-z]")
-_SUBJECT_LINE = re.compile(r"(?:^|\s)v\s*/\s*v\b")
+# The number after "Số:" is often handwritten and misread, so after the label any word will do.
+_NUMBER = re.compile(r"(?:\bso\s*:?\s*\S*|\b\d+)\s*/\s*(?:\d{4}\s*/\s*)?([a-z]+)\s*-\s*[a-z]")
+# "V/v" ("về việc"), whose second v OCR sometimes drops.
+_SUBJECT_LINE = re.compile(r"(?:^|\s)v\s*/\s*v?\s")
 
 
 @dataclass(frozen=True)
@@ -135,6 +137,20 @@ def find_title(segments: Sequence[str], taxonomy: Taxonomy) -> TitleMatch | None
         if matches:
             edits, _, phrase = min(matches, key=lambda m: (m[0], m[1]))
             return TitleMatch(phrase.code, phrase.phrase, edits)
+    return None
+
+
+def letter_without_title(segments: Sequence[str], taxonomy: Taxonomy) -> TitleMatch | None:
+    """The `untitled_letter` type, when the title region has a number without a type
+    abbreviation and a "V/v" subject line but no title."""
+    letter = next((t for t in taxonomy.types if t.untitled_letter), None)
+    if letter is None:
+        return None
+    region = fold(" ".join(segments))
+    if "rule:number_without_type" in _number_tokens(region, taxonomy) and _SUBJECT_LINE.search(
+        region
+    ):
+        return TitleMatch(letter.code, "V/v", 0)
     return None
 
 
@@ -333,7 +349,8 @@ def classify_document(
     content = _content_pages(pages)
     if not content:
         return Classification(OTHER, 0.0, needs_review=True)
-    title = find_title(title_region(content[0]), taxonomy)
+    region = title_region(content[0])
+    title = find_title(region, taxonomy) or letter_without_title(region, taxonomy)
     if title is not None and title.code not in model.classes:
         confidence = model.title_rule_precision
         return Classification(title.code, confidence, confidence < REVIEW_THRESHOLD)

@@ -30,6 +30,9 @@ class DocumentType(BaseModel):
     titles: tuple[str, ...] = ()
     cues: tuple[str, ...] = ()
     number_abbreviations: tuple[str, ...] = ()
+    # The type of a letter with no title: a number without a type abbreviation and a "V/v"
+    # subject line under it (a công văn). Its header stands in for a title.
+    untitled_letter: bool = False
 
     @field_validator("code")
     @classmethod
