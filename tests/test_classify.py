@@ -164,9 +164,9 @@ def test_letter_without_title_and_with_a_misread_number_is_a_cong_van():
         ("ỦY BAN NHÂN DÂN", MOTTO),
         ("THÀNH PHỐ ĐÀ NẴNG", MOTTO_2),
         ("Số: Ø74Ð /UBND-SGDĐT", "Đà Nẵng, ngày 19 tháng 10 năm 2023"),
-        "V/ thực hiện Thông báo số 496-TB/TU",
+        "V/ triển khai chương trình giáo dục phổ thông",
         "Kính gửi: Các sở, ban, ngành",
-        "Thực hiện Thông báo số 496-TB/TU của Thường trực Thành ủy, Ủy ban nhân dân",
+        "Ủy ban nhân dân thành phố đề nghị các cơ quan, đơn vị triển khai thực hiện",
     )
     result = classify_document([letter])
     assert (result.type, result.needs_review) == ("cong_van", False)
