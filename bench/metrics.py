@@ -7,9 +7,10 @@ normalised to NFC first, so a decomposed "ệ" (e + two combining marks) equals 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Hashable, Sequence
+
+from sohoa.pipeline.text import fold, nfc
 
 _WHITESPACE = re.compile(r"\s+")
 # A word is a run of letters and digits: punctuation such as "Số:" or "15/QĐ-UBND" splits off,
@@ -17,24 +18,9 @@ _WHITESPACE = re.compile(r"\s+")
 _WORD = re.compile(r"\w+")
 
 
-def nfc(text: str) -> str:
-    return unicodedata.normalize("NFC", text)
-
-
 def normalise_whitespace(text: str) -> str:
     """NFC text with every run of whitespace (line breaks included) made one space."""
     return _WHITESPACE.sub(" ", nfc(text)).strip()
-
-
-def fold(text: str) -> str:
-    """Lower-case text without diacritics: "Đồng Hới" -> "dong hoi".
-
-    NFD splits tone and vowel marks off as combining characters, which are dropped; đ (U+0111)
-    has no decomposition, so it is mapped by hand.
-    """
-    decomposed = unicodedata.normalize("NFD", text)
-    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return bare.replace("đ", "d").replace("Đ", "D").lower()
 
 
 def words(text: str) -> list[str]:

@@ -28,6 +28,14 @@ from prefect.tasks import exponential_backoff
 from sohoa import __version__
 from sohoa.config import Settings
 from sohoa.flows import progress
+from sohoa.flows.keys import (
+    PIPELINE_VERSION,
+    dossier_prefix,
+    manifest_key,
+    original_key,
+    quarantine_key,
+    reading_key,
+)
 from sohoa.ocr.engine import OcrError
 from sohoa.ocr.tesseract import TesseractEngine
 from sohoa.pipeline.correct import correct_page
@@ -62,10 +70,6 @@ from sohoa.pipeline.understand import understand_dossier
 from sohoa.storage import objects
 from sohoa.storage.objects import ObjectNotFound, ObjectStore, is_transient, safe_key_part
 
-# Bump when a change to preprocessing or OCR makes stored page readings stale.
-READING_VERSION = "10"
-PIPELINE_VERSION = f"{__version__}/reading-{READING_VERSION}"
-
 
 def _retry_if_transient(task: Any, task_run: Any, state: Any) -> bool:
     try:
@@ -81,29 +85,6 @@ _STORAGE_RETRIES: dict[str, Any] = {
     "retry_condition_fn": _retry_if_transient,
     "cache_policy": NO_CACHE,
 }
-
-
-# --- Object keys: built from hashes and validated ids only, never from file names ------------
-
-
-def original_key(sha256: str) -> str:
-    return f"originals/{sha256[:2]}/{sha256}"
-
-
-def quarantine_key(sha256: str) -> str:
-    return f"quarantine/{sha256[:2]}/{sha256}"
-
-
-def reading_key(sha256: str, page_number: int, lang: str) -> str:
-    return f"readings/{sha256}/{page_number}.{safe_key_part(lang)}.v{READING_VERSION}.json"
-
-
-def dossier_prefix(dossier_id: str) -> str:
-    return f"dossiers/{safe_key_part(dossier_id)}"
-
-
-def manifest_key(dossier_id: str) -> str:
-    return f"{dossier_prefix(dossier_id)}/manifest.json"
 
 
 # --- Tasks ------------------------------------------------------------------------------------
