@@ -34,8 +34,13 @@ from bench.metrics import (
     word_recall,
     words,
 )
+from sohoa.config import Settings
+from sohoa.flows.keys import reading_key
+from sohoa.pipeline.correct import correct_page
 from sohoa.pipeline.pdfa import validate
-from sohoa.pipeline.text import normalise
+from sohoa.pipeline.recognise import PageReading
+from sohoa.pipeline.text import fold, normalise
+from sohoa.storage.objects import ObjectStore
 
 DEFAULT_SEED = 9001  # never used for tuning: keep it that way
 SOHOA_EXIT_PARTIAL = 4  # some inputs quarantined: a manifest is still written
@@ -88,6 +93,11 @@ class PageScore:
     word_recall: float | None = None
     folded_word_recall: float | None = None
     word_accuracy: float | None = None
+    # OCR's text as stored, and after tone-mark repair: word accuracy with and without marks.
+    ocr_word_accuracy: float | None = None
+    corrected_word_accuracy: float | None = None
+    ocr_folded_word_accuracy: float | None = None
+    corrected_folded_word_accuracy: float | None = None
     reference_chars: int = 0
     reference_words: int = 0
 
@@ -119,6 +129,10 @@ class Summary:
     word_recall: float | None
     folded_word_recall: float | None
     word_accuracy: float | None
+    ocr_word_accuracy: float | None
+    corrected_word_accuracy: float | None
+    ocr_folded_word_accuracy: float | None
+    corrected_folded_word_accuracy: float | None
     orientation_accuracy: float | None
     blank_accuracy: float | None
     skew_mean_abs_error: float | None
@@ -237,7 +251,30 @@ def hypothesis_texts(manifest: dict[str, Any], out: Path, score: DossierScore) -
     return texts
 
 
-def score_dossier(truth: dict[str, Any], run: DigitiseRun) -> DossierScore:
+def reading_texts(store: ObjectStore, manifest: dict[str, Any]) -> dict[int, tuple[str, str]]:
+    """Manifest page index -> (the page's text as OCR read it, that text after tone-mark
+    repair), from the page readings sohoa stored."""
+    settings = Settings()
+    sha256_of = {source["name"]: source["sha256"] for source in manifest["sources"]}
+    texts = {}
+    for page in manifest["pages"]:
+        name, number = page["source"].rsplit("#", 1)
+        if page["blank"] or name not in sha256_of:
+            continue
+        key = reading_key(sha256_of[name], int(number), settings.ocr_lang)
+        read = PageReading.from_json(store.get_bytes(key)).text
+        if read is not None:
+            texts[page["index"]] = (read.plain_text(), correct_page(read).plain_text())
+    return texts
+
+
+def folded_word_accuracy(reference: str, hypothesis: str) -> float:
+    return word_accuracy(fold(reference), fold(hypothesis))
+
+
+def score_dossier(
+    truth: dict[str, Any], run: DigitiseRun, store: ObjectStore | None = None
+) -> DossierScore:
     score = DossierScore(truth["dossier_id"], seconds=run.seconds)
     if run.manifest is None:
         score.problems.append(run.problem or "no manifest")
@@ -281,6 +318,7 @@ def score_dossier(truth: dict[str, Any], run: DigitiseRun) -> DossierScore:
     score.review_flags = sum(bool(d.get("needs_review")) for d in manifest["documents"])
 
     texts = hypothesis_texts(manifest, run.out, score)
+    read = reading_texts(store, manifest) if store is not None else {}
     for page_index, truth_page in enumerate(truth_pages):
         found = found_by_source[truth_page["source"]]
         blank = truth_page["blank"]
@@ -303,6 +341,12 @@ def score_dossier(truth: dict[str, Any], run: DigitiseRun) -> DossierScore:
             page.word_recall = word_recall(reference, hypothesis)
             page.folded_word_recall = folded_word_recall(reference, hypothesis)
             page.word_accuracy = word_accuracy(reference, hypothesis)
+            if manifest_index[page_index] in read:
+                ocr, corrected = read[manifest_index[page_index]]
+                page.ocr_word_accuracy = word_accuracy(reference, ocr)
+                page.corrected_word_accuracy = word_accuracy(reference, corrected)
+                page.ocr_folded_word_accuracy = folded_word_accuracy(reference, ocr)
+                page.corrected_folded_word_accuracy = folded_word_accuracy(reference, corrected)
             page.reference_chars = len(normalise_whitespace(reference))
             page.reference_words = len(words(reference))
         score.pages.append(page)
@@ -383,6 +427,15 @@ def summarise(scores: Sequence[DossierScore]) -> Summary:
             [page.folded_word_recall for page in text_pages], word_counts
         ),
         word_accuracy=weighted_mean([page.word_accuracy for page in text_pages], word_counts),
+        **{
+            name: weighted_mean([getattr(page, name) for page in text_pages], word_counts)
+            for name in (
+                "ocr_word_accuracy",
+                "corrected_word_accuracy",
+                "ocr_folded_word_accuracy",
+                "corrected_folded_word_accuracy",
+            )
+        },
         # Orientation is judged on pages with content: a blank page has no upright.
         orientation_accuracy=share([page.rotation_correct for page in text_pages]),
         blank_accuracy=share([page.truth_blank == page.found_blank for page in pages]),
@@ -460,6 +513,17 @@ def print_report(scores: Sequence[DossierScore], summary: Summary, console: Cons
         ("word recall", ratio(summary.word_recall), "word_recall"),
         ("word recall, diacritics folded", ratio(summary.folded_word_recall), None),
         ("word accuracy (aligned)", ratio(summary.word_accuracy), None),
+        (
+            "  OCR → after tone repair",
+            f"{ratio(summary.ocr_word_accuracy)} → {ratio(summary.corrected_word_accuracy)}",
+            None,
+        ),
+        (
+            "  same, diacritics folded",
+            f"{ratio(summary.ocr_folded_word_accuracy)} → "
+            f"{ratio(summary.corrected_folded_word_accuracy)}",
+            None,
+        ),
         ("orientation accuracy", percent(summary.orientation_accuracy), "orientation_accuracy"),
         ("blank-page accuracy", percent(summary.blank_accuracy), "blank_accuracy"),
         ("skew mean abs. error (°)", ratio(summary.skew_mean_abs_error), None),
@@ -535,6 +599,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     sohoa = sohoa_executable()
+    store = ObjectStore.from_settings(Settings())  # where the CLI stores: same environment
     with work_dir(args.keep) as work:
         sample_set = args.set or generate_set(args.seed, args.count, work / "set")
         scores = []
@@ -544,7 +609,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             stderr.print(f"digitising {dossier_id} ({len(truth['pages'])} pages)")
             inputs = [folder / name for name in truth["files"]]
             run = digitise(sohoa, inputs, dossier_id, work / "out" / dossier_id)
-            scores.append(score_dossier(truth, run))
+            scores.append(score_dossier(truth, run, store))
     summary = summarise(scores)
     if args.json:
         figures = {"summary": asdict(summary), "dossiers": [asdict(score) for score in scores]}
