@@ -97,6 +97,37 @@ def test_a_paper_without_a_header_is_dated_by_its_place_and_date_line():
     assert extract_fields("don_de_nghi", [page]).fields.ngay_ban_hanh == "2020-06-24"
 
 
+def test_a_date_whose_year_wrapped_onto_the_next_line_is_read():
+    page = laid_out(
+        [(300, "ỦY BAN NHÂN DÂN"), (800, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")],
+        [(320, "XÃ PHƯƠNG ĐỊNH"), (880, "Độc lập - Tự do - Hạnh phúc")],
+        [(330, "Số: 82/TB-UBND"), (850, "Trực Ninh, ngày 30 tháng 10 năm")],
+        [(1300, "2022")],
+        centred("THÔNG BÁO"),
+    )
+    assert extract_fields("thong_bao", [page]).fields.ngay_ban_hanh == "2022-10-30"
+
+
+def test_an_application_dated_above_its_signature_is_read_across_a_wrapped_year():
+    page = laid_out(
+        centred("ĐƠN ĐỀ NGHỊ"),
+        body("Tôi tên là: Vũ Đức Phúc"),
+        [(900, "Buôn Ma Thuột, ngày 06 tháng 7 năm")],
+        [(1300, "2023")],
+    )
+    assert extract_fields("don_de_nghi", [page]).fields.ngay_ban_hanh == "2023-07-06"
+
+
+def test_a_business_certificate_is_dated_by_its_latest_registration():
+    page = laid_out(
+        centred("GIẤY CHỨNG NHẬN ĐĂNG KÝ HỘ KINH DOANH"),
+        centred("Đăng ký lần đầu: ngày 16 tháng 10 năm 2018"),
+        centred("Đăng ký thay đổi lần thứ: 1, ngày 18 tháng 4 năm 2020"),
+    )
+    fields = extract_fields("gcn_dang_ky_doanh_nghiep", [page]).fields
+    assert fields.ngay_ban_hanh == "2020-04-18"
+
+
 def test_the_issuer_joins_its_name_and_its_place_in_sentence_case():
     fields = extract_fields("quyet_dinh", [decision()]).fields
     assert fields.co_quan_ban_hanh == "Ủy ban nhân dân huyện Hải Hậu"
@@ -127,6 +158,43 @@ def test_a_letters_summary_sits_under_its_number():
         centred("Kính gửi: Các phòng, ban chuyên môn"),
     )
     assert extract_fields("cong_van", [page]).fields.trich_yeu == "đôn đốc giải quyết hồ sơ"
+
+
+def test_a_summary_stops_before_the_addressee():
+    page = laid_out(
+        *official(number="Số: 72/TTr-UBND"),
+        centred("TỜ TRÌNH"),
+        centred("Đề nghị hỗ trợ kinh phí xây dựng nhà ở"),
+        centred("Kính gửi: Hội đồng nhân dân xã"),
+    )
+    assert extract_fields("to_trinh", [page]).fields.trich_yeu == (
+        "Đề nghị hỗ trợ kinh phí xây dựng nhà ở"
+    )
+
+
+def test_a_summary_stops_before_the_first_paragraph():
+    page = laid_out(
+        *official(),
+        centred("THÔNG BÁO"),
+        centred("Về việc công khai danh mục thủ tục"),
+        [(330, "Các cơ quan, đơn vị có liên quan có trách nhiệm phối hợp chặt chẽ")],
+    )
+    assert extract_fields("thong_bao", [page]).fields.trich_yeu == "công khai danh mục thủ tục"
+
+
+def test_minutes_have_their_subject_as_summary():
+    page = laid_out(*official(number="Số: 180/BB-UBND"), centred("BIÊN BẢN"), centred("Hòa giải"))
+    assert extract_fields("bien_ban", [page]).fields.trich_yeu == "Hòa giải"
+
+
+def test_a_body_paragraph_under_a_section_heading_is_not_a_summary():
+    page = laid_out(
+        *official(number="Số: 863/BC-UBND"),
+        centred("BÁO CÁO"),
+        body("I. KẾT QUẢ THỰC HIỆN"),
+        [(330, "Thực hiện Quyết định số 242/QĐ-UBND, trong kỳ")],
+    )
+    assert extract_fields("bao_cao", [page]).fields.trich_yeu is None
 
 
 def test_an_application_has_no_summary():
@@ -165,6 +233,14 @@ def test_personal_ids_are_listed_in_the_order_printed():
     )
     ids = extract_fields("giay_uy_quyen", [page]).fields.so_dinh_danh
     assert ids == ["036189001234", "001091183173"]
+
+
+def test_a_persons_id_is_checked_against_the_honorific_opening_their_line():
+    page = laid_out(
+        body("- Bà Lê Thanh Trang, công chức Địa chính - Xây dựng"),
+        body("- Ông Ngô Bảo Huỳnh, số định danh cá nhân 038063129808, cư trú tại"),
+    )
+    assert extract_fields("bien_ban", [page]).fields.so_dinh_danh == ["038063129808"]
 
 
 def test_a_personal_id_cut_in_two_by_ocr_is_joined():

@@ -39,7 +39,9 @@ from sohoa.pipeline.text import fold, nfc, normalise
 REVIEW_CONFIDENCE = 60.0
 
 # Types whose summary (trích yếu) follows the title or sits under the number (Decree 30).
-SUMMARISED_TYPES = frozenset({"quyet_dinh", "cong_van", "thong_bao", "to_trinh", "bao_cao"})
+SUMMARISED_TYPES = frozenset(
+    {"quyet_dinh", "cong_van", "thong_bao", "to_trinh", "bao_cao", "bien_ban"}
+)
 
 # Type abbreviations written with Đ, by their folded form, to restore the Đ that OCR or a
 # scanner's text layer dropped ("QD-UBND"). "HD" is left alone: it is also "hướng dẫn".
@@ -89,6 +91,8 @@ _NUMBER_LINE = re.compile(r"^\W{0,3}so\s*[:;]|^\W{0,3}so\s+\d")
 _NUMBER_TOKEN = re.compile(r"[0-9A-Za-zĐđ/.\-]+")
 _DOCUMENT_NUMBER = re.compile(r"\d[0-9A-Za-zĐđ./\-]*")
 _SUMMARY_PREFIX = re.compile(r"^\W{0,3}(?:ve viec|v\s*[/.]?\s*[vw])\b\s*:?\s*")
+_REGISTRATION = re.compile(r"^\W{0,3}dang ky (?:lan dau|thay doi)")
+_ADDRESSEE = re.compile(r"^\W{0,3}kinh\s*gui")
 _PLACE_DATE = re.compile(r",\s*ngay\s*\d{1,2}\s*thang")
 _CARD_ISSUE_DATE = re.compile(r"date, month, year|ngay cap|ngay, thang, nam\s*[/:]")
 
@@ -104,7 +108,14 @@ _PARTY_LABEL = re.compile(
 # Two-word labels whose first word is also a name ("Quốc", "Quân") are told by their second.
 _LABEL_WORDS = frozenset({"sinh", "ngay", "noi", "so", "sdt"})
 _LABEL_PAIRS = frozenset(
-    {("chuc", "vu"), ("gioi", "tinh"), ("quan", "he"), ("dan", "toc"), ("quoc", "tich")}
+    {
+        ("chuc", "vu"),
+        ("gioi", "tinh"),
+        ("quan", "he"),
+        ("dan", "toc"),
+        ("quoc", "tich"),
+        ("nam", "sinh"),
+    }
 )
 _HONORIFICS = {"ông": False, "bà": True}  # the word before a name, and whether she is a woman
 _BIRTH = re.compile(r"\b(?:sinh|birth)\b")
@@ -114,6 +125,9 @@ _TAX_CODE = re.compile(r"(?<!\d)\d{10}(?:\s?-\s?\d{3})?(?![\d-])")
 # OCR sometimes cuts a long number in two ("0661761 13685"): one space inside is allowed.
 _PERSONAL_ID = re.compile(r"(?<!\d)(?<!\d )(?:\d ?){11}\d(?! ?\d)")
 _MRZ_FIRST_LINE = re.compile(r"[I1T]DVNM(\d{9})(\d)(\d{12})<")
+# A centred line's middle is this close to the text's (in text widths, dev set: 0.000-0.007);
+# a paragraph's indented first line, ragged on the right, is off by 0.008 or more.
+_TIGHT_CENTRING = 0.008
 # Between a header's columns OCR leaves a gap wider than this many word heights; between
 # words of one line, 0.4 (median) to 0.57 (95th percentile) on the dev set.
 _COLUMN_GAP = 0.6
@@ -316,12 +330,15 @@ def _header(page: int, text: PageText) -> tuple[_Header, set[tuple[int, int]]]:
         if on_left:
             left.append(_Span(page, on_left))
         if on_right:
-            span = _Span(page, on_right)
-            dated = dated or parse_date(span.text) is not None
-            right.append(span)
+            right.append(_Span(page, on_right))
+            dated = dated or parse_date(_joined(right)) is not None  # the year may wrap
         taken.add((page, id(line)))
         last_bottom = line.box.y1
     return _Header(left, right), taken
+
+
+def _joined(spans: Sequence[_Span]) -> str:
+    return " ".join(s.text for s in spans)
 
 
 def _split_at(
@@ -393,8 +410,9 @@ def _number_after(words: Sequence[Word]) -> tuple[str | None, tuple[Word, ...]]:
 
 
 def _issuing_date(doc_type: str, document: _Document) -> _Reading:
-    """The date the paper was issued: an ID card's "Date, month, year", else the header's
-    "<place>, ngày … tháng … năm …", else the first such line anywhere ("Hôm nay, ngày …")."""
+    """The date the paper was issued: an ID card's "Date, month, year", a business certificate's
+    latest registration, else the header's "<place>, ngày … tháng … năm …", else the first such
+    line anywhere ("Hôm nay, ngày …", an application's date above its signature)."""
     if doc_type == "cccd":
         for span in document.spans:
             label = _CARD_ISSUE_DATE.search(span.folded)
@@ -402,28 +420,46 @@ def _issuing_date(doc_type: str, document: _Document) -> _Reading:
                 found = _date_in(span, label.end())
                 if found:
                     return found
-    for span in document.header.right:
-        found = _date_in(span, 0)
-        if found:
-            return found
-    for span in document.body():
+    if doc_type == "gcn_dang_ky_doanh_nghiep":
+        return _latest_registration(document)
+    right = document.header.right
+    day = parse_date(_joined(right))
+    if day:
+        return _Reading(day.isoformat(), tuple(w for s in right for w in _digits(s.words)))
+    body = document.body()
+    for i, span in enumerate(body):
         place_date = _PLACE_DATE.search(span.folded)
         if place_date:
-            found = _date_in(span, place_date.start())
+            found = _date_in(span, place_date.start(), body[i + 1 : i + 2])
             if found:
                 return found
     return _NOTHING
 
 
-def _date_in(span: _Span, start: int) -> _Reading | None:
-    """The first date in `span` from character `start` of its folded text."""
+def _latest_registration(document: _Document) -> _Reading:
+    """A business certificate is as of its latest registration: "Đăng ký thay đổi lần thứ …:
+    ngày …" where the firm has changed, else "Đăng ký lần đầu: ngày …"."""
+    found = [
+        reading
+        for span in document.spans
+        if _REGISTRATION.match(span.folded) and (reading := _date_in(span, 0))
+    ]
+    return max(found, key=lambda reading: str(reading.value), default=_NOTHING)
+
+
+def _date_in(span: _Span, start: int, following: Sequence[_Span] = ()) -> _Reading | None:
+    """The first date in `span` from character `start` of its folded text, read on into the
+    `following` lines where its year wrapped."""
     first = span.word_at(start) if span.words else 0
-    words = span.words[first:]
+    words = [*span.words[first:], *(w for s in following for w in s.words)]
     day = parse_date(" ".join(w.text for w in words))
     if day is None:
         return None
-    used = tuple(w for w in words if any(c.isdigit() for c in w.text))
-    return _Reading(day.isoformat(), used)
+    return _Reading(day.isoformat(), _digits(words))
+
+
+def _digits(words: Sequence[Word]) -> tuple[Word, ...]:
+    return tuple(w for w in words if any(c.isdigit() for c in w.text))
 
 
 def _issuer(doc_type: str, document: _Document) -> _Reading:
@@ -540,7 +576,7 @@ def _place_of(name: str) -> str | None:
 
 def _summary(doc_type: str, document: _Document) -> _Reading:
     """The summary (trích yếu) without its "Về việc" / "V/v": under the number in the header's
-    left column (công văn), or the lines after the title."""
+    left column (công văn), or the lines right under the title."""
     if doc_type not in SUMMARISED_TYPES:
         return _NOTHING
     left = document.header.left
@@ -548,16 +584,28 @@ def _summary(doc_type: str, document: _Document) -> _Reading:
         if _SUMMARY_PREFIX.match(span.folded):
             return _summary_of([span, *left[i + 1 :]])
     body = [s for s in document.body() if s.page == document.spans[0].page]
-    for i, span in enumerate(body[:6]):
-        if _is_title(span) and i + 1 < len(body):
-            lines = [body[i + 1]]
-            for following in body[i + 2 :]:
-                if not _continues(lines[-1], following, document.margins):
-                    break
-                lines.append(following)
-            if _SUMMARY_PREFIX.match(lines[0].folded) or _is_centred(lines[0], document.margins):
-                return _summary_of(lines)
-    return _NOTHING
+    title_at = next((i for i, span in enumerate(body[:6]) if _is_title(span)), None)
+    if title_at is None:
+        return _NOTHING
+    under = list(itertools.dropwhile(_is_title, body[title_at:]))
+    if not under or not _opens_a_summary(under[0], document.margins):
+        return _NOTHING
+    lines = [under[0]]
+    for following in under[1:]:
+        if not _continues(lines[-1], following, document.margins):
+            break
+        lines.append(following)
+    return _summary_of(lines)
+
+
+def _opens_a_summary(span: _Span, margins: tuple[int, int]) -> bool:
+    """Whether the line under a title is its subject: "Về việc …", or a centred line that is not
+    the addressee ("Kính gửi: …"). A subject as wide as the text is still centred on it."""
+    if _SUMMARY_PREFIX.match(span.folded):
+        return True
+    if _ADDRESSEE.match(span.folded):
+        return False
+    return _is_centred(span, margins) or _centre_offset(span, margins) < _TIGHT_CENTRING
 
 
 def _summary_of(lines: Sequence[_Span]) -> _Reading:
@@ -575,17 +623,27 @@ def _is_title(span: _Span) -> bool:
     return len(letters) >= 4 and all(c.isupper() for c in letters)
 
 
-def _is_centred(span: _Span, margins: tuple[int, int]) -> bool:
+def _centre_offset(span: _Span, margins: tuple[int, int]) -> float:
+    """How far the middle of `span` is from the middle of the text, in text widths."""
     left, right = margins
-    width = max(right - left, 1)
-    centre_off = abs((span.x0 + span.x1) / 2 - (left + right) / 2)
-    return centre_off < 0.03 * width and span.x0 - left > 0.06 * width
+    return abs((span.x0 + span.x1) / 2 - (left + right) / 2) / max(right - left, 1)
+
+
+def _is_centred(span: _Span, margins: tuple[int, int]) -> bool:
+    """Centred and narrower than the text."""
+    indented = span.x0 - margins[0] > 0.06 * (margins[1] - margins[0])
+    return _centre_offset(span, margins) < 0.03 and indented
 
 
 def _continues(previous: _Span, span: _Span, margins: tuple[int, int]) -> bool:
-    """Whether `span` is the next line of the centred summary ending with `previous`."""
+    """Whether `span` is the next line of the centred summary ending with `previous`: close
+    under it and centred. A line opening with a capital must be centred tightly: the first line
+    of the paragraph under the summary, indented and ragged on the right, is nearly centred."""
     close = span.y0 - previous.y1 < 1.2 * previous.height
-    return close and _is_centred(span, margins) and not _is_title(span)
+    if not close or _is_title(span) or _ADDRESSEE.match(span.folded):
+        return False
+    offset = _centre_offset(span, margins)
+    return offset < _TIGHT_CENTRING or (span.text[:1].islower() and offset < 0.03)
 
 
 # --- people and their numbers ---------------------------------------------------------------
@@ -679,15 +737,9 @@ def _particulars(spans: Sequence[_Span], at: int) -> _Particulars:
     female = (sex.group(1) == "nu") if sex else None
     if female is None:
         honorific = next(
-            (
-                nfc(w.text).lower()
-                for s in spans[start:end]
-                for w in s.words
-                if nfc(w.text).lower().rstrip(":") in _HONORIFICS
-            ),
-            None,
+            (h for s in spans[start:end] for w in s.words if (h := _honorific(w))), None
         )
-        female = _HONORIFICS.get(honorific.rstrip(":")) if honorific else None
+        female = _HONORIFICS[honorific] if honorific else None
     return _Particulars(birth_year, female)
 
 
@@ -695,8 +747,14 @@ def _names_a_person(span: _Span) -> bool:
     return bool(
         _NAME_LABEL.search(span.folded)
         or _PARTY_LABEL.match(span.folded)
-        or any(nfc(w.text) in _HONORIFICS for w in span.words)
+        or any(_honorific(w) for w in span.words)
     )
+
+
+def _honorific(word: Word) -> str | None:
+    """ "ông" or "bà" where `word` is one, as written at a line's start ("- Ông X") or inside."""
+    written = nfc(word.text).lower().rstrip(":,")
+    return written if written in _HONORIFICS else None
 
 
 def _personal_ids(document: _Document, from_codes: Sequence[str]) -> _Reading:
