@@ -15,10 +15,13 @@ QR codes on printed papers carry the IDs and number as data: they beat OCR.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import re
 import statistics
+import string
+import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -31,7 +34,7 @@ from sohoa.pipeline.identifiers import (
 )
 from sohoa.pipeline.model import DocumentFields
 from sohoa.pipeline.page import PageContent
-from sohoa.pipeline.text import fold, nfc, normalise
+from sohoa.pipeline.text import fold, nfc, normalise, syllables
 
 # A field read from any word OCR was less sure of than this goes to review. On the dev set
 # (seed 7001, 57 documents) 60 flags 3 of the 11 wrong fields and 10 of the 218 right ones;
@@ -68,12 +71,19 @@ _ORGANISATIONS = (
     "Sở Lao động - Thương binh và Xã hội",
     "Phòng Tư pháp",
     "Phòng Tài nguyên và Môi trường",
+    "Phòng Tài chính - Kế hoạch",
+    "Phòng Đăng ký kinh doanh",
     "Văn phòng Đăng ký đất đai",
     "Chi cục Thuế",
     "Cục Thuế",
     "Cục Cảnh sát quản lý hành chính về trật tự xã hội",
 )
 _ORGANISATION_OF_FOLDED = {fold(o): o for o in _ORGANISATIONS}
+# OCR misreads a letter of a long known name ("TỶ BAN NHÂN DÂN"); a name this long or longer
+# (in letters) still matches with one letter wrong.
+_FUZZY_NAME_LETTERS = 10
+# Sections that receive papers for the body above them in the header; not issuers themselves.
+_SECTIONS = ("bo phan",)
 _UBND = "Ủy ban nhân dân"
 # Administrative units; the words after one are a place name, capitalised.
 _UNITS = ("thành phố", "thị trấn", "thị xã", "phường", "huyện", "quận", "tỉnh", "xã")
@@ -86,9 +96,14 @@ _ORGANISATION_OPENERS = (
 )  # fmt: skip
 
 _MOTTO = re.compile(r"cong hoa|chu nghia viet|xa hoi chu")
+_MOTTO_WORDS_BEFORE = {"cong hoa": 0, "xa hoi chu": 2, "chu nghia viet": 4}
 _NUMBER_LABEL = re.compile(r"^\W{0,3}so\s*[:;.]?\s*(?=\d)")
 _NUMBER_LINE = re.compile(r"^\W{0,3}so\s*[:;]|^\W{0,3}so\s+\d")
 _NUMBER_TOKEN = re.compile(r"[0-9A-Za-zĐđ/.\-]+")
+# A count, then the type and the issuer's abbreviations after a "/" ("15/QĐ-UBND", "81").
+_NUMBER_SHAPE = re.compile(r"\d+(?:/.+)?")
+_SERIAL_LABEL = re.compile(r"so phat hanh\s*:?\s*")
+_SERIAL = re.compile(r"([A-Z]{2})\s?(\d{6})(?!\d)")
 _DOCUMENT_NUMBER = re.compile(r"\d[0-9A-Za-zĐđ./\-]*")
 _SUMMARY_PREFIX = re.compile(r"^\W{0,3}(?:ve viec|v\s*[/.]?\s*[vw])\b\s*:?\s*")
 _REGISTRATION = re.compile(r"^\W{0,3}dang ky (?:lan dau|thay doi)")
@@ -283,6 +298,25 @@ class _Document:
     def body(self) -> list[_Span]:
         return [s for s in self.spans if id(s) not in self._header_ids]
 
+    @cached_property
+    def _body_words(self) -> list[str]:
+        return [w for s in self.body() for word in s.words for w in _words_of(word.text)]
+
+    def spellings(self, squeezed: str) -> list[list[str]]:
+        """Every run of words in the body whose squeezed form (`_squeezed`) is `squeezed`."""
+        words = self._body_words
+        runs = []
+        for start in range(len(words)):
+            letters = ""
+            for end in range(start, len(words)):
+                letters += _squeezed([words[end]])
+                if not squeezed.startswith(letters):
+                    break
+                if letters == squeezed:
+                    runs.append(words[start : end + 1])
+                    break
+        return runs
+
 
 def _header(page: int, text: PageText) -> tuple[_Header, set[tuple[int, int]]]:
     """Split the lines at the top of `text` into the header's columns at the motto's left edge.
@@ -301,7 +335,14 @@ def _header(page: int, text: PageText) -> tuple[_Header, set[tuple[int, int]]]:
     if motto is None:
         return _Header([], []), set()
     motto_span = _Span(page, motto.words)
-    first = motto_span.word_at(_MOTTO.search(motto_span.folded).start())  # type: ignore[union-attr]
+    found = _MOTTO.search(motto_span.folded)
+    assert found is not None
+    first = motto_span.word_at(found.start())
+    # The motto's first words misread ("GỘNG HÒA XÃ HỘI …") stand close before the words read.
+    for _ in range(_MOTTO_WORDS_BEFORE[found.group()]):
+        if first == 0 or _gap_between(motto.words[first - 1], motto.words[first]):
+            break
+        first -= 1
     edge = motto.words[first].box.x0
     left: list[_Span] = []
     right: list[_Span] = []
@@ -337,6 +378,12 @@ def _header(page: int, text: PageText) -> tuple[_Header, set[tuple[int, int]]]:
     return _Header(left, right), taken
 
 
+def _gap_between(a: Word, b: Word, height: float | None = None) -> bool:
+    """Whether OCR words `a` and `b` of one line stand in different columns."""
+    height = height or statistics.median((a.box.height, b.box.height))
+    return b.box.x0 - a.box.x1 > _COLUMN_GAP * height
+
+
 def _joined(spans: Sequence[_Span]) -> str:
     return " ".join(s.text for s in spans)
 
@@ -357,7 +404,7 @@ def _split_at(
     gaps = [
         (abs((a.box.x1 + b.box.x0) / 2 - edge), i + 1)
         for i, (a, b) in enumerate(itertools.pairwise(content))
-        if b.box.x0 - a.box.x1 > _COLUMN_GAP * height
+        if _gap_between(a, b, height)
     ]
     near = [gap for gap in gaps if gap[0] < 0.15 * page_width]
     if not near:
@@ -380,30 +427,54 @@ def _document_number(document: _Document) -> _Reading:
         label = _NUMBER_LABEL.match(span.folded)
         if label is None:
             continue
-        start = span.word_at(label.end())
         if span.folded[: label.end()].rstrip()[-1:] not in ":;." and span not in (
             document.header.left
         ):
             continue  # outside the header the colon is what makes "Số" a label
-        value, used = _number_after(span.words[start:])
-        if value:
-            return _Reading(value, used)
+        value, used = _number_after(_words_from(span, label.end()))
+        if value or used:
+            return _Reading(value, used, failed_check=value is None)
+    return _serial(document)
+
+
+def _words_from(span: _Span, offset: int) -> list[Word]:
+    """The words of `span` from character `offset` of its folded text on, the first one cut
+    where OCR glued it to the label before ("Số:293")."""
+    start = span.word_at(offset)
+    words = list(span.words[start:])
+    cut = offset - span.word_start(start)
+    if words and cut > 0:
+        words[0] = dataclasses.replace(words[0], text=nfc(words[0].text)[cut:])
+    return words
+
+
+def _serial(document: _Document) -> _Reading:
+    """A land certificate's "Số phát hành: VH 848078": two capitals and six digits."""
+    for span in document.spans:
+        label = _SERIAL_LABEL.search(span.folded)
+        serial = _SERIAL.match(span.text[label.end() :]) if label else None
+        if label and serial:
+            used = span.words_of(label.end(), label.end() + serial.end())
+            return _Reading(f"{serial.group(1)} {serial.group(2)}", used)
     return _NOTHING
 
 
 def _number_after(words: Sequence[Word]) -> tuple[str | None, tuple[Word, ...]]:
-    """The document number that `words` open with; OCR's spaces around "/" and "-" dropped."""
+    """The document number that `words` open with, OCR's spaces around "/" and "-" dropped;
+    None with the words read where they are no well-formed number."""
     pieces: list[Word] = []
     for word in words:
         raw = nfc(word.text).strip("_")
-        if not raw or not _NUMBER_TOKEN.fullmatch(raw.rstrip(".,;")):
+        if not raw or not _NUMBER_TOKEN.fullmatch(raw.rstrip(".,;:")):
             break
         if pieces and not (raw[0] in "/-" or pieces[-1].text.rstrip("_")[-1:] in "/-"):
             break
         pieces.append(word)
-    joined = "".join(nfc(w.text).strip("_") for w in pieces).rstrip(".,;")
+    joined = "".join(nfc(w.text).strip("_") for w in pieces).rstrip(".,;:")
     if not _DOCUMENT_NUMBER.fullmatch(joined):
         return None, ()
+    if not _NUMBER_SHAPE.fullmatch(joined):
+        return None, tuple(pieces)  # "72TT-UBND": the "/" after the count was lost
     parts = re.split(r"([/-])", joined)
     restored = "".join(_WITH_D_BAR.get(p, p) for p in parts)
     return restored, tuple(pieces)
@@ -463,44 +534,95 @@ def _digits(words: Sequence[Word]) -> tuple[Word, ...]:
 
 
 def _issuer(doc_type: str, document: _Document) -> _Reading:
-    """The issuing body: the header's left column above the number, in sentence case, its
-    parent's place added where its own line has none ("UBND TỈNH NAM ĐỊNH / SỞ TƯ PHÁP" ->
-    "Sở Tư pháp tỉnh Nam Định"). An ID card names its issuer in its signature block."""
+    """The issuing body: the header's left column above the number, in sentence case, named
+    with its parent where its own line does not say where it is, as it is spelled in the body
+    where the body names it too (the header's capitals lose their marks in OCR)."""
     if doc_type == "cccd":
         return _card_issuer(document)
     lines: list[_Span] = []
     for span in document.header.left:
         if _NUMBER_LINE.match(span.folded):
             break
+        if lines and span.y0 - lines[-1].y1 > lines[-1].height:
+            break  # the title, under a gap, reaching left of the motto's edge
         lines.append(span)
     blocks: list[list[str]] = []  # one per organisation, a long name wrapped over lines
     for span in lines:
-        words = _words_of(span.text)
+        words = [w for word in span.words if _is_wordlike(word) for w in _words_of(word.text)]
         if not words:
             continue
-        if blocks and not _opens_an_organisation(words):
+        if blocks and (
+            _completes_an_organisation(blocks[-1], words) or not _opens_an_organisation(words)
+        ):
             blocks[-1] += words
         else:
             blocks.append(words)
     if not blocks:
         return _NOTHING
-    names = [_organisation(words) for words in blocks]
     used = tuple(w for s in lines for w in s.words)
+    return _Reading(_as_spelled_in(document, _with_parent(blocks)), used)
+
+
+def _is_wordlike(word: Word) -> bool:
+    """Whether an OCR word is mostly letters or digits, rather than a rule or seal read as
+    text (".d..đ"); a dotted rule OCR ran on from a word ("MA.......") is not counted."""
+    text = word.text.strip(string.punctuation)
+    return sum(c.isalnum() for c in text) * 2 > len(text)
+
+
+def _with_parent(blocks: Sequence[Sequence[str]]) -> str:
+    """The issuer named by the blocks of a header's left column, top (parent) to bottom (own):
+    a unit line completes the organisation above it ("ỦY BAN NHÂN DÂN / XÃ PHƯƠNG ĐỊNH"); a
+    section that receives papers acts for its body ("BỘ PHẬN MỘT CỬA"); an office (phòng) is
+    named with its parent body ("Phòng Tài chính - Kế hoạch Ủy ban nhân dân quận …"); a
+    department (sở) with its parent's place ("Sở Tư pháp tỉnh Nam Định")."""
+    names: list[str] = []
+    for words in blocks:
+        name = _organisation(words)
+        if names and fold(name).startswith(_FOLDED_UNITS):
+            names[-1] = f"{names[-1]} {name}"
+        else:
+            names.append(name)
+    if len(names) >= 2 and fold(names[-1]).startswith(_SECTIONS):
+        names.pop()
     own = names[-1]
-    if len(names) >= 2 and fold(own).startswith(_FOLDED_UNITS):
-        return _Reading(f"{names[-2]} {own}", used)  # "ỦY BAN NHÂN DÂN / XÃ PHƯƠNG ĐỊNH"
-    parent_place = _place_of(names[-2]) if len(names) >= 2 else None
-    if parent_place and _place_of(own) is None:
-        return _Reading(f"{own} {parent_place}", used)  # "SỞ TƯ PHÁP" under "UBND TỈNH …"
-    return _Reading(own, used)
+    if len(names) < 2 or _place_of(own):
+        return own
+    parent = names[-2]
+    if fold(own).startswith("phong "):
+        return f"{own} {parent}"
+    parent_place = _place_of(parent)
+    return f"{own} {parent_place}" if parent_place else own
+
+
+def _as_spelled_in(document: _Document, name: str) -> str:
+    """`name` as the body spells it where the body names it: the body's letters are smaller and
+    keep their marks, and its words stand apart where OCR glued the header's ("XÃEAPHÊ")."""
+    spellings = document.spellings(_squeezed(syllables(name)))
+    best = max(spellings, key=_marks_and_words, default=None)
+    if best is None or _marks_and_words(best) <= _marks_and_words(syllables(name)):
+        return name
+    return _organisation(best)
+
+
+def _marks_and_words(words: Sequence[str]) -> tuple[int, int]:
+    marks = sum(unicodedata.combining(c) > 0 for c in unicodedata.normalize("NFD", "".join(words)))
+    return marks, len(words)
 
 
 def _card_issuer(document: _Document) -> _Reading:
     """The department named under "CỤC TRƯỞNG" in an ID card's signature block."""
-    for i, span in enumerate(document.spans):
-        text = " ".join(s.folded for s in document.spans[i : i + 2])
-        for folded, name in _ORGANISATION_OF_FOLDED.items():
-            if folded.startswith("cuc ") and folded in text:
+    for span in document.spans:
+        if "cuc truong" not in span.folded:
+            continue
+        near = [
+            s
+            for s in document.spans
+            if s.page == span.page and 0 <= s.y0 - span.y0 < 4 * span.height
+        ]
+        squeezed = _squeezed([s.text for s in sorted(near, key=lambda s: s.y0)])
+        for name in _ORGANISATIONS:
+            if name.startswith("Cục ") and _squeezed([name]) in squeezed:
                 return _Reading(name, span.words)
     return _NOTHING
 
@@ -510,8 +632,9 @@ def _words_of(text: str) -> list[str]:
 
 
 def _squeezed(words: Sequence[str]) -> str:
-    """Folded and without spaces, so that OCR's glued words ("UỶBANNHÂNDÂN") still match."""
-    return "".join(fold(w) for w in words)
+    """Folded and without spaces or signs, so that OCR's glued words ("UỶBANNHÂNDÂN") still
+    match."""
+    return "".join(fold(w) for w in syllables(" ".join(words)))
 
 
 def _opens_an_organisation(words: Sequence[str]) -> bool:
@@ -519,11 +642,22 @@ def _opens_an_organisation(words: Sequence[str]) -> bool:
     going on with the previous line's name."""
     folded = fold(" ".join(words))
     squeezed = _squeezed(words)
-    return folded.startswith(_FOLDED_UNITS) or any(
+    # A unit word alone is the end of a place name ("XÃ NGHI / PHƯƠNG"), not a new unit.
+    return folded.startswith(tuple(f"{unit} " for unit in _FOLDED_UNITS)) or any(
         folded == opener
         or folded.startswith(opener + " ")
         or (" " in opener and squeezed.startswith(opener.replace(" ", "")))  # glued by OCR
         for opener in _ORGANISATION_OPENERS
+    )
+
+
+def _completes_an_organisation(block: Sequence[str], words: Sequence[str]) -> bool:
+    """Whether `words` end a known organisation's name that `block` began ("SỞ TÀI NGUYÊN VÀ
+    MÔI / TRƯỜNG"), though they look like a name of their own ("Trường …" is a school)."""
+    before, after = _squeezed(block), _squeezed([*block, *words])
+    return any(
+        len(before) < len(known) <= len(after) and after.startswith(known)
+        for known in map(_squeezed, map(str.split, _ORGANISATIONS))
     )
 
 
@@ -536,11 +670,20 @@ def _organisation(words: Sequence[str]) -> str:
     squeezed = _squeezed(words)
     for known in sorted(_ORGANISATIONS, key=len, reverse=True):
         prefix = _squeezed(known.split())
-        if squeezed.startswith(prefix):
-            rest = _after_letters(words, len(prefix))
+        if _starts_with_name(squeezed, prefix):
+            rest = _after_letters(syllables(" ".join(words)), len(prefix))
             return f"{known} {_place(rest)}" if rest else known
     head = normalise(words[0].capitalize())
     return " ".join([head, *(normalise(w.lower()) for w in words[1:])])
+
+
+def _starts_with_name(squeezed: str, name: str) -> bool:
+    """Whether `squeezed` opens with the squeezed `name`, one letter of a long name misread."""
+    head = squeezed[: len(name)]
+    if len(head) < len(name):
+        return False
+    wrong = sum(a != b for a, b in zip(head, name, strict=True))
+    return wrong == 0 or (wrong == 1 and len(name) >= _FUZZY_NAME_LETTERS)
 
 
 def _after_letters(words: Sequence[str], count: int) -> list[str]:
