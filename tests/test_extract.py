@@ -73,6 +73,22 @@ def test_a_dropped_d_bar_is_restored_in_a_known_abbreviation():
     assert extract_fields("quyet_dinh", [page]).fields.so_ky_hieu == "245/QĐ-UBND"
 
 
+def test_a_number_glued_to_its_label_is_read():
+    page = decision(number="Số:293")
+    assert extract_fields("giay_chung_nhan_ket_hon", [page]).fields.so_ky_hieu == "293"
+
+
+def test_a_number_that_lost_its_slash_goes_to_review():
+    extraction = extract_fields("to_trinh", [decision(number="Số: 72TT-UBND")])
+    assert extraction.fields.so_ky_hieu is None
+    assert "so_ky_hieu" in extraction.review
+
+
+def test_a_land_certificate_is_numbered_by_its_serial():
+    page = laid_out(centred("GIẤY CHỨNG NHẬN"), centred("Số phát hành: VH 848078"))
+    assert extract_fields("gcn_quyen_su_dung_dat", [page]).fields.so_ky_hieu == "VH 848078"
+
+
 def test_an_id_card_number_is_not_a_document_number():
     page = laid_out(centred("CĂN CƯỚC CÔNG DÂN"), [(480, "Số / No.: 036189001234")])
     assert extract_fields("cccd", [page]).fields.so_ky_hieu is None
@@ -144,6 +160,48 @@ def test_the_issuer_is_the_lower_of_two_organisations():
     page = decision(issuer=("CÔNG AN HUYỆN TRỰC NINH", "CÔNG AN XÃ PHƯƠNG ĐỊNH"))
     assert extract_fields("xac_nhan_cu_tru", [page]).fields.co_quan_ban_hanh == (
         "Công an xã Phương Định"
+    )
+
+
+def test_a_department_name_wrapped_over_two_lines_is_one_name():
+    page = decision(issuer=("UBND TỈNH NAM ĐỊNH", "SỞ TÀI NGUYÊN VÀ MÔI"), number="TRƯỜNG")
+    assert extract_fields("quyet_dinh", [page]).fields.co_quan_ban_hanh == (
+        "Sở Tài nguyên và Môi trường tỉnh Nam Định"
+    )
+
+
+def test_an_office_is_named_with_its_parent_body():
+    page = decision(issuer=("UBND QUẬN NINH KIỀU", "PHÒNG TÀI CHÍNH - KẾ HOẠCH"))
+    assert extract_fields("gcn_dang_ky_doanh_nghiep", [page]).fields.co_quan_ban_hanh == (
+        "Phòng Tài chính - Kế hoạch Ủy ban nhân dân quận Ninh Kiều"
+    )
+
+
+def test_a_receiving_section_acts_for_its_body():
+    page = laid_out(
+        [(300, "ỦY BAN NHÂN DÂN"), (800, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")],
+        [(320, "PHƯỜNG HẠNH THÔNG"), (880, "Độc lập - Tự do - Hạnh phúc")],
+        [(320, "BỘ PHẬN MỘT CỬA")],
+    )
+    assert extract_fields("giay_tiep_nhan_ho_so", [page]).fields.co_quan_ban_hanh == (
+        "Ủy ban nhân dân phường Hạnh Thông"
+    )
+
+
+def test_the_issuer_is_spelled_as_the_body_spells_it():
+    page = decision(
+        body("Công an phường Kim Mã xác nhận thông tin về cư trú"),
+        issuer=("CÔNG AN QUẬN BA ĐÌNH", "CÔNG AN PHƯỜNG KIM MA"),
+    )
+    assert extract_fields("xac_nhan_cu_tru", [page]).fields.co_quan_ban_hanh == (
+        "Công an phường Kim Mã"
+    )
+
+
+def test_a_known_name_with_one_letter_misread_is_still_known():
+    page = decision(issuer=("TỶ BAN NHÂN DÂN", "QUẬN HẢI CHÂU"))
+    assert extract_fields("quyet_dinh", [page]).fields.co_quan_ban_hanh == (
+        "Ủy ban nhân dân quận Hải Châu"
     )
 
 
@@ -220,6 +278,31 @@ def test_a_party_name_stops_at_the_next_label():
         body("BÊN A (Bên cho thuê):"), body("Bà: Đặng Ngọc Phương Sinh ngày: 18/09/1970")
     )
     assert extract_fields("hop_dong", [page]).fields.ho_ten == "Đặng Ngọc Phương"
+
+
+def test_a_common_surname_gets_its_marks_back():
+    page = laid_out([(480, "Họ và tên / Full name:")], [(480, "NGUYÊN BẢO KHOA")])
+    assert extract_fields("cccd", [page]).fields.ho_ten == "Nguyễn Bảo Khoa"
+
+
+def test_a_name_is_taken_as_the_document_writes_it_best():
+    page = laid_out(
+        body("Họ, chữ đệm và tên: Bùi MinhYến"), body("Trân trọng cảm ơn!"), body("Bùi Minh Yến")
+    )
+    assert extract_fields("don_de_nghi", [page]).fields.ho_ten == "Bùi Minh Yến"
+
+
+def test_a_name_stops_before_the_birth_year_label():
+    page = laid_out(body("Họ, chữ đệm và tên: TRẦN MINH LUYỆN Năm sinh: 1983"))
+    assert extract_fields("gcn_quyen_su_dung_dat", [page]).fields.ho_ten == "Trần Minh Luyện"
+
+
+def test_minutes_are_about_the_first_citizen_listed_with_an_id():
+    page = laid_out(
+        body("- Bà Trần Thị Lan, công chức Địa chính - Xây dựng"),
+        body("- Bà Trần Khánh Thủy, số định danh cá nhân 066303429162, cư trú"),
+    )
+    assert extract_fields("bien_ban", [page]).fields.ho_ten == "Trần Khánh Thủy"
 
 
 def test_a_person_named_in_running_text_is_found_after_ong_or_ba():

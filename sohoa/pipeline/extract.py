@@ -132,6 +132,13 @@ _LABEL_PAIRS = frozenset(
         ("nam", "sinh"),
     }
 )
+# The commonest surnames with their marks, which OCR drops or changes on capitals ("NGUYÊN",
+# "HOANG"); by their folded form. "Nguyên" and the like are not surnames.
+_SURNAMES = (
+    "Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Võ", "Vũ", "Phan", "Trương", "Bùi",
+    "Đặng", "Đỗ", "Ngô", "Hồ", "Dương", "Đinh", "Lý", "Đoàn", "Trịnh", "Lương", "Đào",
+)  # fmt: skip
+_SURNAME_OF_FOLDED = {fold(name): name for name in _SURNAMES}
 _HONORIFICS = {"ông": False, "bà": True}  # the word before a name, and whether she is a woman
 _BIRTH = re.compile(r"\b(?:sinh|birth)\b")
 _SEX = re.compile(r"gioi tinh\W*(?:sex\W*)?(nam|nu)\b")
@@ -793,8 +800,14 @@ def _continues(previous: _Span, span: _Span, margins: tuple[int, int]) -> bool:
 
 
 def _main_person(document: _Document) -> _Reading:
-    """The person the paper is about: the first "Họ và tên:"-like label's value (or the next
-    line's, on ID cards), else a party ("Ông: …"), else the first "ông/bà <Name>" in the text."""
+    """The person the paper is about, as the document writes their name best."""
+    return _as_written_elsewhere(document, _first_person(document))
+
+
+def _first_person(document: _Document) -> _Reading:
+    """The first "Họ và tên:"-like label's value (or the next line's, on ID cards), else a
+    party ("Ông: …"), else the first "Ông/Bà <Name>" on a line with a personal ID, else the
+    first "ông/bà <Name>" in the text."""
     spans = document.body()
     for i, span in enumerate(spans):
         label = _NAME_LABEL.search(span.folded)
@@ -808,6 +821,12 @@ def _main_person(document: _Document) -> _Reading:
         party = _PARTY_LABEL.match(span.folded)
         if party:
             found = _name_after(span, party.end())
+            if found:
+                return found
+    for span in spans:  # minutes list those present, the citizens with their IDs
+        at = next((i for i, w in enumerate(span.words) if _honorific(w)), None)
+        if at is not None and at + 1 < len(span.words) and _PERSONAL_ID.search(span.text):
+            found = _name_after(span, span.word_start(at + 1))
             if found:
                 return found
     for at, span in enumerate(spans):
@@ -842,8 +861,27 @@ def _name_after(span: _Span, offset: int) -> _Reading | None:
             break
     if not 2 <= len(name) <= 6:
         return None
-    text = " ".join(normalise(nfc(w.text).strip("'\"‘’“”,.;").capitalize()) for w in name)
-    return _Reading(text, tuple(name))
+    parts = [normalise(nfc(w.text).strip("'\"‘’“”,.;").capitalize()) for w in name]
+    parts[0] = _SURNAME_OF_FOLDED.get(fold(parts[0]), parts[0])
+    return _Reading(" ".join(parts), tuple(name))
+
+
+def _as_written_elsewhere(document: _Document, name: _Reading) -> _Reading:
+    """A person's name as the document writes it elsewhere with more marks or more words: the
+    signature under an application, a name in running text. Capitals lose their marks in OCR
+    and words get glued ("Bùi Mínhyên")."""
+    if not isinstance(name.value, str):
+        return name
+    own = syllables(name.value)
+    elsewhere = [
+        run
+        for run in document.spellings(_squeezed(own))
+        if all(w[:1].isupper() for w in run) and not all(w.isupper() for w in run)
+    ]
+    best = max(elsewhere, key=_marks_and_words, default=None)
+    if best is None or _marks_and_words(best) <= _marks_and_words(own):
+        return name
+    return dataclasses.replace(name, value=" ".join(normalise(w) for w in best))
 
 
 def _opens_a_label(word: str, following: Word | None) -> bool:
