@@ -78,7 +78,6 @@ _ORGANISATIONS = (
     "Cục Thuế",
     "Cục Cảnh sát quản lý hành chính về trật tự xã hội",
 )
-_ORGANISATION_OF_FOLDED = {fold(o): o for o in _ORGANISATIONS}
 # OCR misreads a letter of a long known name ("TỶ BAN NHÂN DÂN"); a name this long or longer
 # (in letters) still matches with one letter wrong.
 _FUZZY_NAME_LETTERS = 10
