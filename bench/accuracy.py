@@ -268,6 +268,20 @@ def reading_texts(store: ObjectStore, manifest: dict[str, Any]) -> dict[int, tup
     return texts
 
 
+def _split_correct(
+    truth_page: dict[str, Any],
+    found_document: frozenset[int] | None,
+    truth_documents: Sequence[frozenset[int]],
+) -> bool:
+    """A page is split right when it is in a document with exactly the right pages, or, a
+    separator sheet, in none."""
+    if truth_page["blank"]:
+        return False
+    if truth_page["document"] is None:
+        return found_document is None
+    return found_document == truth_documents[truth_page["document"]]
+
+
 def folded_word_accuracy(reference: str, hypothesis: str) -> float:
     return word_accuracy(fold(reference), fold(hypothesis))
 
@@ -330,10 +344,12 @@ def score_dossier(
             rotation_correct=same_rotation(found["rotation"], truth_page["rotation"]),
             skew_error=None if blank else abs(found["skew"] - truth_page["skew"]),
             skew_error_sign_flipped=None if blank else abs(found["skew"] + truth_page["skew"]),
-            split_correct=not blank
-            and found_document_of_page.get(page_index) == truth_documents[truth_page["document"]],
+            split_correct=_split_correct(
+                truth_page, found_document_of_page.get(page_index), truth_documents
+            ),
         )
-        if not blank:
+        # Separator sheets are in no document, so no PDF: their text is not scored.
+        if not blank and not truth_page.get("separator"):
             # A non-blank page that sohoa called blank is not in any PDF: it scores as empty.
             hypothesis = texts.get(manifest_index[page_index], "")
             reference = truth_page["text"]

@@ -17,6 +17,7 @@ where K is one of `FailureKind`.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -30,6 +31,7 @@ from typing import Any, Literal
 
 from pydantic import SecretStr
 
+import sohoa
 from sohoa.config import Settings
 from sohoa.daemon import Daemon, DaemonState, Launch
 
@@ -57,12 +59,22 @@ class WorkerFailure(Exception):
 
 
 def configuration_fingerprint(settings: Settings) -> str:
-    """Tells configurations apart without keeping their secrets anywhere."""
+    """Tells configurations, and installed versions of sohoa's code and data, apart without
+    keeping secrets anywhere: a worker started before an upgrade is never handed new work."""
     values = {
         name: value.get_secret_value() if isinstance(value, SecretStr) else str(value)
         for name, value in settings
     }
+    values["code"] = _code_identity()
     return hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()[:16]
+
+
+@functools.cache
+def _code_identity() -> str:
+    package = Path(sohoa.__file__).parent
+    files = sorted(p for p in package.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    stamps = [f"{p.relative_to(package)}:{p.stat().st_mtime_ns}:{p.stat().st_size}" for p in files]
+    return hashlib.sha256("\n".join(stamps).encode()).hexdigest()
 
 
 def workers_dir(settings: Settings) -> Path:
