@@ -84,6 +84,26 @@ def test_a_number_that_lost_its_slash_goes_to_review():
     assert "so_ky_hieu" in extraction.review
 
 
+def test_a_handwritten_number_that_does_not_read_goes_to_review_empty():
+    page = decision(number="Số: Ø74Ð /UBND-SGDĐT")
+    extraction = extract_fields("cong_van", [page])
+    assert extraction.fields.so_ky_hieu is None
+    assert "so_ky_hieu" in extraction.review
+
+
+def test_a_handwritten_day_that_does_not_read_goes_to_review_empty():
+    page = decision(date_line="Đà Nẵng, ngày Jÿtháng 10 năm 2023")
+    extraction = extract_fields("cong_van", [page])
+    assert extraction.fields.ngay_ban_hanh is None
+    assert "ngay_ban_hanh" in extraction.review
+
+
+def test_a_subject_line_that_lost_its_second_v_is_the_summary_up_to_the_addressee():
+    page = decision(under_number=("V/ triển khai chương trình", "giáo dục phổ thông", "Kính gửi:"))
+    summary = extract_fields("cong_van", [page]).fields.trich_yeu
+    assert summary == "triển khai chương trình giáo dục phổ thông"
+
+
 def test_a_land_certificate_is_numbered_by_its_serial():
     page = laid_out(centred("GIẤY CHỨNG NHẬN"), centred("Số phát hành: VH 848078"))
     assert extract_fields("gcn_quyen_su_dung_dat", [page]).fields.so_ky_hieu == "VH 848078"

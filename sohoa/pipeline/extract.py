@@ -104,10 +104,13 @@ _NUMBER_SHAPE = re.compile(r"\d+(?:/.+)?")
 _SERIAL_LABEL = re.compile(r"so phat hanh\s*:?\s*")
 _SERIAL = re.compile(r"([A-Z]{2})\s?(\d{6})(?!\d)")
 _DOCUMENT_NUMBER = re.compile(r"\d[0-9A-Za-zĐđ./\-]*")
-_SUMMARY_PREFIX = re.compile(r"^\W{0,3}(?:ve viec|v\s*[/.]?\s*[vw])\b\s*:?\s*")
+# "V/v" loses its second v to OCR now and then ("V/ thực hiện …").
+_SUMMARY_PREFIX = re.compile(r"^\W{0,3}(?:ve viec|v\s*[/.]?\s*[vw]\b|v\s*/)\s*:?\s*")
 _REGISTRATION = re.compile(r"^\W{0,3}dang ky (?:lan dau|thay doi)")
 _ADDRESSEE = re.compile(r"^\W{0,3}kinh\s*gui")
 _PLACE_DATE = re.compile(r",\s*ngay\s*\d{1,2}\s*thang")
+# A place-and-date line whatever its day reads as: the day is often handwritten.
+_PLACE_DATE_LINE = re.compile(r",\s*ngay\b.*\bnam\s*\d{4}")
 _CARD_ISSUE_DATE = re.compile(r"date, month, year|ngay cap|ngay, thang, nam\s*[/:]")
 
 _NAME_LABEL = re.compile(
@@ -440,6 +443,9 @@ def _document_number(document: _Document) -> _Reading:
         value, used = _number_after(_words_from(span, label.end()))
         if value or used:
             return _Reading(value, used, failed_check=value is None)
+    if any(_NUMBER_LINE.match(span.folded) for span in document.header.left):
+        # "Số:" is printed but what follows is no number: handwritten, most likely.
+        return _Reading(failed_check=True)
     return _serial(document)
 
 
@@ -510,6 +516,9 @@ def _issuing_date(doc_type: str, document: _Document) -> _Reading:
             found = _date_in(span, place_date.start(), body[i + 1 : i + 2])
             if found:
                 return found
+    if any(_PLACE_DATE_LINE.search(span.folded) for span in [*right, *body]):
+        # The paper is dated, but its day or month does not read: handwritten, most likely.
+        return _Reading(failed_check=True)
     return _NOTHING
 
 
@@ -731,7 +740,8 @@ def _summary(doc_type: str, document: _Document) -> _Reading:
     left = document.header.left
     for i, span in enumerate(left):
         if _SUMMARY_PREFIX.match(span.folded):
-            return _summary_of([span, *left[i + 1 :]])
+            rest = itertools.takewhile(lambda s: not _ADDRESSEE.match(s.folded), left[i + 1 :])
+            return _summary_of([span, *rest])
     body = [s for s in document.body() if s.page == document.spans[0].page]
     title_at = next((i for i, span in enumerate(body[:6]) if _is_title(span)), None)
     if title_at is None:
