@@ -83,6 +83,7 @@ class PageScore:
     dossier_id: str
     source: str
     truth_blank: bool
+    separator: bool  # a separator sheet: a code and a few words, in no document
     found_blank: bool
     rotation_correct: bool
     skew_error: float | None  # absolute degrees; None for blank pages
@@ -340,6 +341,7 @@ def score_dossier(
             dossier_id=score.dossier_id,
             source=truth_page["source"],
             truth_blank=blank,
+            separator=bool(truth_page.get("separator")),
             found_blank=found["blank"],
             rotation_correct=same_rotation(found["rotation"], truth_page["rotation"]),
             skew_error=None if blank else abs(found["skew"] - truth_page["skew"]),
@@ -453,7 +455,11 @@ def summarise(scores: Sequence[DossierScore]) -> Summary:
             )
         },
         # Orientation is judged on pages with content: a blank page has no upright.
-        orientation_accuracy=share([page.rotation_correct for page in text_pages]),
+        # Orientation is judged on pages with text: a separator sheet's few words and code
+        # show no upright, and it goes into no PDF.
+        orientation_accuracy=share(
+            [page.rotation_correct for page in text_pages if not page.separator]
+        ),
         blank_accuracy=share([page.truth_blank == page.found_blank for page in pages]),
         skew_mean_abs_error=mean([page.skew_error for page in text_pages]),
         skew_mean_abs_error_sign_flipped=mean(
