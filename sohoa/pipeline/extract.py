@@ -96,21 +96,24 @@ _ORGANISATION_OPENERS = (
 
 _MOTTO = re.compile(r"cong hoa|chu nghia viet|xa hoi chu")
 _MOTTO_WORDS_BEFORE = {"cong hoa": 0, "xa hoi chu": 2, "chu nghia viet": 4}
-_NUMBER_LABEL = re.compile(r"^\W{0,3}so\s*[:;.]?\s*(?=\d)")
-_NUMBER_LINE = re.compile(r"^\W{0,3}so\s*[:;]|^\W{0,3}so\s+\d")
+# OCR reads the capital S of "Số" as "§" now and then ("§ố: 87/2021/HĐMB").
+_NUMBER_LABEL = re.compile(r"^\W{0,3}[s§]o\s*[:;.]?\s*(?=\d)")
+_NUMBER_LINE = re.compile(r"^\W{0,3}[s§]o\s*[:;]|^\W{0,3}[s§]o\s+\d")
 _NUMBER_TOKEN = re.compile(r"[0-9A-Za-zĐđ/.\-]+")
 # A count, then the type and the issuer's abbreviations after a "/" ("15/QĐ-UBND", "81").
 _NUMBER_SHAPE = re.compile(r"\d+(?:/.+)?")
-_SERIAL_LABEL = re.compile(r"so phat hanh\s*:?\s*")
+_SERIAL_LABEL = re.compile(r"[s§]o phat hanh\s*:?\s*")
 _SERIAL = re.compile(r"([A-Z]{2})\s?(\d{6})(?!\d)")
+_ETH = str.maketrans({"Ð": "Đ", "ð": "đ"})
 _DOCUMENT_NUMBER = re.compile(r"\d[0-9A-Za-zĐđ./\-]*")
 # "V/v" loses its second v to OCR now and then ("V/ thực hiện …").
 _SUMMARY_PREFIX = re.compile(r"^\W{0,3}(?:ve viec|v\s*[/.]?\s*[vw]\b|v\s*/)\s*:?\s*")
 _REGISTRATION = re.compile(r"^\W{0,3}dang ky (?:lan dau|thay doi)")
 _ADDRESSEE = re.compile(r"^\W{0,3}kinh\s*gui")
-_PLACE_DATE = re.compile(r",\s*ngay\s*\d{1,2}\s*thang")
+# OCR reads the space after the comma as "_" now and then ("Phòng,_ngày").
+_PLACE_DATE = re.compile(r",[\s_]*ngay\s*\d{1,2}\s*th[a-z]ng")
 # A place-and-date line whatever its day reads as: the day is often handwritten.
-_PLACE_DATE_LINE = re.compile(r",\s*ngay\b.*\bnam\s*\d{4}")
+_PLACE_DATE_LINE = re.compile(r",[\s_]*ngay\b.*\bnam\s*\d{4}")
 _CARD_ISSUE_DATE = re.compile(r"date, month, year|ngay cap|ngay, thang, nam\s*[/:]")
 
 _NAME_LABEL = re.compile(
@@ -426,10 +429,12 @@ def _split_at(
 
 
 def _document_number(document: _Document) -> _Reading:
-    """ "Số: 15/QĐ-UBND" under the issuer, or centred under a contract's title."""
+    """ "Số: 15/QĐ-UBND" under the issuer, or centred under a contract's title (which the
+    header takes into its right column where the motto is centred, with no left column)."""
     top = (document.first_page.height / 2) if document.first_page else 0
     candidates = [
         *document.header.left,
+        *document.header.right,
         *(s for s in document.body() if s.page == document.spans[0].page and s.y1 < top),
     ]
     for span in candidates:
@@ -476,13 +481,13 @@ def _number_after(words: Sequence[Word]) -> tuple[str | None, tuple[Word, ...]]:
     None with the words read where they are no well-formed number."""
     pieces: list[Word] = []
     for word in words:
-        raw = nfc(word.text).strip("_")
+        raw = _bar_d(nfc(word.text).strip("_"))
         if not raw or not _NUMBER_TOKEN.fullmatch(raw.rstrip(".,;:")):
             break
         if pieces and not (raw[0] in "/-" or pieces[-1].text.rstrip("_")[-1:] in "/-"):
             break
         pieces.append(word)
-    joined = "".join(nfc(w.text).strip("_") for w in pieces).rstrip(".,;:")
+    joined = "".join(_bar_d(nfc(w.text).strip("_")) for w in pieces).rstrip(".,;:")
     if not _DOCUMENT_NUMBER.fullmatch(joined):
         return None, ()
     if not _NUMBER_SHAPE.fullmatch(joined):
@@ -490,6 +495,12 @@ def _number_after(words: Sequence[Word]) -> tuple[str | None, tuple[Word, ...]]:
     parts = re.split(r"([/-])", joined)
     restored = "".join(_WITH_D_BAR.get(p, p) for p in parts)
     return restored, tuple(pieces)
+
+
+def _bar_d(text: str) -> str:
+    """`text` with OCR's look-alikes of Đ (the eth Ð) made Đ, and the Đ it read twice or three
+    times over one bold letter ("HĐÐĐMB") once: no type abbreviation doubles it."""
+    return re.sub(r"Đ{2,}", "Đ", text.translate(_ETH))
 
 
 def _issuing_date(doc_type: str, document: _Document) -> _Reading:

@@ -30,9 +30,10 @@ TAX_CODE_WEIGHTS = (31, 29, 23, 19, 17, 13, 7, 5, 3)
 _TAX_CODE = re.compile(r"\d{10}(?:-\d{3})?")
 
 # Dates are matched on folded text, so "ngày"/"ngay"/"ngảy" all meet; OCR often glues a number
-# to the next word ("26tháng") or reads a speck beside it as a stop ("6.năm"), hence [\s.,]*.
+# to the next word ("26tháng") or reads a speck beside it as a stop or colon ("6.năm", "năm:"),
+# hence [\s.,:]*; it misreads the vowel of an italic "tháng" now and then ("thúng").
 _WORDED_DATE = re.compile(
-    r"ngay[\s.,]*(\d{1,2})[\s.,]*thang[\s.,]*(\d{1,2})[\s.,]*nam[\s.,]*(\d{4})"
+    r"ngay[\s.,:]*(\d{1,2})[\s.,:]*th[a-z]ng[\s.,:]*(\d{1,2})[\s.,:]*nam[\s.,:]*(\d{4})"
 )
 _SLASHED_DATE = re.compile(r"(?<!\d)(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})(?!\d)")
 EARLIEST_YEAR = 1900
