@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 # Tesseract with Vietnamese and orientation data, poppler for PDFs, fonts with Vietnamese
 # glyphs for the sample generator.
 APT_PACKAGES := tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd poppler-utils \
-	fonts-dejavu-core fonts-liberation2 fonts-noto-core
+	fonts-dejavu-core fonts-liberation2 fonts-noto-core postgresql
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SAMPLES := $(wildcard samples/dossiers/*)
 

@@ -1,0 +1,539 @@
+"""The catalogue: every stored document with its fields, people and page texts, searchable in
+Vietnamese. It is an index, not a record: the manifests in object storage are the truth, and
+`sohoa reindex` rebuilds the catalogue from them alone.
+
+One code path over SQLAlchemy Core: SQLite in the data dir by default, PostgreSQL when
+``SOHOA_CATALOGUE_URL`` names one. Only the full-text index differs (`_FullText`): SQLite's
+FTS5 or PostgreSQL's tsvector ('simple' configuration), both over two forms of each page, the
+exact one (tone placement unified, lower case) and the folded one (no marks, đ as d).
+
+Ranking: a document whose number or personal ID is the query comes first, then documents whose
+text matches the query as typed, marks included, then those that match only once marks are
+folded away (a query typed without diacritics, or OCR that misread a tone mark). Within each
+tier the engine's relevance orders them; each document is listed once, with its best page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+from pydantic import BaseModel
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    ColumnClause,
+    ColumnElement,
+    Connection,
+    Date,
+    Engine,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Select,
+    String,
+    Table,
+    Text,
+    column,
+    create_engine,
+    delete,
+    event,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    table,
+    text,
+)
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.schema import CreateIndex, CreateTable
+
+from sohoa.config import Settings
+from sohoa.pipeline.model import Manifest
+from sohoa.pipeline.text import fold, normalise
+from sohoa.storage.search_terms import (
+    ParsedQuery,
+    Snippet,
+    exact_form,
+    make_snippet,
+    number_key,
+    parse_query,
+)
+
+CATALOGUE_FILE = "catalogue.sqlite"
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+Form = Literal["exact", "folded"]
+MatchKind = Literal["number", "person", "exact", "folded", "filter"]
+
+metadata = MetaData()
+
+documents = Table(
+    "documents",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("dossier_id", String(255), nullable=False, index=True),
+    Column("type", String(64), nullable=False, index=True),
+    Column("type_confidence", Float, nullable=False),
+    Column("needs_review", Boolean, nullable=False),
+    Column("review", JSON, nullable=False),
+    Column("so_ky_hieu", Text),
+    Column("so_ky_hieu_key", Text, index=True),  # `number_key`: "245/qd-ubnd"
+    Column("ngay_ban_hanh", Date, index=True),
+    Column("co_quan_ban_hanh", Text),
+    Column("co_quan_folded", Text),
+    Column("trich_yeu", Text),
+    Column("ho_ten", Text),
+    Column("page_count", Integer, nullable=False),
+    Column("pdf_key", Text, nullable=False),
+    Column("pdf_sha256", String(64)),
+    Column("text_key", Text, nullable=False),
+    Column("created", String(40), nullable=False),  # the manifest's ISO 8601 UTC time
+)
+
+people = Table(
+    "people",
+    metadata,
+    Column("document_id", ForeignKey("documents.id"), primary_key=True),
+    Column("person_id", String(12), primary_key=True),
+    Index("people_person_id", "person_id"),
+)
+
+pages = Table(
+    "pages",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("document_id", ForeignKey("documents.id"), nullable=False, index=True),
+    Column("page", Integer, nullable=False),  # 1-based, within the document's PDF
+    Column("text", Text, nullable=False),  # as shown: normalised, case kept
+    Column("exact", Text, nullable=False),
+    Column("folded", Text, nullable=False),
+)
+
+
+class CatalogueError(Exception):
+    """The catalogue cannot be opened or used (bad URL, database unreachable)."""
+
+
+class SearchFilters(BaseModel):
+    type: str | None = None
+    person_id: str | None = None
+    issuer: str | None = None  # part of the issuing body's name, marks optional
+    date_from: date | None = None  # on ngay_ban_hanh, inclusive
+    date_to: date | None = None
+
+
+class CatalogueDocument(BaseModel):
+    id: str
+    dossier_id: str
+    type: str
+    type_confidence: float
+    needs_review: bool
+    review: list[str]
+    so_ky_hieu: str | None
+    ngay_ban_hanh: date | None
+    co_quan_ban_hanh: str | None
+    trich_yeu: str | None
+    ho_ten: str | None
+    person_ids: list[str]
+    page_count: int
+    pdf_key: str
+    pdf_sha256: str | None
+    text_key: str
+    created: str
+
+
+class SearchHit(BaseModel):
+    document: CatalogueDocument
+    match: MatchKind
+    page: int | None  # the page of the document the snippet comes from
+    snippet: str | None
+    highlights: list[tuple[int, int]]  # (start, end) offsets of matching words in `snippet`
+
+
+def catalogue_url(settings: Settings) -> str:
+    """The configured database, or the SQLite file in the data dir."""
+    if settings.catalogue_url:
+        return settings.catalogue_url
+    return f"sqlite:///{settings.data_dir / CATALOGUE_FILE}"
+
+
+class Catalogue:
+    def __init__(self, url: str) -> None:
+        parsed = make_url(url)
+        if parsed.drivername in ("postgresql", "postgres"):
+            parsed = parsed.set(drivername="postgresql+psycopg")  # the driver sohoa installs
+        if parsed.drivername == "sqlite" and parsed.database:
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        self._shown_url = parsed.render_as_string(hide_password=True)
+        try:
+            self._engine: Engine = create_engine(parsed)
+        except Exception as e:  # unknown dialect or missing driver
+            raise CatalogueError(f"cannot open the catalogue {self._shown_url}: {e}") from e
+        self._fulltext: _FullText
+        if parsed.get_backend_name() == "sqlite":
+            self._fulltext = _SqliteFullText()
+            event.listen(self._engine, "connect", _configure_sqlite)
+        else:
+            self._fulltext = _PgFullText()
+        with self._begin() as conn:
+            for created in metadata.sorted_tables:
+                conn.execute(CreateTable(created, if_not_exists=True))
+                for index in created.indexes:
+                    conn.execute(CreateIndex(index, if_not_exists=True))
+            self._fulltext.create(conn)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Catalogue:
+        return cls(catalogue_url(settings))
+
+    def __repr__(self) -> str:
+        return f"Catalogue({self._shown_url})"
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    # --- writing --------------------------------------------------------------------------------
+
+    def index_manifest(self, manifest: Manifest, page_texts: Mapping[str, Sequence[str]]) -> None:
+        """Put the dossier's documents in the catalogue, replacing what it held for them.
+
+        `page_texts` maps each document id to its pages' texts, in the document's page order.
+        A paper already filed under another dossier stays with whichever manifest is newer.
+        """
+        ids = [d.id for d in manifest.documents]
+        with self._begin() as conn:
+            # A paper is filed where it was filed last, whatever order dossiers come in.
+            filed_later = set(
+                conn.scalars(
+                    select(documents.c.id).where(
+                        documents.c.id.in_(ids),
+                        documents.c.dossier_id != manifest.dossier_id,
+                        documents.c.created > manifest.created,
+                    )
+                )
+            )
+            stale = select(documents.c.id).where(
+                or_(documents.c.dossier_id == manifest.dossier_id, documents.c.id.in_(ids)),
+                documents.c.id.not_in(filed_later),
+            )
+            stale_ids = list(conn.scalars(stale))
+            if stale_ids:
+                conn.execute(delete(pages).where(pages.c.document_id.in_(stale_ids)))
+                conn.execute(delete(people).where(people.c.document_id.in_(stale_ids)))
+                conn.execute(delete(documents).where(documents.c.id.in_(stale_ids)))
+            for document in manifest.documents:
+                if document.id in filed_later:
+                    continue
+                fields = document.fields
+                texts = page_texts.get(document.id, [])
+                conn.execute(
+                    insert(documents).values(
+                        id=document.id,
+                        dossier_id=manifest.dossier_id,
+                        type=document.type,
+                        type_confidence=document.type_confidence,
+                        needs_review=document.needs_review,
+                        review=document.review,
+                        so_ky_hieu=fields.so_ky_hieu,
+                        so_ky_hieu_key=number_key(fields.so_ky_hieu) if fields.so_ky_hieu else None,
+                        ngay_ban_hanh=_iso_date(fields.ngay_ban_hanh),
+                        co_quan_ban_hanh=fields.co_quan_ban_hanh,
+                        co_quan_folded=fold(fields.co_quan_ban_hanh or ""),
+                        trich_yeu=fields.trich_yeu,
+                        ho_ten=fields.ho_ten,
+                        page_count=len(document.pages),
+                        pdf_key=document.pdf.key,
+                        pdf_sha256=document.pdf.sha256,
+                        text_key=document.text.key,
+                        created=manifest.created,
+                    )
+                )
+                ids_on_paper = sorted(set(fields.so_dinh_danh))
+                if ids_on_paper:
+                    conn.execute(
+                        insert(people),
+                        [{"document_id": document.id, "person_id": i} for i in ids_on_paper],
+                    )
+                rows = [_page_row(document.id, n, t) for n, t in enumerate(texts, 1) if t.strip()]
+                if rows:
+                    conn.execute(insert(pages), rows)
+
+    def clear(self) -> None:
+        """Forget everything (before a rebuild from storage)."""
+        with self._begin() as conn:
+            for emptied in (pages, people, documents):
+                conn.execute(delete(emptied))
+
+    # --- reading --------------------------------------------------------------------------------
+
+    def document(self, document_id: str) -> CatalogueDocument | None:
+        with self._connect() as conn:
+            found = self._documents(conn, select(documents).where(documents.c.id == document_id))
+        return found[0] if found else None
+
+    def search(
+        self, query: str = "", filters: SearchFilters | None = None, limit: int = 20
+    ) -> list[SearchHit]:
+        """Documents matching `query` and `filters`, best first (see the module's doc).
+
+        An empty query lists the documents the filters select, newest first.
+        """
+        filters = filters or SearchFilters()
+        parsed = parse_query(query)
+        hits: dict[str, SearchHit] = {}
+        with self._connect() as conn:
+            if parsed.empty:
+                listed = self._documents(conn, _newest_first(_filtered(filters)).limit(limit))
+                return [_hit(d, "filter", None, None) for d in listed]
+            for kind, condition in _direct_matches(parsed):
+                wanted = _newest_first(_filtered(filters).where(condition)).limit(limit)
+                for document in self._documents(conn, wanted):
+                    if document.id not in hits:
+                        page, snippet = self._best_page(conn, document.id, parsed)
+                        hits[document.id] = _hit(document, kind, page, snippet)
+            for form in ("exact", "folded"):
+                if len(hits) >= limit:
+                    break
+                for document, page, page_text in self._text_matches(
+                    conn, parsed, form, filters, list(hits), limit - len(hits)
+                ):
+                    hits[document.id] = _hit(
+                        document, form, page, make_snippet(page_text, parsed.folded_words)
+                    )
+        return list(hits.values())[:limit]
+
+    def _text_matches(
+        self,
+        conn: Connection,
+        parsed: ParsedQuery,
+        form: Form,
+        filters: SearchFilters,
+        found: list[str],
+        limit: int,
+    ) -> list[tuple[CatalogueDocument, int, str]]:
+        phrases = parsed.phrases if form == "exact" else parsed.folded_phrases
+        if not phrases:
+            return []
+        matched = self._fulltext.matching_pages(form, phrases).subquery()
+        best = (
+            select(
+                pages.c.document_id,
+                pages.c.page,
+                pages.c.text,
+                matched.c.rank,
+                func.row_number()
+                .over(partition_by=pages.c.document_id, order_by=(matched.c.rank, pages.c.page))
+                .label("nth"),
+            )
+            .join(matched, matched.c.page_id == pages.c.id)
+            .where(pages.c.document_id.in_(_filtered(filters).with_only_columns(documents.c.id)))
+            .subquery()
+        )
+        if found:
+            best_rows = select(best).where(best.c.nth == 1, best.c.document_id.not_in(found))
+        else:
+            best_rows = select(best).where(best.c.nth == 1)
+        rows = conn.execute(best_rows.order_by(best.c.rank, best.c.document_id).limit(limit)).all()
+        by_id = {
+            d.id: d
+            for d in self._documents(
+                conn, select(documents).where(documents.c.id.in_([r.document_id for r in rows]))
+            )
+        }
+        return [(by_id[r.document_id], r.page, r.text) for r in rows]
+
+    def _best_page(
+        self, conn: Connection, document_id: str, parsed: ParsedQuery
+    ) -> tuple[int | None, Snippet | None]:
+        """The first page of the document that shows a word of the query, with its snippet."""
+        wanted = select(pages.c.page, pages.c.text).where(pages.c.document_id == document_id)
+        for row in conn.execute(wanted.order_by(pages.c.page)):
+            snippet = make_snippet(row.text, parsed.folded_words)
+            if snippet is not None:
+                return row.page, snippet
+        return None, None
+
+    def _documents(self, conn: Connection, query: Select[Any]) -> list[CatalogueDocument]:
+        rows = conn.execute(query).mappings().all()
+        ids = [row["id"] for row in rows]
+        person_ids: dict[str, list[str]] = {i: [] for i in ids}
+        owned = select(people).where(people.c.document_id.in_(ids)).order_by(people.c.person_id)
+        for person in conn.execute(owned):
+            person_ids[person.document_id].append(person.person_id)
+        return [
+            CatalogueDocument.model_validate({**row, "person_ids": person_ids[row["id"]]})
+            for row in rows
+        ]
+
+    @contextmanager
+    def _connect(self) -> Iterator[Connection]:
+        with self._database_errors(), self._engine.connect() as conn:
+            yield conn
+
+    @contextmanager
+    def _begin(self) -> Iterator[Connection]:
+        """A transaction: committed when the block ends, rolled back if it raises."""
+        with self._database_errors(), self._engine.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def _database_errors(self) -> Iterator[None]:
+        try:
+            yield
+        except (OperationalError, InterfaceError) as e:
+            # The driver's message names the host and user, never the password.
+            raise CatalogueError(f"the catalogue {self._shown_url} cannot be used: {e.orig}") from e
+
+
+class _FullText(Protocol):
+    def create(self, conn: Connection) -> None: ...
+
+    def matching_pages(self, form: Form, phrases: list[list[str]]) -> Select[Any]:
+        """Pages whose `form` column holds every phrase: columns page_id and rank, a lower
+        rank being a better match."""
+        ...
+
+
+class _SqliteFullText:
+    """FTS5 over the pages table's exact and folded columns, kept in step by triggers.
+
+    The tokenizer keeps marks (``remove_diacritics 0``): folding is ours, with đ → d, which no
+    FTS5 mode does."""
+
+    def create(self, conn: Connection) -> None:
+        for statement in (
+            "CREATE VIRTUAL TABLE IF NOT EXISTS page_fts USING fts5(exact, folded, "
+            "content='pages', content_rowid='id', tokenize='unicode61 remove_diacritics 0')",
+            "CREATE TRIGGER IF NOT EXISTS pages_indexed AFTER INSERT ON pages BEGIN "
+            "INSERT INTO page_fts(rowid, exact, folded) VALUES (new.id, new.exact, new.folded); "
+            "END",
+            "CREATE TRIGGER IF NOT EXISTS pages_unindexed AFTER DELETE ON pages BEGIN "
+            "INSERT INTO page_fts(page_fts, rowid, exact, folded) "
+            "VALUES ('delete', old.id, old.exact, old.folded); END",
+        ):
+            conn.execute(text(statement))
+
+    def matching_pages(self, form: Form, phrases: list[list[str]]) -> Select[Any]:
+        # Syllables are letters and digits only, so quoting them is all FTS5 syntax needs.
+        expression = f"{form} : (" + " ".join(f'"{" ".join(p)}"' for p in phrases) + ")"
+        page_fts = table("page_fts", column("rowid"))
+        return (
+            select(
+                page_fts.c.rowid.label("page_id"), literal_column("bm25(page_fts)").label("rank")
+            )
+            .select_from(page_fts)
+            .where(text("page_fts MATCH :expression").bindparams(expression=expression))
+        )
+
+
+class _PgFullText:
+    """tsvector columns generated from the exact and folded columns ('simple' configuration:
+    no stemming, no stop words), each with a GIN index."""
+
+    def create(self, conn: Connection) -> None:
+        for form in ("exact", "folded"):
+            conn.execute(
+                text(
+                    f"ALTER TABLE pages ADD COLUMN IF NOT EXISTS {form}_tsv tsvector "
+                    f"GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, {form})) STORED"
+                )
+            )
+            conn.execute(
+                text(f"CREATE INDEX IF NOT EXISTS pages_{form}_tsv ON pages USING gin ({form}_tsv)")
+            )
+
+    def matching_pages(self, form: Form, phrases: list[list[str]]) -> Select[Any]:
+        # Syllables are letters and digits only: nothing in them is tsquery syntax.
+        expression = " & ".join("(" + " <-> ".join(p) + ")" for p in phrases)
+        query = func.to_tsquery(literal_column("'simple'::regconfig"), expression)
+        vector: ColumnClause[Any] = column(f"{form}_tsv")
+        return select(
+            pages.c.id.label("page_id"), (-func.ts_rank(vector, query)).label("rank")
+        ).where(vector.op("@@")(query))
+
+
+def _configure_sqlite(connection: Any, _record: Any) -> None:
+    # WAL lets a search read while the worker writes a dossier.
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.close()
+
+
+def _page_row(document_id: str, number: int, page_text: str) -> dict[str, Any]:
+    shown = normalise(page_text)
+    return {
+        "document_id": document_id,
+        "page": number,
+        "text": shown,
+        "exact": exact_form(shown),
+        "folded": fold(shown),
+    }
+
+
+def _iso_date(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None  # the manifest promises ISO dates; anything else is not a date to filter on
+
+
+def _filtered(filters: SearchFilters) -> Select[Any]:
+    conditions: list[ColumnElement[bool]] = []
+    if filters.type:
+        conditions.append(documents.c.type == filters.type)
+    if filters.person_id:
+        conditions.append(documents.c.id.in_(_owned_by([filters.person_id])))
+    if filters.issuer:
+        conditions.append(
+            documents.c.co_quan_folded.contains(fold(normalise(filters.issuer)), autoescape=True)
+        )
+    if filters.date_from:
+        conditions.append(documents.c.ngay_ban_hanh >= filters.date_from)
+    if filters.date_to:
+        conditions.append(documents.c.ngay_ban_hanh <= filters.date_to)
+    return select(documents).where(*conditions)
+
+
+def _owned_by(person_ids: list[str]) -> Select[Any]:
+    return select(people.c.document_id).where(people.c.person_id.in_(person_ids))
+
+
+def _direct_matches(parsed: ParsedQuery) -> list[tuple[MatchKind, ColumnElement[bool]]]:
+    matches: list[tuple[MatchKind, ColumnElement[bool]]] = []
+    if parsed.numbers:
+        matches.append(("number", documents.c.so_ky_hieu_key.in_(parsed.numbers)))
+    if parsed.person_ids:
+        matches.append(("person", documents.c.id.in_(_owned_by(parsed.person_ids))))
+    return matches
+
+
+def _newest_first(query: Select[Any]) -> Select[Any]:
+    return query.order_by(
+        documents.c.ngay_ban_hanh.desc().nulls_last(),
+        documents.c.created.desc(),
+        documents.c.id,
+    )
+
+
+def _hit(
+    document: CatalogueDocument, match: MatchKind, page: int | None, snippet: Snippet | None
+) -> SearchHit:
+    return SearchHit(
+        document=document,
+        match=match,
+        page=page,
+        snippet=snippet.text if snippet else None,
+        highlights=snippet.highlights if snippet else [],
+    )
