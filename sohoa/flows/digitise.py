@@ -28,6 +28,7 @@ from prefect.tasks import exponential_backoff
 from sohoa import __version__
 from sohoa.config import Settings
 from sohoa.flows import progress
+from sohoa.flows.cataloguing import catalogue_dossier
 from sohoa.flows.keys import (
     PIPELINE_VERSION,
     dossier_prefix,
@@ -68,6 +69,7 @@ from sohoa.pipeline.pdfa import DocumentInfo, PageSpec, assemble_pdfa, write_pag
 from sohoa.pipeline.recognise import PageReading, read_page
 from sohoa.pipeline.understand import understand_dossier
 from sohoa.storage import objects
+from sohoa.storage.catalogue import Catalogue
 from sohoa.storage.objects import ObjectNotFound, ObjectStore, is_transient, safe_key_part
 
 
@@ -262,6 +264,16 @@ def commit_manifest(store: ObjectStore, manifest: Manifest) -> None:
     )
 
 
+@task(name="catalogue-dossier", **_STORAGE_RETRIES)
+def update_catalogue(store: ObjectStore, settings: Settings, manifest: Manifest) -> None:
+    """Make the committed dossier findable: a digitise returns once search can see it."""
+    catalogue = Catalogue.from_settings(settings)
+    try:
+        catalogue_dossier(store, catalogue, manifest)
+    finally:
+        catalogue.close()
+
+
 def load_manifest(store: ObjectStore, dossier_id: str) -> Manifest | None:
     try:
         return Manifest.model_validate_json(store.get_bytes(manifest_key(dossier_id)))
@@ -285,6 +297,7 @@ def digitise_dossier(paths: list[str], dossier_id: str | None = None) -> dict[st
     existing = load_manifest(store, dossier_id)
     if existing is not None and covers(existing, sources, quarantined, PIPELINE_VERSION):
         progress.current().pages_total(0)
+        update_catalogue(store, settings, existing)
         return existing.model_dump()
 
     progress.current().pages_total(sum(s.pages for s in sources))
@@ -312,6 +325,7 @@ def digitise_dossier(paths: list[str], dossier_id: str | None = None) -> dict[st
         created=datetime.now(UTC).isoformat(timespec="seconds"),
     )
     commit_manifest(store, manifest)
+    update_catalogue(store, settings, manifest)
     return manifest.model_dump()
 
 

@@ -24,9 +24,13 @@ def reading_key(sha256: str, page_number: int, lang: str) -> str:
     return f"readings/{sha256}/{page_number}.{safe_key_part(lang)}.v{READING_VERSION}.json"
 
 
+DOSSIERS_PREFIX = "dossiers/"
+MANIFEST_NAME = "manifest.json"
+
+
 def dossier_prefix(dossier_id: str) -> str:
-    return f"dossiers/{safe_key_part(dossier_id)}"
+    return f"{DOSSIERS_PREFIX}{safe_key_part(dossier_id)}"
 
 
 def manifest_key(dossier_id: str) -> str:
-    return f"{dossier_prefix(dossier_id)}/manifest.json"
+    return f"{dossier_prefix(dossier_id)}/{MANIFEST_NAME}"
