@@ -104,6 +104,27 @@ def test_a_subject_line_that_lost_its_second_v_is_the_summary_up_to_the_addresse
     assert summary == "triển khai chương trình giáo dục phổ thông"
 
 
+def test_a_contracts_number_centred_under_its_title_is_read():
+    page = laid_out(
+        centred("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"),
+        centred("Độc lập - Tự do - Hạnh phúc"),
+        centred("HỢP ĐỒNG MUA BÁN HÀNG HÓA"),
+        centred("Số: 96/2025/HĐMB"),
+        body("Căn cứ Bộ luật Dân sự số 91/2015/QH13 ngày 24 tháng 11 năm 2015;"),
+    )
+    assert extract_fields("hop_dong", [page]).fields.so_ky_hieu == "96/2025/HĐMB"
+
+
+def test_an_eth_and_a_d_bar_read_twice_are_one_d_bar_in_the_number():
+    page = laid_out(centred("HỢP ĐỒNG DỊCH VỤ"), centred("Số: 92/2020/HĐÐĐDV"))
+    assert extract_fields("hop_dong", [page]).fields.so_ky_hieu == "92/2020/HĐDV"
+
+
+def test_a_number_label_whose_s_was_read_as_a_section_sign_is_read():
+    page = decision(number="§ố: 87/QĐ-UBND")
+    assert extract_fields("quyet_dinh", [page]).fields.so_ky_hieu == "87/QĐ-UBND"
+
+
 def test_a_land_certificate_is_numbered_by_its_serial():
     page = laid_out(centred("GIẤY CHỨNG NHẬN"), centred("Số phát hành: VH 848078"))
     assert extract_fields("gcn_quyen_su_dung_dat", [page]).fields.so_ky_hieu == "VH 848078"
@@ -152,6 +173,11 @@ def test_an_application_dated_above_its_signature_is_read_across_a_wrapped_year(
         [(1300, "2023")],
     )
     assert extract_fields("don_de_nghi", [page]).fields.ngay_ban_hanh == "2023-07-06"
+
+
+def test_a_place_and_date_line_with_an_underscore_after_the_comma_is_read():
+    page = laid_out(centred("GIẤY CHỨNG NHẬN"), [(900, "Hải Phòng,_ngày 19 thúng 5 năm 2025")])
+    assert extract_fields("gcn_quyen_su_dung_dat", [page]).fields.ngay_ban_hanh == "2025-05-19"
 
 
 def test_a_business_certificate_is_dated_by_its_latest_registration():
@@ -312,6 +338,27 @@ def test_a_name_is_taken_as_the_document_writes_it_best():
     assert extract_fields("don_de_nghi", [page]).fields.ho_ten == "Bùi Minh Yến"
 
 
+def test_the_first_person_listed_is_the_owner_whatever_their_label():
+    page = laid_out(
+        body("Ông: LÊ MINH DŨNG Năm sinh: 1960"),
+        body("Họ và tên: VŨ PHƯƠNG HUYỀN Năm sinh: 1984"),
+    )
+    assert extract_fields("gcn_quyen_su_dung_dat", [page]).fields.ho_ten == "Lê Minh Dũng"
+
+
+def test_a_name_stops_at_the_next_column():
+    page = laid_out([(250, "Họ và tên chồng: TRẦN MẠNH VIỆT"), (900, "Họ và tên vợ: HỒ NGỌC")])
+    assert extract_fields("giay_chung_nhan_ket_hon", [page]).fields.ho_ten == "Trần Mạnh Việt"
+
+
+def test_a_name_in_capitals_wrapped_in_its_column_goes_on_at_the_columns_start():
+    page = laid_out(
+        [(250, "Họ, chữ đệm và tên chồng: PHẠM QUỐC"), (900, "Họ và tên vợ: HỒ NGỌC")],
+        [(250, "VIỆT"), (900, "Ngày, tháng, năm sinh: 10/10/1999")],
+    )
+    assert extract_fields("giay_chung_nhan_ket_hon", [page]).fields.ho_ten == "Phạm Quốc Việt"
+
+
 def test_a_name_stops_before_the_birth_year_label():
     page = laid_out(body("Họ, chữ đệm và tên: TRẦN MINH LUYỆN Năm sinh: 1983"))
     assert extract_fields("gcn_quyen_su_dung_dat", [page]).fields.ho_ten == "Trần Minh Luyện"
@@ -349,6 +396,22 @@ def test_a_persons_id_is_checked_against_the_honorific_opening_their_line():
 def test_a_personal_id_cut_in_two_by_ocr_is_joined():
     page = laid_out(body("Số định danh cá nhân: 0361890 01234 Cấp ngày: 07/03/2024"))
     assert extract_fields("to_khai", [page]).fields.so_dinh_danh == ["036189001234"]
+
+
+def test_two_ids_side_by_side_are_two_ids():
+    page = laid_out([(250, "046076362716"), (900, "046197315788")])
+    ids = extract_fields("giay_chung_nhan_ket_hon", [page]).fields.so_dinh_danh
+    assert ids == ["046076362716", "046197315788"]
+
+
+def test_each_column_of_particulars_checks_its_own_persons_id():
+    page = laid_out(
+        [(250, "Họ và tên chồng: PHẠM QUỐC VIỆT"), (900, "Họ và tên vợ: HOÀNG KHÁNH NGUYỆT")],
+        [(250, "Ngày, tháng, năm sinh: 18/04/1996"), (900, "Ngày, tháng, năm sinh: 10/10/1999")],
+        [(250, "CCCD số 092096210849"), (900, "CCCD số 048199530142")],
+    )
+    ids = extract_fields("giay_chung_nhan_ket_hon", [page]).fields.so_dinh_danh
+    assert ids == ["092096210849", "048199530142"]
 
 
 def test_a_twelve_digit_number_failing_its_checks_is_not_an_id_and_goes_to_review():

@@ -72,6 +72,8 @@ def test_a_tax_code_asking_for_check_digit_ten_is_invalid():
         ("Đà Nẵng, ngày 26tháng 3năm 2024", date(2024, 3, 26)),
         ("Ngay 26 thang 03 nam 2024", date(2024, 3, 26)),
         ("Trực Ninh, ngày 18 tháng 6.năm 2025", date(2025, 6, 18)),
+        ("Trực Ninh, ngày 11 tháng 04 năm: 2021", date(2021, 4, 11)),
+        ("Hải Phòng, ngày 19 thúng 5 năm 2025", date(2025, 5, 19)),
         ("Sinh ngày: 05/01/2020", date(2020, 1, 5)),
         ("05.01.2020", date(2020, 1, 5)),
     ],

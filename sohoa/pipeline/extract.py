@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import json
+import math
 import re
 import statistics
 import string
@@ -149,8 +150,9 @@ _BIRTH = re.compile(r"\b(?:sinh|birth)\b")
 _SEX = re.compile(r"gioi tinh\W*(?:sex\W*)?(nam|nu)\b")
 _TAX_LABEL = re.compile(r"ma so thue|\bmst\b|ma so doanh nghiep|ma so ho kinh doanh")
 _TAX_CODE = re.compile(r"(?<!\d)\d{10}(?:\s?-\s?\d{3})?(?![\d-])")
-# OCR sometimes cuts a long number in two ("0661761 13685"): one space inside is allowed.
-_PERSONAL_ID = re.compile(r"(?<!\d)(?<!\d )(?:\d ?){11}\d(?! ?\d)")
+# OCR sometimes cuts a long number in two ("0661761 13685"): one space inside is allowed,
+# unless the digits read as two whole IDs side by side (husband's and wife's columns).
+_PERSONAL_ID = re.compile(r"(?<!\d)\d{12}(?!\d)|(?<!\d)(?<!\d )(?:\d ?){11}\d(?! ?\d)")
 _MRZ_FIRST_LINE = re.compile(r"[I1T]DVNM(\d{9})(\d)(\d{12})<")
 # A centred line's middle is this close to the text's (in text widths, dev set: 0.000-0.007);
 # a paragraph's indented first line, ragged on the right, is off by 0.008 or more.
@@ -158,8 +160,14 @@ _TIGHT_CENTRING = 0.008
 # Between a header's columns OCR leaves a gap wider than this many word heights; between
 # words of one line, 0.4 (median) to 0.57 (95th percentile) on the dev set.
 _COLUMN_GAP = 0.6
+# Between the columns of a body's particulars (husband | wife on a marriage certificate) OCR
+# leaves a gap wider than this many word heights (1.2-3.9 on set 7003); between the words of a
+# name, under 0.6.
+_PARTICULARS_COLUMN_GAP = 1.0
 # Particulars of one person span a few lines after the line that names them.
 _PERSON_LINES = 10
+# A Vietnamese name has two to six words (surname, middle names, given name).
+_NAME_WORDS = 6
 
 
 @dataclass(frozen=True)
@@ -825,19 +833,20 @@ def _main_person(document: _Document) -> _Reading:
 
 
 def _first_person(document: _Document) -> _Reading:
-    """The first "Họ và tên:"-like label's value (or the next line's, on ID cards), else a
-    party ("Ông: …"), else the first "Ông/Bà <Name>" on a line with a personal ID, else the
-    first "ông/bà <Name>" in the text."""
+    """The first labelled person: a "Họ và tên:"-like label's value (or the next line's, on ID
+    cards) or a party's ("Ông: …"), whichever comes first, as owners and parties are listed
+    first; else the first "Ông/Bà <Name>" on a line with a personal ID, else the first
+    "ông/bà <Name>" in the text."""
     spans = document.body()
     for i, span in enumerate(spans):
         label = _NAME_LABEL.search(span.folded)
         if label and not _NOT_THE_MAIN_PERSON.search(label.group("tail") or ""):
-            found = _name_after(span, label.end())
-            if found is None and i + 1 < len(spans):
-                found = _name_after(spans[i + 1], 0)
+            following = spans[i + 1] if i + 1 < len(spans) else None
+            found = _name_after(span, label.end(), following)
+            if found is None and following:
+                found = _name_after(following, 0)
             if found:
                 return found
-    for span in spans:
         party = _PARTY_LABEL.match(span.folded)
         if party:
             found = _name_after(span, party.end())
@@ -862,13 +871,24 @@ def _first_person(document: _Document) -> _Reading:
     return _NOTHING
 
 
-def _name_after(span: _Span, offset: int) -> _Reading | None:
-    """A person's name opening the words of `span` from `offset`, in title case."""
+def _name_after(span: _Span, offset: int, following: _Span | None = None) -> _Reading | None:
+    """A person's name opening the words of `span` from `offset`, in title case; a name in
+    capitals that fills its column goes on at the column's start on the `following` line."""
     words = list(span.words[span.word_from(offset) :])
     while words and not any(c.isalpha() for c in words[0].text):
         words.pop(0)  # the label's colon, read as a word of its own
     if words and nfc(words[0].text).lower().rstrip(":") in _HONORIFICS:
         words.pop(0)  # "Người đại diện: Ông …"
+    name = _name_words(words)
+    if name and following:
+        name += _wrapped_name(span, name, following)
+    if not 2 <= len(name) <= _NAME_WORDS:
+        return None
+    return _name_reading(name)
+
+
+def _name_words(words: Sequence[Word]) -> list[Word]:
+    """The capitalised words that open `words`, up to a label, a stop or the column's end."""
     name: list[Word] = []
     for i, word in enumerate(words):
         following = words[i + 1] if i + 1 < len(words) else None
@@ -876,14 +896,78 @@ def _name_after(span: _Span, offset: int) -> _Reading | None:
         bare = raw.rstrip(",.;")
         if not bare.isalpha() or not bare[0].isupper() or _opens_a_label(bare, following):
             break
+        if name and _across_columns(name[-1], word):
+            break
         name.append(word)
         if bare != raw:
             break
-    if not 2 <= len(name) <= 6:
-        return None
+    return name
+
+
+def _name_reading(name: Sequence[Word]) -> _Reading:
     parts = [normalise(nfc(w.text).strip("'\"‘’“”,.;").capitalize()) for w in name]
     parts[0] = _SURNAME_OF_FOLDED.get(fold(parts[0]), parts[0])
     return _Reading(" ".join(parts), tuple(name))
+
+
+def _across_columns(a: Word, b: Word) -> bool:
+    """Whether `a` and `b` of one body line stand in different columns of particulars."""
+    height = statistics.median((a.box.height, b.box.height))
+    return b.box.x0 - a.box.x1 > _PARTICULARS_COLUMN_GAP * height
+
+
+def _wrapped_name(span: _Span, name: Sequence[Word], following: _Span) -> list[Word]:
+    """The rest of `name`, in capitals, that wrapped to the start of its column on the
+    `following` line ("Họ, chữ đệm và tên chồng: PHẠM QUỐC" / "VIỆT"): a narrow column of
+    particulars wraps long names. Nothing where the name ended inside its column."""
+    if not all(_in_capitals(w) for w in name):
+        return []
+    last = span.words.index(name[-1])
+    if last + 1 < len(span.words) and not _across_columns(name[-1], span.words[last + 1]):
+        return []  # the name ended at a label or a stop
+    column_start = _column_start(span, last)
+    height = name[0].box.height
+    rest = [w for w in following.words if w.box.x0 >= column_start - height]
+    if not rest or abs(rest[0].box.x0 - column_start) > 2 * height:
+        return []  # the line does not open the name's column
+    wrapped = _name_words(rest)
+    if len(name) + len(wrapped) > _NAME_WORDS or not all(_in_capitals(w) for w in wrapped):
+        return []
+    return wrapped
+
+
+def _in_capitals(word: Word) -> bool:
+    return nfc(word.text).strip("'\"‘’“”,.;").isupper()
+
+
+def _columns(words: Sequence[Word]) -> list[list[Word]]:
+    """The words of a body line in its columns of particulars, left to right."""
+    columns: list[list[Word]] = []
+    for i, word in enumerate(words):
+        if i == 0 or _across_columns(words[i - 1], word):
+            columns.append([])
+        columns[-1].append(word)
+    return columns
+
+
+def _column_around(span: _Span, index: int) -> tuple[float, float]:
+    """Where the columns of particulars that hold the same person as word `index` of `span`
+    start: from its column's left edge to the next column's, or to the line's end where the
+    line has no column after it (the lines of a husband's column are shorter than the wife's
+    beside them). A word height of slack, as lines start a little apart."""
+    word = span.words[index]
+    columns = _columns(span.words)
+    at = next(i for i, column in enumerate(columns) if word in column)
+    slack = word.box.height
+    left = columns[at][0].box.x0 - slack if at > 0 else -math.inf
+    right = columns[at + 1][0].box.x0 - slack if at + 1 < len(columns) else span.x1 + slack
+    return left, right
+
+
+def _column_start(span: _Span, index: int) -> int:
+    """The left edge of the column of particulars holding word `index` of `span`."""
+    word = span.words[index]
+    return next(column[0].box.x0 for column in _columns(span.words) if word in column)
 
 
 def _as_written_elsewhere(document: _Document, name: _Reading) -> _Reading:
@@ -917,16 +1001,24 @@ class _Particulars:
     female: bool | None
 
 
-def _particulars(spans: Sequence[_Span], at: int) -> _Particulars:
+def _particulars(spans: Sequence[_Span], at: int, column: tuple[float, float]) -> _Particulars:
     """Birth year and sex of the person whose lines hold `spans[at]`: from the line naming them
-    to the line before the next person."""
+    to the line before the next person, read in the columns of particulars that start within
+    `column` (left and right edge): particulars may stand in columns, one person each."""
     start = at
     while start > 0 and at - start < _PERSON_LINES and not _names_a_person(spans[start]):
         start -= 1
     end = at + 1
     while end < len(spans) and end - start < _PERSON_LINES and not _names_a_person(spans[end]):
         end += 1
-    text = " ".join(s.folded for s in spans[start:end])
+    left, right = column
+    text = " ".join(
+        fold(nfc(w.text))
+        for s in spans[start:end]
+        for words in _columns(s.words)
+        if left <= words[0].box.x0 < right
+        for w in words
+    )
     birth_year = None
     for birth in _BIRTH.finditer(text):
         after = text[birth.end() : birth.end() + 40]
@@ -968,7 +1060,8 @@ def _personal_ids(document: _Document, from_codes: Sequence[str]) -> _Reading:
     for i, span in enumerate(spans):
         for match in _PERSONAL_ID.finditer(span.text):
             value = re.sub(r"\s", "", match.group())
-            particulars = _particulars(spans, i)
+            column = _column_around(span, span.word_at(match.start()))
+            particulars = _particulars(spans, i, column)
             problem = personal_id_problem(
                 value, birth_year=particulars.birth_year, female=particulars.female
             )
