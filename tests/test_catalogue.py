@@ -1,0 +1,306 @@
+"""The catalogue and its Vietnamese search, on SQLite and on a real PostgreSQL server: both
+engines must answer every query the same way."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sohoa.config import Settings
+from sohoa.flows.cataloguing import reindex
+from sohoa.pipeline.model import (
+    DocumentFields,
+    DocumentRecord,
+    Manifest,
+    StoredObject,
+)
+from sohoa.storage.catalogue import Catalogue, SearchFilters, catalogue_url
+from sohoa.storage.objects import ObjectStore
+from tests.conftest import make_settings
+from tests.postgres import postgres_url  # noqa: F401 (the fixture of the PostgreSQL runs)
+
+PERSON = "036089001234"
+OTHER_PERSON = "001190012345"
+
+
+def document(doc_id: str, type_: str = "don", pages: int = 1, **fields: Any) -> DocumentRecord:
+    return DocumentRecord(
+        id=doc_id,
+        type=type_,
+        type_confidence=0.9,
+        needs_review=False,
+        pages=list(range(pages)),
+        fields=DocumentFields(**fields),
+        pdf=StoredObject(key=f"dossiers/x/documents/{doc_id}.pdf", sha256="0" * 64),
+        text=StoredObject(key=f"dossiers/x/documents/{doc_id}.txt"),
+        metadata=StoredObject(key=f"dossiers/x/documents/{doc_id}.json"),
+    )
+
+
+def manifest(
+    dossier_id: str, *documents: DocumentRecord, created: str = "2025-01-01T00:00:00+00:00"
+) -> Manifest:
+    return Manifest(
+        dossier_id=dossier_id,
+        status="done",
+        documents=list(documents),
+        pipeline_version="test",
+        created=created,
+    )
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])
+def catalogue(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Catalogue]:
+    if request.param == "sqlite":
+        opened = Catalogue(f"sqlite:///{tmp_path / 'catalogue.sqlite'}")
+    else:
+        opened = Catalogue(request.getfixturevalue("postgres_url"))
+        opened.clear()  # one server for the session: each test starts empty
+    yield opened
+    opened.close()
+
+
+def ids(catalogue: Catalogue, query: str = "", **filters: Any) -> list[str]:
+    return [hit.document.id for hit in catalogue.search(query, SearchFilters(**filters))]
+
+
+# --- Vietnamese matching and ranking -----------------------------------------------------------
+
+
+def test_a_query_without_diacritics_finds_text_with_them(catalogue: Catalogue) -> None:
+    catalogue.index_manifest(manifest("d1", document("a")), {"a": ["Họ và tên: Nguyễn Văn Hưởng"]})
+    assert ids(catalogue, "nguyen van huong") == ["a"]
+
+
+def test_an_exact_diacritic_match_ranks_above_a_folded_only_match(catalogue: Catalogue) -> None:
+    catalogue.index_manifest(
+        manifest("d1", document("tone-misread"), document("exact")),
+        {"tone-misread": ["Ông Nguyễn Văn Hướng"], "exact": ["Ông Nguyễn Văn Hưởng"]},
+    )
+    hits = catalogue.search("Hưởng")
+    assert [(h.document.id, h.match) for h in hits] == [
+        ("exact", "exact"),
+        ("tone-misread", "folded"),
+    ]
+
+
+def test_d_and_đ_meet_both_ways(catalogue: Catalogue) -> None:
+    catalogue.index_manifest(
+        manifest("d1", document("dinh"), document("dang")),
+        {"dinh": ["Xã Phương Định"], "dang": ["Ông Dang Van Nam"]},
+    )
+    assert ids(catalogue, "phuong dinh") == ["dinh"]
+    assert ids(catalogue, "Đặng") == ["dang"]
+
+
+def test_tone_placement_variants_are_the_same_word(catalogue: Catalogue) -> None:
+    catalogue.index_manifest(
+        manifest("d1", document("old-style"), document("new-style")),
+        {"old-style": ["Bà Lê Thanh Hoà, thuý"], "new-style": ["Hòa giải ở xã"]},
+    )
+    hits = catalogue.search("hòa")
+    assert {h.document.id for h in hits} == {"old-style", "new-style"}
+    assert {h.match for h in hits} == {"exact"}
+    assert ids(catalogue, "thúy") == ["old-style"]
+
+
+def test_a_phrase_query_wants_its_words_together_and_in_order(catalogue: Catalogue) -> None:
+    catalogue.index_manifest(
+        manifest("d1", document("together"), document("apart")),
+        {"together": ["Ủy ban nhân dân xã"], "apart": ["Nhân viên của ủy ban dân số"]},
+    )
+    assert ids(catalogue, '"ủy ban nhân dân"') == ["together"]
+    assert set(ids(catalogue, "ủy ban nhân dân")) == {"together", "apart"}
+
+
+def test_a_document_number_typed_without_đ_finds_its_document_first(
+    catalogue: Catalogue,
+) -> None:
+    catalogue.index_manifest(
+        manifest(
+            "d1",
+            document("cites-it"),
+            document("decision", "quyet_dinh", so_ky_hieu="245/QĐ-UBND"),
+            document("other-number", "quyet_dinh", so_ky_hieu="246/QĐ-UBND"),
+        ),
+        {
+            "cites-it": ["Căn cứ Quyết định số 245/QĐ-UBND của Ủy ban"],
+            "decision": ["QUYẾT ĐỊNH", "Số: 245/QĐ-UBND"],
+            "other-number": ["Số: 246/QĐ-UBND"],
+        },
+    )
+    hits = catalogue.search("245/QD-UBND")
+    assert hits[0].document.id == "decision" and hits[0].match == "number"
+    assert hits[0].page == 2  # where the number is written
+    assert "other-number" not in [h.document.id for h in hits]
+
+
+def test_a_personal_id_matches_exactly_not_as_part_of_a_longer_number(
+    catalogue: Catalogue,
+) -> None:
+    catalogue.index_manifest(
+        manifest(
+            "d1",
+            document("card", "cccd", so_dinh_danh=[PERSON]),
+            document("someone-else", "cccd", so_dinh_danh=[OTHER_PERSON]),
+        ),
+        {"card": [f"Số định danh: {PERSON}"], "someone-else": [f"Số: {OTHER_PERSON}"]},
+    )
+    hits = catalogue.search(PERSON)
+    assert [(h.document.id, h.match) for h in hits] == [("card", "person")]
+    assert ids(catalogue, PERSON[:11]) == []
+
+
+def test_hits_carry_a_snippet_with_the_match_highlighted_and_its_page(
+    catalogue: Catalogue,
+) -> None:
+    catalogue.index_manifest(
+        manifest("d1", document("a", pages=2)),
+        {"a": ["Trang đầu không liên quan", "Điều 2. Giao cho ông Nguyễn Văn Hưởng thực hiện"]},
+    )
+    [hit] = catalogue.search("huong")
+    assert hit.page == 2
+    assert hit.snippet is not None
+    assert [hit.snippet[start:end] for start, end in hit.highlights] == ["Hưởng"]
+
+
+# --- filters and listings ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def filed(catalogue: Catalogue) -> Catalogue:
+    """Three papers of one person and one of another, from two dossiers."""
+    catalogue.index_manifest(
+        manifest(
+            "d1",
+            document(
+                "decision-2023",
+                "quyet_dinh",
+                ngay_ban_hanh="2023-05-02",
+                co_quan_ban_hanh="Ủy ban nhân dân xã Phương Định",
+                so_dinh_danh=[PERSON],
+            ),
+            document("card", "cccd", ngay_ban_hanh="2021-07-01", so_dinh_danh=[PERSON]),
+        ),
+        {"decision-2023": ["Quyết định về đất đai"], "card": ["Căn cước công dân"]},
+    )
+    catalogue.index_manifest(
+        manifest(
+            "d2",
+            document(
+                "decision-2024",
+                "quyet_dinh",
+                ngay_ban_hanh="2024-03-14",
+                co_quan_ban_hanh="Ủy ban nhân dân phường Hòa Khánh",
+                so_dinh_danh=[PERSON],
+            ),
+            document("neighbour", "quyet_dinh", ngay_ban_hanh="2024-01-01"),
+            created="2025-02-01T00:00:00+00:00",
+        ),
+        {"decision-2024": ["Quyết định về đất đai"], "neighbour": ["Quyết định về đất đai"]},
+    )
+    return catalogue
+
+
+def test_everything_on_file_for_a_person_is_listed_newest_first(filed: Catalogue) -> None:
+    assert ids(filed, person_id=PERSON) == ["decision-2024", "decision-2023", "card"]
+
+
+def test_a_query_is_narrowed_by_type_and_person(filed: Catalogue) -> None:
+    assert set(ids(filed, "quyết định", type="quyet_dinh")) == {
+        "decision-2023",
+        "decision-2024",
+        "neighbour",
+    }
+    assert set(ids(filed, "quyết định", type="quyet_dinh", person_id=PERSON)) == {
+        "decision-2023",
+        "decision-2024",
+    }
+
+
+def test_the_issuing_body_filter_takes_part_of_its_name_without_marks(filed: Catalogue) -> None:
+    assert ids(filed, "dat dai", issuer="phuong dinh") == ["decision-2023"]
+
+
+def test_the_date_range_is_inclusive_on_the_date_of_issue(filed: Catalogue) -> None:
+    assert ids(filed, date_from=date(2024, 1, 1), date_to=date(2024, 3, 14)) == [
+        "decision-2024",
+        "neighbour",
+    ]
+
+
+# --- indexing ------------------------------------------------------------------------------------
+
+
+def test_indexing_a_dossier_again_replaces_what_it_had(catalogue: Catalogue) -> None:
+    catalogue.index_manifest(
+        manifest("d1", document("first", so_dinh_danh=[PERSON])), {"first": ["bản cũ"]}
+    )
+    catalogue.index_manifest(manifest("d1", document("second")), {"second": ["bản mới"]})
+    assert ids(catalogue, "bản") == ["second"]
+    assert ids(catalogue, person_id=PERSON) == []
+    assert catalogue.document("first") is None
+
+
+def test_a_paper_filed_under_two_dossiers_stays_with_the_newer_manifest(
+    catalogue: Catalogue,
+) -> None:
+    newer = manifest("later", document("paper"), created="2025-06-01T00:00:00+00:00")
+    older = manifest("earlier", document("paper"), created="2025-01-01T00:00:00+00:00")
+    catalogue.index_manifest(newer, {"paper": ["đơn"]})
+    catalogue.index_manifest(older, {"paper": ["đơn"]})
+    found = catalogue.document("paper")
+    assert found is not None and found.dossier_id == "later"
+
+
+def test_the_default_catalogue_is_a_sqlite_file_in_the_data_dir(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    assert catalogue_url(settings) == f"sqlite:///{tmp_path / 'catalogue.sqlite'}"
+
+
+# --- the object store is the truth ---------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_a_catalogue_rebuilt_from_storage_answers_as_the_one_built_while_digitising(
+    s3_settings: Settings, tmp_path: Path
+) -> None:
+    # A bucket of its own: the rebuild reads every manifest in it.
+    s3_store = ObjectStore.from_settings(
+        s3_settings.model_copy(update={"s3_bucket": f"reindex-{secrets.token_hex(4)}"})
+    )
+    s3_store.ensure_bucket()
+    texts = {
+        "decision": ["QUYẾT ĐỊNH\nVề việc giao đất", "Giao cho ông Nguyễn Văn Hưởng"],
+        "card": [f"CĂN CƯỚC CÔNG DÂN\nSố định danh: {PERSON}"],
+    }
+    dossier = manifest(
+        "rebuilt",
+        document("decision", "quyet_dinh", pages=2, so_ky_hieu="245/QĐ-UBND"),
+        document("card", "cccd", so_dinh_danh=[PERSON], ho_ten="Nguyễn Văn Hưởng"),
+    )
+    for doc in dossier.documents:
+        s3_store.put_bytes(doc.text.key, "\f".join(texts[doc.id]).encode(), "text/plain")
+    s3_store.put_bytes(
+        "dossiers/rebuilt/manifest.json", dossier.model_dump_json().encode(), "application/json"
+    )
+    live = Catalogue(f"sqlite:///{tmp_path / 'live.sqlite'}")
+    live.index_manifest(dossier, texts)
+    rebuilt = Catalogue(f"sqlite:///{tmp_path / 'rebuilt.sqlite'}")
+    rebuilt.index_manifest(manifest("gone", document("stale")), {"stale": ["Nguyễn Văn Hưởng"]})
+
+    assert reindex(s3_store, rebuilt, lambda _: None) == 1
+
+    for query, filters in [
+        ("nguyen van huong", SearchFilters()),
+        ('"giao đất"', SearchFilters()),
+        ("245/QD-UBND", SearchFilters()),
+        ("", SearchFilters(person_id=PERSON)),
+        ("hưởng", SearchFilters(type="cccd")),
+    ]:
+        assert rebuilt.search(query, filters) == live.search(query, filters)
