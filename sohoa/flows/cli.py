@@ -7,8 +7,12 @@ Logs and progress go to stderr; `--json` output alone goes to stdout.
 
 from __future__ import annotations
 
+import json
+import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -16,13 +20,23 @@ import click
 import typer
 from pydantic import ValidationError
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+from rich.text import Text
 
 from sohoa.config import Settings
 
 if TYPE_CHECKING:
     from sohoa.flows.worker import Job, WorkerFailure
     from sohoa.pipeline.model import Manifest
+    from sohoa.storage.catalogue import Catalogue, CatalogueDocument, SearchHit
 
 EXIT_DONE, EXIT_USAGE, EXIT_INPUT, EXIT_DEPENDENCY, EXIT_PARTIAL, EXIT_STORAGE = 0, 1, 2, 3, 4, 5
 _STATUS_EXIT = {"done": EXIT_DONE, "partial": EXIT_PARTIAL, "failed": EXIT_INPUT}
@@ -243,6 +257,212 @@ def worker_stop() -> None:
     from sohoa.flows import worker
 
     err.print(f"Stopped {worker.stop_all(_settings())} worker(s)")
+
+
+# --- Finding past results ---------------------------------------------------------------------
+
+_PERSON_ID = re.compile(r"\d{12}")
+
+
+@app.command()
+def search(
+    query: Annotated[
+        str, typer.Argument(help='Words, "a phrase", a document number or a 12-digit ID')
+    ] = "",
+    type_: Annotated[
+        str | None, typer.Option("--type", help="Only this document type (its code)")
+    ] = None,
+    person: Annotated[
+        str | None, typer.Option(help="Only papers about this 12-digit personal ID")
+    ] = None,
+    issuer: Annotated[
+        str | None, typer.Option(help="Only papers whose issuing body's name contains this")
+    ] = None,
+    date_from: Annotated[
+        datetime | None,
+        typer.Option("--from", formats=["%Y-%m-%d"], help="Issued on or after (YYYY-MM-DD)"),
+    ] = None,
+    date_to: Annotated[
+        datetime | None,
+        typer.Option("--to", formats=["%Y-%m-%d"], help="Issued on or before (YYYY-MM-DD)"),
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="At most this many results")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON")] = False,
+) -> None:
+    """Search digitised documents; marks optional. With only --person: all of their papers,
+    newest first."""
+    from sohoa.pipeline.taxonomy import load_taxonomy
+    from sohoa.storage.catalogue import SearchFilters
+
+    if person is not None and not _PERSON_ID.fullmatch(person):
+        raise Failure(f"--person {person!r} is not a 12-digit personal ID", EXIT_USAGE)
+    codes = load_taxonomy().codes
+    if type_ is not None and type_ not in codes:
+        raise Failure(
+            f"--type {type_!r} is not a type code; one of: {', '.join(codes)}", EXIT_USAGE
+        )
+    filters = SearchFilters(
+        type=type_,
+        person_id=person,
+        issuer=issuer,
+        date_from=date_from.date() if date_from else None,
+        date_to=date_to.date() if date_to else None,
+    )
+    if not query.strip() and filters == SearchFilters():
+        raise Failure("give a QUERY, or a filter such as --person ID", EXIT_USAGE)
+    with _catalogue() as catalogue:
+        hits = catalogue.search(query, filters, limit)
+    if as_json:
+        sys.stdout.write(_json_list([hit.model_dump(mode="json") for hit in hits]) + "\n")
+    elif not hits:
+        err.print("No documents match.")
+    else:
+        Console(soft_wrap=False).print(_hits_table(hits))
+
+
+@app.command()
+def show(
+    document_id: Annotated[str, typer.Argument(help="A document id, as search lists it")],
+    pdf: Annotated[Path | None, typer.Option(help="Write the document's PDF/A here")] = None,
+    as_text: Annotated[
+        bool, typer.Option("--text", help="Print the document's text (a form feed between pages)")
+    ] = False,
+) -> None:
+    """Show a document's type and fields; fetch its PDF or text from storage."""
+    from sohoa.storage.objects import ObjectStore
+
+    settings = _settings()
+    with _catalogue() as catalogue:
+        document = catalogue.document(document_id)
+    if document is None:
+        raise Failure(
+            f"no document {document_id!r} in the catalogue (if it was digitised, "
+            "`sohoa reindex` rebuilds the catalogue from storage)",
+            EXIT_INPUT,
+        )
+    if not as_text:
+        Console(soft_wrap=True).print(_document_table(document))
+    if pdf is None and not as_text:
+        return
+    with _storage_failures():
+        store = ObjectStore.from_settings(settings)
+        if as_text:
+            sys.stdout.write(store.get_bytes(document.text_key).decode())
+        if pdf is not None:
+            store.download_file(document.pdf_key, pdf)
+            err.print(f"PDF written to {pdf}")
+
+
+@app.command()
+def reindex() -> None:
+    """Rebuild the catalogue from the manifests in object storage (the source of truth)."""
+    from sohoa.flows import cataloguing
+    from sohoa.storage.objects import ObjectStore
+
+    settings = _settings()
+    documents = 0
+    with _storage_failures(), _catalogue() as catalogue:
+        store = ObjectStore.from_settings(settings)
+        columns = (SpinnerColumn(), TextColumn("{task.description}"), MofNCompleteColumn())
+        with Progress(*columns, console=err, transient=True) as bar:
+            task = bar.add_task("Cataloguing dossiers", total=None)
+
+            def counted(manifest: Manifest) -> None:
+                nonlocal documents
+                documents += len(manifest.documents)
+                bar.advance(task)
+
+            dossiers = cataloguing.reindex(store, catalogue, counted)
+    err.print(f"Catalogue rebuilt: {dossiers} dossier(s), {documents} document(s)")
+
+
+@contextmanager
+def _catalogue() -> Iterator[Catalogue]:
+    from sohoa.storage.catalogue import Catalogue, CatalogueError
+
+    try:
+        catalogue = Catalogue.from_settings(_settings())
+        try:
+            yield catalogue
+        finally:
+            catalogue.close()
+    except CatalogueError as e:
+        raise Failure(f"{e}. Check SOHOA_CATALOGUE_URL.", EXIT_STORAGE) from e
+
+
+@contextmanager
+def _storage_failures() -> Iterator[None]:
+    from sohoa.storage.objects import ObjectNotFound, StorageError
+
+    try:
+        yield
+    except ObjectNotFound as e:
+        raise Failure(
+            f"not in object storage: {e} (run `sohoa reindex` if the catalogue is stale)",
+            EXIT_INPUT,
+        ) from e
+    except StorageError as e:
+        raise Failure(
+            f"object storage failed: {e}. Check SOHOA_S3_ENDPOINT and the credentials, "
+            "or run `sohoa storage status` for the embedded server.",
+            EXIT_STORAGE,
+        ) from e
+
+
+def _json_list(items: list[dict[str, Any]]) -> str:
+    return json.dumps(items, ensure_ascii=False, indent=2)
+
+
+def _hits_table(hits: list[SearchHit]) -> Table:
+    table = Table()
+    for heading in ("Document", "Type", "Number", "Date", "Person"):
+        table.add_column(heading, overflow="fold")
+    table.add_column("Match", ratio=1)
+    table.add_column("Page", justify="right")
+    for hit in hits:
+        document = hit.document
+        snippet = Text(hit.snippet or "")
+        for start, end in hit.highlights:
+            snippet.stylize("bold yellow", start, end)
+        table.add_row(
+            document.id,
+            document.type,
+            document.so_ky_hieu or "",
+            document.ngay_ban_hanh.isoformat() if document.ngay_ban_hanh else "",
+            _person(document),
+            snippet,
+            str(hit.page) if hit.page is not None else "",
+        )
+    return table
+
+
+def _person(document: CatalogueDocument) -> str:
+    return "\n".join(filter(None, [document.ho_ten, *document.person_ids]))
+
+
+def _document_table(document: CatalogueDocument) -> Table:
+    table = Table.grid(padding=(0, 2))
+    table.add_column(no_wrap=True)
+    table.add_column(overflow="fold")
+    review = ", ".join(document.review) if document.needs_review else "no"
+    rows = [
+        ("document", document.id),
+        ("dossier", document.dossier_id),
+        ("type", f"{document.type} (confidence {document.type_confidence:.2f})"),
+        ("needs review", review or "yes"),
+        ("số ký hiệu", document.so_ky_hieu),
+        ("ngày ban hành", document.ngay_ban_hanh.isoformat() if document.ngay_ban_hanh else None),
+        ("cơ quan ban hành", document.co_quan_ban_hanh),
+        ("trích yếu", document.trich_yeu),
+        ("họ tên", document.ho_ten),
+        ("số định danh", ", ".join(document.person_ids)),
+        ("pages", str(document.page_count)),
+        ("pdf", f"{document.pdf_key} (sha256 {document.pdf_sha256})"),
+        ("digitised", document.created),
+    ]
+    for name, value in rows:
+        table.add_row(Text(name, style="bold"), Text(value or "—"))
+    return table
 
 
 def _check_dossier_id(dossier_id: str) -> None:
