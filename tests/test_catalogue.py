@@ -169,6 +169,11 @@ def test_hits_carry_a_snippet_with_the_match_highlighted_and_its_page(
     assert [hit.snippet[start:end] for start, end in hit.highlights] == ["Hưởng"]
 
 
+def test_a_query_of_punctuation_alone_finds_nothing(catalogue: Catalogue) -> None:
+    catalogue.index_manifest(manifest("d1", document("a")), {"a": ["Số: 12/QĐ-UBND"]})
+    assert ids(catalogue, " / - ") == []
+
+
 # --- filters and listings ------------------------------------------------------------------------
 
 

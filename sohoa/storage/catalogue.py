@@ -292,6 +292,8 @@ class Catalogue:
         hits: dict[str, SearchHit] = {}
         with self._connect() as conn:
             if parsed.empty:
+                if query.strip():
+                    return []  # only punctuation: nothing to look for
                 listed = self._documents(conn, _newest_first(_filtered(filters)).limit(limit))
                 return [_hit(d, "filter", None, None) for d in listed]
             for kind, condition in _direct_matches(parsed):
