@@ -286,6 +286,50 @@ def test_a_summary_stops_before_the_first_paragraph():
     assert extract_fields("thong_bao", [page]).fields.trich_yeu == "công khai danh mục thủ tục"
 
 
+def test_a_summary_stops_at_an_addressee_whose_second_word_ocr_misread():
+    page = laid_out(
+        *official(number="Số: 20/TTr-UBND"),
+        centred("TỜ TRÌNH"),
+        centred("Đề nghị hỗ trợ kinh phí xây dựng nhà ở cho hộ nghèo"),
+        centred("Kính Hữi: Hội đồng nhân dân xã"),
+    )
+    summary = extract_fields("to_trinh", [page]).fields.trich_yeu
+    assert summary == "Đề nghị hỗ trợ kinh phí xây dựng nhà ở cho hộ nghèo"
+
+
+def test_minutes_subject_stops_at_hom_nay():
+    page = laid_out(
+        centred("BIÊN BẢN"),
+        centred("Xác minh hiện trạng thửa đất"),
+        centred("_ Hôm nay, vào lúc 11 giờ 15 phút"),
+    )
+    assert extract_fields("bien_ban", [page]).fields.trich_yeu == "Xác minh hiện trạng thửa đất"
+
+
+def test_a_summary_stops_before_a_paragraphs_first_line_centred_by_chance():
+    page = laid_out(
+        *official(number="Số: 12/TB-UBND"),
+        centred("THÔNG BÁO"),
+        centred("Về việc thay đổi địa điểm tiếp nhận hồ sơ"),
+        [(330, "Trường hợp hồ sơ chưa đầy đủ, chưa hợp lệ, cán bộ tiếp nhận")],
+        body("hướng dẫn một lần, đầy đủ bằng văn bản để người nộp bổ sung, hoàn thiện hồ sơ"),
+        body("trong thời hạn quy định."),
+    )
+    summary = extract_fields("thong_bao", [page]).fields.trich_yeu
+    assert summary == "thay đổi địa điểm tiếp nhận hồ sơ"
+
+
+def test_a_summary_takes_the_spelling_the_body_gives_a_dictionary_word():
+    page = laid_out(
+        *official(),
+        centred("QUYẾT ĐỊNH"),
+        centred("Về việc cấp Giấy chứng nhân quyền sử dụng đất"),
+        body("Xét đề nghị cấp Giấy chứng nhận của ông Lê Văn An, sinh năm 1980."),
+    )
+    summary = extract_fields("quyet_dinh", [page]).fields.trich_yeu
+    assert summary == "cấp Giấy chứng nhận quyền sử dụng đất"
+
+
 def test_minutes_have_their_subject_as_summary():
     page = laid_out(*official(number="Số: 180/BB-UBND"), centred("BIÊN BẢN"), centred("Hòa giải"))
     assert extract_fields("bien_ban", [page]).fields.trich_yeu == "Hòa giải"

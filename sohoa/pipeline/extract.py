@@ -23,11 +23,13 @@ import re
 import statistics
 import string
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from sohoa.ocr.engine import PageText, Word
+from sohoa.pipeline.correct import default_lexicon
 from sohoa.pipeline.identifiers import (
     parse_date,
     personal_id_problem,
@@ -110,7 +112,14 @@ _DOCUMENT_NUMBER = re.compile(r"\d[0-9A-Za-zĐđ./\-]*")
 # "V/v" loses its second v to OCR now and then ("V/ thực hiện …").
 _SUMMARY_PREFIX = re.compile(r"^\W{0,3}(?:ve viec|v\s*[/.]?\s*[vw]\b|v\s*/)\s*:?\s*")
 _REGISTRATION = re.compile(r"^\W{0,3}dang ky (?:lan dau|thay doi)")
-_ADDRESSEE = re.compile(r"^\W{0,3}kinh\s*gui")
+# "Kính gửi:", its second word misread now and then ("Kính Hữi:"): "Kính" and a short word
+# before a colon.
+_ADDRESSEE = re.compile(r"^\W{0,3}kinh\s*(?:gui|\w{2,4}\s*:)")
+# The opening of minutes' first paragraph, which may stand centred under their subject.
+_MINUTES_OPENING = re.compile(r"^[\W_]{0,3}hom nay\b")
+# A paragraph's first line is indented and reaches the right margin; a centred line that
+# reaches it reaches the left margin too. Both within this share of the text's width.
+_AT_MARGIN = 0.02
 # OCR reads the space after the comma as "_" now and then ("Phòng,_ngày").
 _PLACE_DATE = re.compile(r",[\s_]*ngay\s*\d{1,2}\s*th[a-z]ng")
 # A place-and-date line whatever its day reads as: the day is often handwritten.
@@ -321,6 +330,15 @@ class _Document:
     @cached_property
     def _body_words(self) -> list[str]:
         return [w for s in self.body() for word in s.words for w in _words_of(word.text)]
+
+    @cached_property
+    def pair_spellings(self) -> dict[tuple[str, ...], Counter[tuple[str, ...]]]:
+        """How often each pair of adjacent words is written each way, by its folded form."""
+        pairs: dict[tuple[str, ...], Counter[tuple[str, ...]]] = {}
+        words = [normalise(w.lower()) for w in self._body_words]
+        for pair in itertools.pairwise(words):
+            pairs.setdefault(tuple(fold(w) for w in pair), Counter())[pair] += 1
+        return pairs
 
     def spellings(self, squeezed: str) -> list[list[str]]:
         """Every run of words in the body whose squeezed form (`_squeezed`) is `squeezed`."""
@@ -760,7 +778,7 @@ def _summary(doc_type: str, document: _Document) -> _Reading:
     for i, span in enumerate(left):
         if _SUMMARY_PREFIX.match(span.folded):
             rest = itertools.takewhile(lambda s: not _ADDRESSEE.match(s.folded), left[i + 1 :])
-            return _summary_of([span, *rest])
+            return _spelled_as_elsewhere(document, _summary_of([span, *rest]))
     body = [s for s in document.body() if s.page == document.spans[0].page]
     title_at = next((i for i, span in enumerate(body[:6]) if _is_title(span)), None)
     if title_at is None:
@@ -769,11 +787,54 @@ def _summary(doc_type: str, document: _Document) -> _Reading:
     if not under or not _opens_a_summary(under[0], document.margins):
         return _NOTHING
     lines = [under[0]]
-    for following in under[1:]:
+    for following, after in itertools.zip_longest(under[1:], under[2:]):
         if not _continues(lines[-1], following, document.margins):
             break
+        if after and _opens_a_paragraph(following, after, document.margins):
+            break
         lines.append(following)
-    return _summary_of(lines)
+    return _spelled_as_elsewhere(document, _summary_of(lines))
+
+
+def _spelled_as_elsewhere(document: _Document, summary: _Reading) -> _Reading:
+    """`summary` with each pair of words spelled as the document spells the same pair
+    elsewhere, where that spelling is better supported: written more often, or as often and a
+    dictionary word where the summary's is not. OCR gets a tone mark wrong once ("chứng
+    nhân"), the body repeats the phrase ("chứng nhận"). Pairs, not single words, as one folded
+    word is many words ("nhân", "nhận")."""
+    if not isinstance(summary.value, str):
+        return summary
+    spellings = document.pair_spellings
+    lexicon = default_lexicon()
+    tokens = summary.value.split(" ")
+    cores = [_core(token) for token in tokens]
+    respelled: set[int] = set()
+    for i in range(len(tokens) - 1):
+        pair = (cores[i], cores[i + 1])
+        if not all(pair):
+            continue
+        seen = spellings.get(tuple(fold(w) for w in pair), Counter())
+
+        def support(spelling: tuple[str, ...]) -> tuple[int, bool]:
+            return seen[spelling], spelling in lexicon.pairs  # noqa: B023
+
+        own = tuple(normalise(w.lower()) for w in pair)
+        best = max(sorted(seen), key=support, default=own)
+        if support(best) <= support(own) or (i in respelled and best[0] != own[0]):
+            continue  # a word respelled by the pair before stays so
+        for j, word in zip((i, i + 1), best, strict=True):
+            written = word.capitalize() if cores[j][:1].isupper() else word
+            tokens[j] = tokens[j].replace(cores[j], written)
+            cores[j] = written
+        respelled.add(i + 1)
+    return dataclasses.replace(summary, value=" ".join(tokens))
+
+
+def _core(token: str) -> str:
+    """The letters of a token without the signs around it ("đất," -> "đất"); empty where it
+    is not one word."""
+    found = _words_of(token)
+    return found[0] if len(found) == 1 else ""
 
 
 def _opens_a_summary(span: _Span, margins: tuple[int, int]) -> bool:
@@ -794,6 +855,36 @@ def _summary_of(lines: Sequence[_Span]) -> _Reading:
     ]
     text = normalise(" ".join(nfc(w.text) for w in words)).strip(" .;:-_")
     return _Reading(text, tuple(words)) if text else _NOTHING
+
+
+def _opens_the_body(span: _Span, margins: tuple[int, int]) -> bool:
+    """Whether `span` begins what follows a summary: the addressee, the opening of minutes
+    ("Hôm nay, …") or a paragraph's indented first line reaching the right margin."""
+    if _ADDRESSEE.match(span.folded) or _MINUTES_OPENING.match(span.folded):
+        return True
+    return _is_indented(span, margins) and span.x1 >= margins[1] - _slack(margins)
+
+
+def _opens_a_paragraph(span: _Span, after: _Span, margins: tuple[int, int]) -> bool:
+    """Whether `span` is a paragraph's indented first line, its right end ragged (nearly
+    centred by chance), followed closely by the paragraph's next line, from margin to margin."""
+    left, right = margins
+    full_width = after.x0 <= left + _slack(margins) and after.x1 >= right - _slack(margins)
+    return _is_indented(span, margins) and full_width and _close_under(span, after)
+
+
+def _is_indented(span: _Span, margins: tuple[int, int]) -> bool:
+    """Whether `span` opens a sentence to the right of the left margin."""
+    return span.x0 > margins[0] + _slack(margins) and span.text[:1].isupper()
+
+
+def _slack(margins: tuple[int, int]) -> float:
+    return _AT_MARGIN * (margins[1] - margins[0])
+
+
+def _close_under(above: _Span, below: _Span) -> bool:
+    """Whether `below` is the next line of `above` (their boxes overlap on a skewed page)."""
+    return below.y0 - above.y1 < 1.2 * above.height
 
 
 def _is_title(span: _Span) -> bool:
@@ -817,8 +908,7 @@ def _continues(previous: _Span, span: _Span, margins: tuple[int, int]) -> bool:
     """Whether `span` is the next line of the centred summary ending with `previous`: close
     under it and centred. A line opening with a capital must be centred tightly: the first line
     of the paragraph under the summary, indented and ragged on the right, is nearly centred."""
-    close = span.y0 - previous.y1 < 1.2 * previous.height
-    if not close or _is_title(span) or _ADDRESSEE.match(span.folded):
+    if not _close_under(previous, span) or _is_title(span) or _opens_the_body(span, margins):
         return False
     offset = _centre_offset(span, margins)
     return offset < _TIGHT_CENTRING or (span.text[:1].islower() and offset < 0.03)
