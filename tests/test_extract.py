@@ -195,6 +195,24 @@ def test_the_issuer_joins_its_name_and_its_place_in_sentence_case():
     assert fields.co_quan_ban_hanh == "Ủy ban nhân dân huyện Hải Hậu"
 
 
+def test_the_issuer_stops_at_a_register_number_glued_to_its_label():
+    page = laid_out(
+        [(300, "UBND PHƯỜNG PHÚ HỘI"), (800, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")],
+        [(320, "Số20"), (880, "Độc lập - Tự do - Hạnh phúc")],
+        [(330, "Quyển Số 02/2023"), (850, "Huế, ngày 05 tháng 01 năm 2023")],
+        centred("TRÍCH LỤC KHAI TỬ"),
+    )
+    issuer = extract_fields("trich_luc_khai_tu", [page]).fields.co_quan_ban_hanh
+    assert issuer == "Ủy ban nhân dân phường Phú Hội"
+
+
+def test_a_land_certificates_issuer_named_on_its_seal_only_goes_to_review():
+    page = laid_out(centred("GIẤY CHỨNG NHẬN"), [(900, "KT. CHỦ TỊCH")])
+    extraction = extract_fields("gcn_quyen_su_dung_dat", [page])
+    assert extraction.fields.co_quan_ban_hanh is None
+    assert "co_quan_ban_hanh" in extraction.review
+
+
 def test_a_department_takes_the_place_of_its_parent():
     page = decision(issuer=("UBND TỈNH NAM ĐỊNH", "SỞ TƯ PHÁP"), number="Số: 12/QĐ-STP")
     assert extract_fields("quyet_dinh", [page]).fields.co_quan_ban_hanh == (
