@@ -1,3 +1,5 @@
+import dataclasses
+
 from sohoa.ocr.engine import Box, Line, PageText, Word
 from sohoa.pipeline.extract import REVIEW_CONFIDENCE, extract_fields
 from sohoa.pipeline.page import PageContent
@@ -23,6 +25,22 @@ def laid_out(*rows: list[tuple[int, str]], confidence: float = 95.0, codes=()) -
         box = Box(words[0].box.x0, y0, words[-1].box.x1, y0 + LINE_HEIGHT)
         lines.append(Line(box, 0.0, 0.0, tuple(words)))
     return PageContent(blank=False, text=PageText(1654, 2339, tuple(lines)), codes=tuple(codes))
+
+
+def with_confidence(page: PageContent, texts: set[str], confidence: float) -> PageContent:
+    """`page` with OCR's confidence in the words reading `texts` set to `confidence`."""
+    assert page.text is not None
+    lines = tuple(
+        dataclasses.replace(
+            line,
+            words=tuple(
+                dataclasses.replace(w, confidence=confidence) if w.text in texts else w
+                for w in line.words
+            ),
+        )
+        for line in page.text.lines
+    )
+    return dataclasses.replace(page, text=dataclasses.replace(page.text, lines=lines))
 
 
 def body(text: str) -> list[tuple[int, str]]:
@@ -269,6 +287,62 @@ def test_a_known_name_with_one_letter_misread_is_still_known():
     )
 
 
+def test_syllables_ocr_glued_in_the_issuer_are_split():
+    page = decision(issuer=("UBND THÀNH PHỐ THỦ ĐỨC", "UBND PHƯỜNG HIỆPPHÚ"))
+    assert extract_fields("quyet_dinh", [page]).fields.co_quan_ban_hanh == (
+        "Ủy ban nhân dân phường Hiệp Phú"
+    )
+
+
+def test_a_place_name_on_the_line_under_its_unit_word_completes_the_issuer():
+    page = laid_out(
+        [(300, "CÔNG AN THÀNH PHỐ SẦM SƠN"), (800, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")],
+        [(320, "CÔNG AN PHƯỜNG"), (880, "Độc lập - Tự do - Hạnh phúc")],
+        [(320, "TRƯỜNG SƠN")],
+        [(330, "Số: 1417/XN-CAX"), (850, "Sầm Sơn, ngày 04 tháng 6 năm 2020")],
+    )
+    assert extract_fields("xac_nhan_cu_tru", [page]).fields.co_quan_ban_hanh == (
+        "Công an phường Trường Sơn"
+    )
+
+
+def test_a_lone_letter_ending_the_issuer_is_dropped():
+    page = decision(issuer=("UBND HUYỆN HÒA VANG", "UBND XÃ HÒA PHƯỚC l"))
+    assert extract_fields("to_trinh", [page]).fields.co_quan_ban_hanh == (
+        "Ủy ban nhân dân xã Hòa Phước"
+    )
+
+
+def test_a_register_number_whose_colon_reads_as_a_stop_ends_the_issuer():
+    page = decision(issuer=("ỦY BAN NHÂN DÂN", "PHƯỜNG BẾN THỦY"), number="Số. 169")
+    assert extract_fields("trich_luc_khai_tu", [page]).fields.co_quan_ban_hanh == (
+        "Ủy ban nhân dân phường Bến Thủy"
+    )
+
+
+def test_a_seal_read_as_unsure_letters_above_the_issuer_is_no_part_of_it():
+    page = laid_out(
+        [(300, "Ác HEU")],
+        [(300, "UBND HUYỆN TRỰC NINH"), (800, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")],
+        [(320, "UBND THỊ TRẤN CỔ LỄ"), (880, "Độc lập - Tự do - Hạnh phúc")],
+    )
+    page = with_confidence(page, {"Ác", "HEU"}, REVIEW_CONFIDENCE - 40)
+    assert extract_fields("giay_tiep_nhan_ho_so", [page]).fields.co_quan_ban_hanh == (
+        "Ủy ban nhân dân thị trấn Cổ Lễ"
+    )
+
+
+def test_the_issuers_tone_marks_follow_the_body_where_it_repeats_the_place():
+    page = decision(
+        body("Công an phường Bến Thủy xác nhận thông tin về cư trú"),
+        body("Nơi thường trú: phường Bến Thủy, thành phố Vinh"),
+        issuer=("CÔNG AN THÀNH PHỐ VINH", "CÔNG AN PHƯỜNG BỀN THỦY"),
+    )
+    assert extract_fields("xac_nhan_cu_tru", [page]).fields.co_quan_ban_hanh == (
+        "Công an phường Bến Thủy"
+    )
+
+
 def test_the_summary_follows_the_title_without_ve_viec():
     fields = extract_fields("quyet_dinh", [decision()]).fields
     assert fields.trich_yeu == "cấp Giấy chứng nhận quyền sử dụng đất"
@@ -346,6 +420,15 @@ def test_a_summary_takes_the_spelling_the_body_gives_a_dictionary_word():
     )
     summary = extract_fields("quyet_dinh", [page]).fields.trich_yeu
     assert summary == "cấp Giấy chứng nhận quyền sử dụng đất"
+
+
+def test_a_summary_keeps_its_spelling_against_one_other_that_is_no_dictionary_word():
+    page = laid_out(
+        *official(under_number=("V/v kết quả quý I năm 2024", "Kính gửi: Ủy ban nhân dân")),
+        body("Kết quả quy I năm 2024 của phường như sau, theo các biểu mẫu kèm theo."),
+    )
+    summary = extract_fields("cong_van", [page]).fields.trich_yeu
+    assert summary == "kết quả quý I năm 2024"
 
 
 def test_minutes_have_their_subject_as_summary():

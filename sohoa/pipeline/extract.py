@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from sohoa.ocr.engine import PageText, Word
-from sohoa.pipeline.correct import default_lexicon
+from sohoa.pipeline.correct import default_lexicon, is_valid_syllable
 from sohoa.pipeline.identifiers import (
     parse_date,
     personal_id_problem,
@@ -101,7 +101,8 @@ _MOTTO = re.compile(r"cong hoa|chu nghia viet|xa hoi chu")
 _MOTTO_WORDS_BEFORE = {"cong hoa": 0, "xa hoi chu": 2, "chu nghia viet": 4}
 # OCR reads the capital S of "Số" as "§" now and then ("§ố: 87/2021/HĐMB").
 _NUMBER_LABEL = re.compile(r"^\W{0,3}[s§]o\s*[:;.]?\s*(?=\d)")
-_NUMBER_LINE = re.compile(r"^\W{0,3}[s§]o\s*[:;\d]")
+# "Số. 169": OCR reads the colon as a full stop now and then.
+_NUMBER_LINE = re.compile(r"^\W{0,3}[s§]o\s*(?:[:;\d]|\.\s*\d)")
 _NUMBER_TOKEN = re.compile(r"[0-9A-Za-zĐđ/.\-]+")
 # A count, then the type and the issuer's abbreviations after a "/" ("15/QĐ-UBND", "81").
 _NUMBER_SHAPE = re.compile(r"\d+(?:/.+)?")
@@ -599,16 +600,20 @@ def _issuer(doc_type: str, document: _Document) -> _Reading:
     for span in document.header.left:
         if _NUMBER_LINE.match(span.folded):
             break
+        if _is_noise(span):
+            continue
         if lines and span.y0 - lines[-1].y1 > lines[-1].height:
             break  # the title, under a gap, reaching left of the motto's edge
         lines.append(span)
     blocks: list[list[str]] = []  # one per organisation, a long name wrapped over lines
     for span in lines:
-        words = [w for word in span.words if _is_wordlike(word) for w in _words_of(word.text)]
+        words = _header_words(span)
         if not words:
             continue
         if blocks and (
-            _completes_an_organisation(blocks[-1], words) or not _opens_an_organisation(words)
+            _completes_an_organisation(blocks[-1], words)
+            or _ends_with_a_unit(blocks[-1])
+            or not _opens_an_organisation(words)
         ):
             blocks[-1] += words
         else:
@@ -616,7 +621,54 @@ def _issuer(doc_type: str, document: _Document) -> _Reading:
     if not blocks:
         return _NOTHING
     used = tuple(w for s in lines for w in s.words)
-    return _Reading(_as_spelled_in(document, _with_parent(blocks)), used)
+    name = _Reading(_as_spelled_in(document, _with_parent(blocks)), used)
+    return _spelled_as_elsewhere(document, name)
+
+
+def _is_noise(span: _Span) -> bool:
+    """Whether a header line is a seal or a speck read as letters ("Ác HEU", "Í )"): OCR was
+    unsure of every word, and some word is a lone letter or no Vietnamese syllable."""
+    if any(w.confidence >= REVIEW_CONFIDENCE for w in span.words):
+        return False
+    words = _words_of(span.text)
+    return not words or any(len(w) == 1 or not is_valid_syllable(w) for w in words)
+
+
+def _header_words(span: _Span) -> list[str]:
+    """The words of an issuer line, syllables OCR glued together split ("HIỆPPHÚ"), without a
+    lone letter at its end (a speck of the rule under the name read as "l")."""
+    words = [
+        part
+        for word in span.words
+        if _is_wordlike(word)
+        for w in _words_of(word.text)
+        for part in _glued_syllables(w)
+    ]
+    if words and len(words[-1]) == 1 and words[-1].isalpha():
+        words.pop()
+    return words
+
+
+def _glued_syllables(word: str) -> list[str]:
+    """`word` as the two syllables OCR read as one ("HÀNỘI" -> "HÀ", "NỘI"), where it is no
+    syllable itself but two known ones, the commonest pair where it splits more ways."""
+    if not word.isalpha() or is_valid_syllable(word):
+        return [word]
+    lexicon = default_lexicon()
+    splits = []
+    for at in range(1, len(word)):
+        parts = [word[:at], word[at:]]
+        spelled = [normalise(part.lower()) for part in parts]
+        if all(is_valid_syllable(part) and part in lexicon.known for part in spelled):
+            splits.append((min(lexicon.zipf.get(part, 0.0) for part in spelled), parts))
+    return max(splits)[1] if splits else [word]
+
+
+def _ends_with_a_unit(block: Sequence[str]) -> bool:
+    """Whether an issuer block ends with a unit word, its place name on the next line
+    ("CÔNG AN PHƯỜNG / TRƯỜNG SƠN")."""
+    folded = fold(" ".join(block))
+    return any(folded == unit or folded.endswith(f" {unit}") for unit in _FOLDED_UNITS)
 
 
 def _is_wordlike(word: Word) -> bool:
@@ -805,11 +857,13 @@ def _spelled_as_elsewhere(document: _Document, summary: _Reading) -> _Reading:
     elsewhere, where that spelling is better supported: written more often, or as often and a
     dictionary word where the summary's is not. OCR gets a tone mark wrong once ("chứng
     nhân"), the body repeats the phrase ("chứng nhận"). Pairs, not single words, as one folded
-    word is many words ("nhân", "nhận")."""
+    word is many words ("nhân", "nhận"). A spelling that is no dictionary word must be seen
+    twice: once is as likely OCR's slip."""
     if not isinstance(summary.value, str):
         return summary
     spellings = document.pair_spellings
     lexicon = default_lexicon()
+
     tokens = summary.value.split(" ")
     cores = [_core(token) for token in tokens]
     respelled: set[int] = set()
@@ -824,7 +878,11 @@ def _spelled_as_elsewhere(document: _Document, summary: _Reading) -> _Reading:
 
         own = tuple(normalise(w.lower()) for w in pair)
         best = max(sorted(seen), key=support, default=own)
-        if support(best) <= support(own) or (i in respelled and best[0] != own[0]):
+        once_and_no_word = support(best) == (1, False)
+        if support(best) <= support(own) or once_and_no_word:
+            continue
+
+        if i in respelled and best[0] != own[0]:
             continue  # a word respelled by the pair before stays so
         for j, word in zip((i, i + 1), best, strict=True):
             written = word.capitalize() if cores[j][:1].isupper() else word
