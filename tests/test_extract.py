@@ -1,7 +1,7 @@
 import dataclasses
 
 from sohoa.ocr.engine import Box, Line, PageText, Word
-from sohoa.pipeline.extract import REVIEW_CONFIDENCE, extract_fields
+from sohoa.pipeline.extract import REVIEW_CONFIDENCE, UNREAD_CONFIDENCE, extract_fields
 from sohoa.pipeline.page import PageContent
 
 CHAR_WIDTH = 14
@@ -624,6 +624,16 @@ def test_a_field_read_from_unsure_words_is_kept_and_put_up_for_review():
     extraction = extract_fields("to_khai", [page])
     assert extraction.fields.so_dinh_danh == ["036189001234"]
     assert "so_dinh_danh" in extraction.review
+
+
+def test_one_slightly_unsure_word_of_a_long_issuer_does_not_put_it_up_for_review():
+    page = with_confidence(decision(), {"HẢI"}, REVIEW_CONFIDENCE - 10)
+    assert "co_quan_ban_hanh" not in extract_fields("quyet_dinh", [page]).review
+
+
+def test_a_word_ocr_could_not_read_at_all_puts_its_field_up_for_review():
+    page = with_confidence(decision(), {"HẢI"}, UNREAD_CONFIDENCE - 5)
+    assert "co_quan_ban_hanh" in extract_fields("quyet_dinh", [page]).review
 
 
 def test_nothing_found_means_empty_fields_and_nothing_to_review():
