@@ -5,9 +5,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 # Tesseract with Vietnamese and orientation data, poppler for PDFs, fonts with Vietnamese
-# glyphs for the sample generator.
+# glyphs for the sample generator, PostgreSQL and Chromium for the tests (Playwright drives
+# Debian's chromium: no browser downloads).
 APT_PACKAGES := tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd poppler-utils \
-	fonts-dejavu-core fonts-liberation2 fonts-noto-core postgresql
+	fonts-dejavu-core fonts-liberation2 fonts-noto-core postgresql chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SAMPLES := $(wildcard samples/dossiers/*)
 

@@ -376,6 +376,36 @@ def reindex() -> None:
     err.print(f"Catalogue rebuilt: {dossiers} dossier(s), {documents} document(s)")
 
 
+@app.command()
+def serve(
+    host: Annotated[
+        str, typer.Option(help="Address to listen on; other than loopback, anyone who can reach it")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on")] = 8000,
+) -> None:
+    """Serve the clerks' search page and JSON API; every request needs the data dir's token."""
+    import uvicorn
+
+    from sohoa.storage.objects import ObjectStore
+    from sohoa.web.app import create_app
+    from sohoa.web.auth import load_or_create_token, token_path
+
+    settings = _settings()
+    token, created = load_or_create_token(settings.data_dir)
+    with _storage_failures(), _catalogue() as catalogue:
+        store = ObjectStore.from_settings(settings)
+        web_app = create_app(catalogue, store, token)
+        shown_host = f"[{host}]" if ":" in host else host
+        if created:
+            # The only time the token is shown; it stays in the data dir for later.
+            err.print(f"Access token (kept in {token_path(settings.data_dir)}): {token}")
+        else:
+            err.print(f"Access token: in {token_path(settings.data_dir)}")
+        err.print(f"Serving http://{shown_host}:{port}/ — Ctrl+C stops")
+        # No access log: a `?token=` link would write the token into it.
+        uvicorn.run(web_app, host=host, port=port, access_log=False, log_level="warning")
+
+
 @contextmanager
 def _catalogue() -> Iterator[Catalogue]:
     from sohoa.storage.catalogue import Catalogue, CatalogueError
