@@ -332,6 +332,26 @@ def test_a_seal_read_as_unsure_letters_above_the_issuer_is_no_part_of_it():
     )
 
 
+def test_a_place_alone_in_the_header_takes_the_organisation_the_body_names_before_it():
+    page = decision(
+        body("Bộ phận một cửa Ủy ban nhân dân phường Linh Trung đã tiếp nhận hồ sơ của:"),
+        issuer=("PHƯỜNG LINH TRUNG", "BỘ PHẬN MỘT CỬA"),
+    )
+    assert extract_fields("giay_tiep_nhan_ho_so", [page]).fields.co_quan_ban_hanh == (
+        "Ủy ban nhân dân phường Linh Trung"
+    )
+
+
+def test_an_issuer_that_lost_its_unit_word_takes_the_unit_and_place_the_body_gives():
+    page = decision(
+        body("Công an phường Hưng Lợi xác nhận thông tin về cư trú của công dân"),
+        issuer=("CÔNG AN QUẬN NINH KIỀU", "CÔNG AN HƯNG"),
+    )
+    assert extract_fields("xac_nhan_cu_tru", [page]).fields.co_quan_ban_hanh == (
+        "Công an phường Hưng Lợi"
+    )
+
+
 def test_the_issuers_tone_marks_follow_the_body_where_it_repeats_the_place():
     page = decision(
         body("Công an phường Bến Thủy xác nhận thông tin về cư trú"),

@@ -634,7 +634,7 @@ def _issuer(doc_type: str, document: _Document) -> _Reading:
     if not blocks:
         return _NOTHING
     used = tuple(w for s in lines for w in s.words)
-    name = _Reading(_as_spelled_in(document, _with_parent(blocks)), used)
+    name = _Reading(_as_spelled_in(document, _with_parent(blocks, document)), used)
     return _spelled_as_elsewhere(document, name)
 
 
@@ -691,7 +691,7 @@ def _is_wordlike(word: Word) -> bool:
     return sum(c.isalnum() for c in text) * 2 > len(text)
 
 
-def _with_parent(blocks: Sequence[Sequence[str]]) -> str:
+def _with_parent(blocks: Sequence[Sequence[str]], document: _Document) -> str:
     """The issuer named by the blocks of a header's left column, top (parent) to bottom (own):
     a unit line completes the organisation above it ("ỦY BAN NHÂN DÂN / XÃ PHƯƠNG ĐỊNH"); a
     section that receives papers acts for its body ("BỘ PHẬN MỘT CỬA"); an office (phòng) is
@@ -706,7 +706,7 @@ def _with_parent(blocks: Sequence[Sequence[str]]) -> str:
             names.append(name)
     if len(names) >= 2 and fold(names[-1]).startswith(_SECTIONS):
         names.pop()
-    own = names[-1]
+    own = _as_named_in_body(document, names[-1])
     if len(names) < 2 or _place_of(own):
         return own
     parent = names[-2]
@@ -714,6 +714,38 @@ def _with_parent(blocks: Sequence[Sequence[str]]) -> str:
         return f"{own} {parent}"
     parent_place = _place_of(parent)
     return f"{own} {parent_place}" if parent_place else own
+
+
+def _as_named_in_body(document: _Document, name: str) -> str:
+    """`name` completed as the body names the same body where OCR lost a line or a word of the
+    header: a place alone ("PHƯỜNG LINH TRUNG", the "ỦY BAN NHÂN DÂN" line above it misread)
+    takes the organisation the body puts before it; an organisation whose unit word was lost
+    ("CÔNG AN HƯNG") takes the unit and the whole place the body writes after it ("Công an
+    phường Hưng Lợi xác nhận …"): a place name is its capitalised words."""
+    folded = fold(name)
+    units = "|".join(_FOLDED_UNITS)
+    if folded.startswith(_FOLDED_UNITS):
+        organisations = "|".join(re.escape(fold(o)) for o in _ORGANISATIONS)
+        pattern = re.compile(rf"(?<!\w)({organisations}) {re.escape(folded)}(?!\w)")
+    else:
+        known = next((o for o in _ORGANISATIONS if folded.startswith(fold(o) + " ")), None)
+        rest = folded[len(known) + 1 :] if known else ""
+        if not known or rest.startswith(_FOLDED_UNITS) or _place_of(name):
+            return name
+        pattern = re.compile(rf"(?<!\w)({re.escape(fold(known))}) (?:{units}) {re.escape(rest)}")
+    for span in document.body():
+        found = pattern.search(span.folded)
+        if found is None:
+            continue
+        organisation = next(o for o in _ORGANISATIONS if fold(o) == found.group(1))
+        words = list(span.words_of(found.end(1) + 1, found.end()))
+        for word in span.words[span.word_from(found.end()) :]:
+            if not nfc(word.text)[:1].isupper():
+                break
+            words.append(word)
+        place = _place([w for word in words for w in _words_of(nfc(word.text))])
+        return f"{organisation} {place}"
+    return name
 
 
 def _as_spelled_in(document: _Document, name: str) -> str:
