@@ -259,6 +259,13 @@ def test_an_office_is_named_with_its_parent_body():
     )
 
 
+def test_a_business_registration_office_under_its_province_alone_is_its_planning_departments():
+    page = decision(issuer=("THÀNH PHỐ HẢI PHÒNG", "PHÒNG ĐĂNG KÝ KINH DOANH"))
+    assert extract_fields("gcn_dang_ky_doanh_nghiep", [page]).fields.co_quan_ban_hanh == (
+        "Phòng Đăng ký kinh doanh Sở Kế hoạch và Đầu tư thành phố Hải Phòng"
+    )
+
+
 def test_a_receiving_section_acts_for_its_body():
     page = laid_out(
         [(300, "ỦY BAN NHÂN DÂN"), (800, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")],

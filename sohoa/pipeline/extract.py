@@ -93,6 +93,10 @@ _FUZZY_NAME_LETTERS = 10
 # Sections that receive papers for the body above them in the header; not issuers themselves.
 _SECTIONS = ("bo phan",)
 _UBND = "Ủy ban nhân dân"
+# A province's business registration office is part of its planning department, whose line
+# above the office OCR loses now and then, leaving the province alone ("THÀNH PHỐ HẢI PHÒNG").
+_BUSINESS_REGISTRATION = "Phòng Đăng ký kinh doanh"
+_PLANNING_DEPARTMENT = "Sở Kế hoạch và Đầu tư"
 # Administrative units; the words after one are a place name, capitalised.
 _UNITS = ("thành phố", "thị trấn", "thị xã", "phường", "huyện", "quận", "tỉnh", "xã")
 _FOLDED_UNITS = tuple(fold(u) for u in _UNITS)
@@ -710,6 +714,8 @@ def _with_parent(blocks: Sequence[Sequence[str]], document: _Document) -> str:
     if len(names) < 2 or _place_of(own):
         return own
     parent = names[-2]
+    if fold(own) == fold(_BUSINESS_REGISTRATION) and fold(parent).startswith(_FOLDED_UNITS):
+        return f"{own} {_PLANNING_DEPARTMENT} {parent}"
     if fold(own).startswith("phong "):
         return f"{own} {parent}"
     parent_place = _place_of(parent)
