@@ -510,6 +510,18 @@ def test_a_name_is_taken_as_the_document_writes_it_best():
     assert extract_fields("don_de_nghi", [page]).fields.ho_ten == "Bùi Minh Yến"
 
 
+def test_a_name_with_a_word_that_lost_its_marks_is_kept_and_put_up_for_review():
+    page = laid_out(body("Họ và tên / Full name:"), body("HOÀNG THỊ HUYEN"))
+    extraction = extract_fields("cccd", [page])
+    assert extraction.fields.ho_ten == "Hoàng Thị Huyen"
+    assert "ho_ten" in extraction.review
+
+
+def test_a_name_whose_unmarked_words_are_syllables_in_use_is_not_put_up_for_review():
+    page = laid_out(body("Họ và tên / Full name:"), body("VÕ BAO NHUNG"))
+    assert "ho_ten" not in extract_fields("cccd", [page]).review
+
+
 def test_the_first_person_listed_is_the_owner_whatever_their_label():
     page = laid_out(
         body("Ông: LÊ MINH DŨNG Năm sinh: 1960"),

@@ -186,6 +186,8 @@ _COLUMN_GAP = 0.6
 _PARTICULARS_COLUMN_GAP = 1.0
 # Particulars of one person span a few lines after the line that names them.
 _PERSON_LINES = 10
+# A syllable this frequent (Zipf: 4 is ten in a million words) is a common one.
+_COMMON_ZIPF = 4.0
 # A Vietnamese name has two to six words (surname, middle names, given name).
 _NAME_WORDS = 6
 
@@ -1031,8 +1033,25 @@ def _continues(previous: _Span, span: _Span, margins: tuple[int, int]) -> bool:
 
 
 def _main_person(document: _Document) -> _Reading:
-    """The person the paper is about, as the document writes their name best."""
-    return _as_written_elsewhere(document, _first_person(document))
+    """The person the paper is about, as the document writes their name best; put up for
+    review where a word of it may have lost its marks (`_may_have_lost_marks`)."""
+    name = _as_written_elsewhere(document, _first_person(document))
+    if isinstance(name.value, str) and any(map(_may_have_lost_marks, name.value.split())):
+        return dataclasses.replace(name, failed_check=True)
+    return name
+
+
+def _may_have_lost_marks(word: str) -> bool:
+    """Whether a word of a name has no marks, is no syllable in use as written, and the same
+    letters with marks are a common one ("Huyen", "Quyet"): capitals lose their marks in OCR,
+    and restoring them is a guess a person must make. "Bao", "Van", "Nhung" are in use."""
+    spelled = normalise(word.lower())
+    lexicon = default_lexicon()
+    if spelled != fold(spelled) or spelled in lexicon.zipf:
+        return False
+    return any(
+        lexicon.zipf.get(marked, 0.0) >= _COMMON_ZIPF for marked in lexicon.by_fold.get(spelled, ())
+    )
 
 
 def _first_person(document: _Document) -> _Reading:
