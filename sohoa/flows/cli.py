@@ -158,15 +158,18 @@ def _failure(e: WorkerFailure, settings: Settings) -> Failure:
 def _print_summary(manifest: Manifest, out: Path | None) -> None:
     pages = manifest.pages
     blank = sum(p.blank for p in pages)
+    reused = sum(d.reuse_of is not None for d in manifest.documents)
     console = Console(soft_wrap=True)
     console.print(
         f"[bold]{manifest.dossier_id}[/bold]: {manifest.status} — {len(pages)} pages "
-        f"({blank} blank), {len(manifest.documents)} document(s)"
+        f"({blank} blank), {len(manifest.documents)} document(s), "
+        f"{reused} of {len(manifest.documents)} documents already on file"
     )
     for document in manifest.documents:
-        console.print(
-            f"  {document.id}  {document.type}  pages {document.pages}  {document.pdf.key}"
-        )
+        line = f"  {document.id}  {document.type}  pages {document.pages}  {document.pdf.key}"
+        if document.reuse_of:
+            line += f"  already on file as {document.reuse_of} ({document.reuse_reason})"
+        console.print(line)
     for q in manifest.quarantined:
         console.print(f"  [red]quarantined[/red] {q.source}: {q.reason}")
     if out is not None:
@@ -396,12 +399,15 @@ def serve(
         store = ObjectStore.from_settings(settings)
         web_app = create_app(catalogue, store, token)
         shown_host = f"[{host}]" if ":" in host else host
+        # Unwrapped, so that the token can be copied whole.
         if created:
             # The only time the token is shown; it stays in the data dir for later.
-            err.print(f"Access token (kept in {token_path(settings.data_dir)}): {token}")
+            err.print(
+                f"Access token (kept in {token_path(settings.data_dir)}): {token}", soft_wrap=True
+            )
         else:
-            err.print(f"Access token: in {token_path(settings.data_dir)}")
-        err.print(f"Serving http://{shown_host}:{port}/ — Ctrl+C stops")
+            err.print(f"Access token: in {token_path(settings.data_dir)}", soft_wrap=True)
+        err.print(f"Serving http://{shown_host}:{port}/ — Ctrl+C stops", soft_wrap=True)
         # No access log: a `?token=` link would write the token into it.
         uvicorn.run(web_app, host=host, port=port, access_log=False, log_level="warning")
 
