@@ -301,6 +301,13 @@ def test_syllables_ocr_glued_in_the_issuer_are_split():
     )
 
 
+def test_a_word_that_is_no_syllable_is_not_split_into_lone_letters():
+    page = decision(issuer=("UBND HUYỆN KRÔNG PẮC", "UBND XÃ EA PHÊ"))
+    assert extract_fields("quyet_dinh", [page]).fields.co_quan_ban_hanh == (
+        "Ủy ban nhân dân xã Ea Phê"
+    )
+
+
 def test_a_place_name_on_the_line_under_its_unit_word_completes_the_issuer():
     page = laid_out(
         [(300, "CÔNG AN THÀNH PHỐ SẦM SƠN"), (800, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")],

@@ -670,12 +670,13 @@ def _header_words(span: _Span) -> list[str]:
 
 def _glued_syllables(word: str) -> list[str]:
     """`word` as the two syllables OCR read as one ("HÀNỘI" -> "HÀ", "NỘI"), where it is no
-    syllable itself but two known ones, the commonest pair where it splits more ways."""
+    syllable itself but two known ones, the commonest pair where it splits more ways. Not into
+    a lone letter: "EA" of "EA PHÊ" is a word of the Ê Đê language, no "E A"."""
     if not word.isalpha() or is_valid_syllable(word):
         return [word]
     lexicon = default_lexicon()
     splits = []
-    for at in range(1, len(word)):
+    for at in range(2, len(word) - 1):
         parts = [word[:at], word[at:]]
         spelled = [normalise(part.lower()) for part in parts]
         if all(is_valid_syllable(part) and part in lexicon.known for part in spelled):
