@@ -1,6 +1,6 @@
 """Before/after report for the Vietnamese OCR correction step (`sohoa.pipeline.correct`).
 
-    python -m bench.correction [--dev PAGES_JSONL] [--scans DIR] [--cache DIR]
+    python -m bench.correction [--scans DIR] [--cache DIR] [--dev PAGES_JSONL]
 
 Scores OCR text before and after `correct_page` on two sets:
 - a dev cache of generated pages already read by OCR: one JSON line per page with
@@ -35,7 +35,6 @@ from sohoa.ocr.engine import PageText
 from sohoa.pipeline.correct import correct_page
 from sohoa.pipeline.recognise import PageReading
 
-DEFAULT_DEV = Path("/tmp/sohoa-dev/set7001/pages.jsonl")
 DEFAULT_SCANS = Path(__file__).resolve().parents[2] / "shared" / "real-scans"
 DEFAULT_CACHE = Path("/tmp/sohoa-bench-correction")
 REAL_SCANS = ("4_1", "4_2")
@@ -111,15 +110,14 @@ def compare(pages: list[tuple[str, PageText]]) -> tuple[Scores, Scores, int]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--dev", type=Path, default=DEFAULT_DEV)
+    parser.add_argument("--dev", type=Path, help="also score a cache of OCR'd generated pages")
     parser.add_argument("--scans", type=Path, default=DEFAULT_SCANS)
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
     args = parser.parse_args()
 
-    sets = {
-        f"dev ({args.dev.parent.name})": list(dev_pages(args.dev)),
-        "real scans 4_1 + 4_2": list(real_scan_pages(args.scans, args.cache)),
-    }
+    sets = {"real scans 4_1 + 4_2": list(real_scan_pages(args.scans, args.cache))}
+    if args.dev is not None:
+        sets[f"dev ({args.dev.parent.name})"] = list(dev_pages(args.dev))
     table = Table(title="OCR correction: before → after (mean per page)")
     for column in (
         "set",
