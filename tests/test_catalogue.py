@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -12,13 +13,14 @@ from typing import Any
 import pytest
 
 from sohoa.config import Settings
-from sohoa.flows.cataloguing import reindex
+from sohoa.flows.cataloguing import document_paper, reindex
 from sohoa.pipeline.model import (
     DocumentFields,
     DocumentRecord,
     Manifest,
     StoredObject,
 )
+from sohoa.pipeline.reuse import Paper
 from sohoa.storage.catalogue import Catalogue, SearchFilters, catalogue_url
 from sohoa.storage.objects import ObjectStore
 from tests.conftest import make_settings
@@ -261,6 +263,121 @@ def test_a_paper_filed_under_two_dossiers_stays_with_the_newer_manifest(
     catalogue.index_manifest(older, {"paper": ["đơn"]})
     found = catalogue.document("paper")
     assert found is not None and found.dossier_id == "later"
+
+
+# --- reuse candidates ----------------------------------------------------------------------------
+
+DECISION_TEXT = "QUYẾT ĐỊNH Về việc giao đất cho ông Nguyễn Văn Hưởng tại xã Phương Định"
+
+
+def file_papers(
+    catalogue: Catalogue,
+    dossier_id: str,
+    *filed: tuple[DocumentRecord, str, str],
+    created: str = "2025-01-01T00:00:00+00:00",
+) -> None:
+    """Index `filed` documents, each with its text and the original file it was read from
+    (page 1 of it)."""
+    texts = {doc.id: [text] for doc, text, _ in filed}
+    papers = {doc.id: document_paper(doc, [(source, 1)], [text]) for doc, text, source in filed}
+    catalogue.index_manifest(
+        manifest(dossier_id, *(doc for doc, _, _ in filed), created=created), texts, papers
+    )
+
+
+def new_paper(doc: DocumentRecord, text: str, source: str = "new-file") -> Paper:
+    return document_paper(doc, [(source, 1)], [text])
+
+
+def candidate_ids(catalogue: Catalogue, paper: Paper, excluding_dossier: str = "new") -> list[str]:
+    return [p.id for p in catalogue.reuse_candidates(paper, excluding_dossier)]
+
+
+def test_reuse_candidates_are_the_papers_that_could_be_the_same_oldest_first(
+    catalogue: Catalogue,
+) -> None:
+    file_papers(
+        catalogue,
+        "later",
+        (document("same-person", "quyet_dinh", so_dinh_danh=[PERSON]), "Giấy tờ khác", "f1"),
+        created="2025-03-01T00:00:00+00:00",
+    )
+    file_papers(
+        catalogue,
+        "earlier",
+        (document("same-original", "don"), "Đơn đề nghị", "scan"),
+        (document("same-number", "quyet_dinh", so_ky_hieu="245/QĐ-UBND"), "Số 245", "f2"),
+        (document("same-text", "quyet_dinh"), DECISION_TEXT, "f3"),
+        (document("unrelated", "quyet_dinh"), "Thông báo lịch tiếp dân", "f4"),
+    )
+    new = new_paper(
+        document("new", "quyet_dinh", so_ky_hieu="245/QD-UBND", so_dinh_danh=[PERSON]),
+        DECISION_TEXT,
+        source="scan",
+    )
+    assert candidate_ids(catalogue, new) == [
+        "same-number",
+        "same-original",
+        "same-text",
+        "same-person",
+    ]
+
+
+def test_a_paper_of_another_type_is_no_candidate_unless_read_from_the_same_original(
+    catalogue: Catalogue,
+) -> None:
+    file_papers(
+        catalogue,
+        "earlier",
+        (document("card", "cccd", so_dinh_danh=[PERSON]), DECISION_TEXT, "f1"),
+        (document("numbered", "cong_van", so_ky_hieu="245/QĐ-UBND"), "Công văn", "f2"),
+    )
+    new = new_paper(
+        document("new", "quyet_dinh", so_ky_hieu="245/QĐ-UBND", so_dinh_danh=[PERSON]),
+        DECISION_TEXT,
+    )
+    assert candidate_ids(catalogue, new) == []
+    assert candidate_ids(catalogue, replace(new, source_sha256="f1")) == ["card"]
+
+
+def test_the_dossier_being_digitised_again_is_no_candidate_for_itself(
+    catalogue: Catalogue,
+) -> None:
+    file_papers(catalogue, "d1", (document("a", "don", so_dinh_danh=[PERSON]), "Đơn", "f1"))
+    again = new_paper(document("a2", "don", so_dinh_danh=[PERSON]), "Đơn", "f1")
+    assert candidate_ids(catalogue, again, excluding_dossier="d1") == []
+
+
+def test_a_candidate_carries_its_fields_text_signature_and_original(
+    catalogue: Catalogue,
+) -> None:
+    filed = document("a", "quyet_dinh", so_ky_hieu="245/QĐ-UBND", ngay_ban_hanh="2024-03-14")
+    file_papers(catalogue, "d1", (filed, DECISION_TEXT, "f1"))
+    [candidate] = catalogue.reuse_candidates(new_paper(filed, DECISION_TEXT, "f1"), "new")
+    assert candidate == new_paper(filed, DECISION_TEXT, "f1")
+
+
+def test_a_replaced_document_is_no_longer_a_reuse_candidate(catalogue: Catalogue) -> None:
+    file_papers(catalogue, "d1", (document("old", "don", so_dinh_danh=[PERSON]), "Đơn", "f1"))
+    file_papers(catalogue, "d1", (document("new", "cccd"), "Căn cước", "f2"))
+    probe = new_paper(document("probe", "don", so_dinh_danh=[PERSON]), "Đơn", "f1")
+    assert candidate_ids(catalogue, probe, excluding_dossier="other") == []
+
+
+def test_a_paper_spread_over_files_has_for_original_those_pages_of_those_files() -> None:
+    def original(*pages: tuple[str, int]) -> str:
+        return document_paper(document("a"), pages, ["Đơn"]).source_sha256
+
+    assert original(("f1", 2), ("f2", 1)) == original(("f1", 2), ("f2", 1))
+    assert original(("f1", 2), ("f2", 1)) != original(("f1", 2), ("f3", 1))
+    assert original(("f1", 2), ("f2", 1)) != original(("f1", 2))
+
+
+def test_a_document_shows_the_paper_it_reuses(catalogue: Catalogue) -> None:
+    reused = document("copy").model_copy(update={"reuse_of": "first", "reuse_reason": "same_text"})
+    catalogue.index_manifest(manifest("d1", reused), {"copy": ["đơn"]})
+    found = catalogue.document("copy")
+    assert found is not None and (found.reuse_of, found.reuse_reason) == ("first", "same_text")
 
 
 def test_the_default_catalogue_is_a_sqlite_file_in_the_data_dir(tmp_path: Path) -> None:

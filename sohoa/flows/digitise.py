@@ -4,7 +4,9 @@ Import this module only after `prefect_server.configure_client_env` has pointed 
 server (the worker does): Prefect reads its settings when it is imported.
 
 Grain: one task reads all pages of the dossier (a bounded pool of OCR processes inside), one
-task per document assembles and stores it, and the manifest is committed last. Storage work is
+task per document assembles and stores it, and the manifest is committed last. Before they are
+stored, the dossier's documents are looked up in the catalogue: one already on file is linked
+to it (`reuse_of`) in its record. Storage work is
 retried with exponential backoff when the error is transient. Idempotency comes from
 deterministic keys, not from Prefect's cache: originals are content-addressed, page readings
 are kept by source hash and page, and a dossier whose manifest already covers the same inputs
@@ -28,7 +30,7 @@ from prefect.tasks import exponential_backoff
 from sohoa import __version__
 from sohoa.config import Settings
 from sohoa.flows import progress
-from sohoa.flows.cataloguing import catalogue_dossier
+from sohoa.flows.cataloguing import catalogue_dossier, document_paper, page_originals
 from sohoa.flows.keys import (
     PIPELINE_VERSION,
     dossier_prefix,
@@ -67,6 +69,7 @@ from sohoa.pipeline.model import (
 from sohoa.pipeline.page import PageContent
 from sohoa.pipeline.pdfa import DocumentInfo, PageSpec, assemble_pdfa, write_page_fragment
 from sohoa.pipeline.recognise import PageReading, read_page
+from sohoa.pipeline.reuse import Paper, ReuseMatch, find_reuse
 from sohoa.pipeline.understand import understand_dossier
 from sohoa.storage import objects
 from sohoa.storage.catalogue import Catalogue
@@ -202,6 +205,23 @@ def _stored_reading(store: ObjectStore, key: str) -> PageReading | None:
         return None
 
 
+@task(name="find-reuse", **_STORAGE_RETRIES)
+def find_papers_on_file(
+    settings: Settings, dossier_id: str, papers: list[Paper]
+) -> dict[str, ReuseMatch]:
+    """The dossier's documents that are papers already on file, by document id, with the
+    earlier document each is a copy of."""
+    catalogue = Catalogue.from_settings(settings)
+    try:
+        matches = {
+            paper.id: find_reuse(paper, catalogue.reuse_candidates(paper, dossier_id))
+            for paper in papers
+        }
+    finally:
+        catalogue.close()
+    return {document_id: m for document_id, m in matches.items() if m is not None}
+
+
 @task(name="store-document", **_STORAGE_RETRIES)
 def store_document(
     store: ObjectStore,
@@ -311,7 +331,7 @@ def digitise_dossier(paths: list[str], dossier_id: str | None = None) -> dict[st
                 QuarantineRecord(source=source.name, reason=reason, sha256=source.sha256)
             )
         usable = [s for i, s in enumerate(sources) if i not in failed_sources]
-        documents = _documents(store, dossier_id, usable, pages, work)
+        documents = _documents(store, settings, dossier_id, usable, pages, work)
 
     quarantined += failed_pages(pages)
     manifest = Manifest(
@@ -331,30 +351,41 @@ def digitise_dossier(paths: list[str], dossier_id: str | None = None) -> dict[st
 
 def _documents(
     store: ObjectStore,
+    settings: Settings,
     dossier_id: str,
     sources: list[SourceFile],
     pages: list[PageResult],
     work: Path,
 ) -> list[DocumentRecord]:
-    documents = []
-    for understood in understand_dossier([p.content for p in pages]):
-        indexes = understood.pages
-        record = DocumentRecord(
-            id=document_id(sources, [pages[i].source for i in indexes]),
+    records = [
+        DocumentRecord(
+            id=document_id(sources, [pages[i].source for i in understood.pages]),
             type=understood.type,
             type_confidence=understood.type_confidence,
             needs_review=understood.needs_review,
             review=understood.review,
-            pages=indexes,
+            pages=understood.pages,
             fields=understood.fields,
             pdf=StoredObject(key=""),
             text=StoredObject(key=""),
             metadata=StoredObject(key=""),
         )
-        fragments = [pages[i].fragment for i in indexes]
-        texts = [pages[i].content.plain_text for i in indexes]
+        for understood in understand_dossier([p.content for p in pages])
+    ]
+    texts = {r.id: [pages[i].content.plain_text for i in r.pages] for r in records}
+    originals = page_originals([p.source for p in pages], {s.name: s.sha256 for s in sources})
+    papers = [document_paper(r, [originals[i] for i in r.pages], texts[r.id]) for r in records]
+    on_file = find_papers_on_file(settings, dossier_id, papers)
+    documents = []
+    for record in records:
+        if record.id in on_file:
+            match = on_file[record.id]
+            record = record.model_copy(
+                update={"reuse_of": match.reuse_of, "reuse_reason": match.reason}
+            )
+        fragments = [f for f in (pages[i].fragment for i in record.pages) if f]
         documents.append(
-            store_document(store, dossier_id, record, [f for f in fragments if f], texts, work)
+            store_document(store, dossier_id, record, fragments, texts[record.id], work)
         )
     return documents
 

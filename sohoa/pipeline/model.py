@@ -61,6 +61,10 @@ class DocumentRecord(BaseModel):
     pdf: StoredObject
     text: StoredObject
     metadata: StoredObject
+    # The same paper already on file: the earlier document's id, and why it is the same paper
+    # (a `reuse.ReuseReason`). None when the paper is new, and in manifests from before reuse.
+    reuse_of: str | None = None
+    reuse_reason: str | None = None
 
 
 class QuarantineRecord(BaseModel):

@@ -7,6 +7,10 @@ One code path over SQLAlchemy Core: SQLite in the data dir by default, PostgreSQ
 FTS5 or PostgreSQL's tsvector ('simple' configuration), both over two forms of each page, the
 exact one (tone placement unified, lower case) and the folded one (no marks, đ as d).
 
+Reuse: each document's `reuse.Paper` (its fields, the original it was read from, the MinHash
+of its text) is kept beside it, with the signature's LSH band keys in an indexed table, so that
+`reuse_candidates` finds the papers a new one could be a copy of by indexed lookups alone.
+
 Ranking: a document whose number or personal ID is the query comes first, then documents whose
 text matches the query as typed, marks included, then those that match only once marks are
 folded away (a query typed without diacritics, or OCR that misread a tone mark). Within each
@@ -35,6 +39,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     Select,
     String,
@@ -51,13 +56,16 @@ from sqlalchemy import (
     select,
     table,
     text,
+    union,
 )
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.schema import CreateIndex, CreateTable
 
 from sohoa.config import Settings
-from sohoa.pipeline.model import Manifest
+from sohoa.pipeline.model import DocumentFields, Manifest
+from sohoa.pipeline.reuse import Paper
+from sohoa.pipeline.similarity import Signature, band_keys
 from sohoa.pipeline.text import fold, normalise
 from sohoa.storage.search_terms import (
     ParsedQuery,
@@ -70,6 +78,9 @@ from sohoa.storage.search_terms import (
 
 CATALOGUE_FILE = "catalogue.sqlite"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# Papers sharing LSH bands with a new one that `reuse_candidates` offers, those sharing the most
+# first: a common form filled in for thousands of people shares bands with all of them.
+NEAREST_TEXTS = 20
 
 Form = Literal["exact", "folded"]
 MatchKind = Literal["number", "person", "exact", "folded", "filter"]
@@ -97,6 +108,25 @@ documents = Table(
     Column("pdf_sha256", String(64)),
     Column("text_key", Text, nullable=False),
     Column("created", String(40), nullable=False),  # the manifest's ISO 8601 UTC time
+    Column("reuse_of", String(64)),  # the manifest's link to the same paper filed earlier
+    Column("reuse_reason", String(20)),
+)
+
+papers = Table(
+    "papers",  # what reuse compares of a document: `reuse.Paper`
+    metadata,
+    Column("document_id", ForeignKey("documents.id"), primary_key=True),
+    Column("fields", JSON, nullable=False),  # as the manifest has them, for `DocumentFields`
+    Column("signature", LargeBinary, nullable=False),  # `Signature.to_bytes`
+    Column("source_sha256", String(64), nullable=False, index=True),
+    Column("source_pages", JSON, nullable=False),
+)
+
+paper_bands = Table(
+    "paper_bands",
+    metadata,
+    Column("band_key", String(32), primary_key=True),
+    Column("document_id", ForeignKey("documents.id"), primary_key=True, index=True),
 )
 
 people = Table(
@@ -149,6 +179,8 @@ class CatalogueDocument(BaseModel):
     pdf_sha256: str | None
     text_key: str
     created: str
+    reuse_of: str | None
+    reuse_reason: str | None
 
 
 class SearchHit(BaseModel):
@@ -203,12 +235,19 @@ class Catalogue:
 
     # --- writing --------------------------------------------------------------------------------
 
-    def index_manifest(self, manifest: Manifest, page_texts: Mapping[str, Sequence[str]]) -> None:
+    def index_manifest(
+        self,
+        manifest: Manifest,
+        page_texts: Mapping[str, Sequence[str]],
+        papers_by_id: Mapping[str, Paper] | None = None,
+    ) -> None:
         """Put the dossier's documents in the catalogue, replacing what it held for them.
 
-        `page_texts` maps each document id to its pages' texts, in the document's page order.
+        `page_texts` maps each document id to its pages' texts, in the document's page order;
+        `papers_by_id` its `reuse.Paper`, without which a document is never a reuse candidate.
         A paper already filed under another dossier stays with whichever manifest is newer.
         """
+        papers_by_id = papers_by_id or {}
         ids = [d.id for d in manifest.documents]
         with self._begin() as conn:
             # A paper is filed where it was filed last, whatever order dossiers come in.
@@ -227,8 +266,8 @@ class Catalogue:
             )
             stale_ids = list(conn.scalars(stale))
             if stale_ids:
-                conn.execute(delete(pages).where(pages.c.document_id.in_(stale_ids)))
-                conn.execute(delete(people).where(people.c.document_id.in_(stale_ids)))
+                for owned in (pages, people, papers, paper_bands):
+                    conn.execute(delete(owned).where(owned.c.document_id.in_(stale_ids)))
                 conn.execute(delete(documents).where(documents.c.id.in_(stale_ids)))
             for document in manifest.documents:
                 if document.id in filed_later:
@@ -255,6 +294,8 @@ class Catalogue:
                         pdf_sha256=document.pdf.sha256,
                         text_key=document.text.key,
                         created=manifest.created,
+                        reuse_of=document.reuse_of,
+                        reuse_reason=document.reuse_reason,
                     )
                 )
                 ids_on_paper = sorted(set(fields.so_dinh_danh))
@@ -266,14 +307,69 @@ class Catalogue:
                 rows = [_page_row(document.id, n, t) for n, t in enumerate(texts, 1) if t.strip()]
                 if rows:
                     conn.execute(insert(pages), rows)
+                if document.id in papers_by_id:
+                    _insert_paper(conn, papers_by_id[document.id])
 
     def clear(self) -> None:
         """Forget everything (before a rebuild from storage)."""
         with self._begin() as conn:
-            for emptied in (pages, people, documents):
+            for emptied in (pages, people, paper_bands, papers, documents):
                 conn.execute(delete(emptied))
 
     # --- reading --------------------------------------------------------------------------------
+
+    def reuse_candidates(self, paper: Paper, excluding_dossier: str) -> list[Paper]:
+        """The papers on file that `paper` could be a copy of, oldest first, for
+        `reuse.find_reuse` to decide: those read from the same original, and those of the same
+        type with the same number, a personal ID in common, or LSH bands in common with its text
+        (the `NEAREST_TEXTS` sharing most). `excluding_dossier`'s own documents are left out:
+        digitising a dossier again must not find it a copy of itself.
+
+        Each lookup goes through its own index; the type is checked on what they found; on the
+        type's index instead, a planner without statistics would walk every paper of the type.
+        """
+        lookups: list[Select[Any]] = [
+            select(papers.c.document_id.label("id")).where(
+                papers.c.source_sha256 == paper.source_sha256
+            )
+        ]
+        fields = paper.fields
+        if fields.so_ky_hieu:
+            # `number_key` folds and drops blanks as `reuse.document_number_key` does
+            lookups.append(
+                select(documents.c.id).where(
+                    documents.c.so_ky_hieu_key == number_key(fields.so_ky_hieu)
+                )
+            )
+        if fields.so_dinh_danh:
+            lookups.append(_owned_by(fields.so_dinh_danh))
+        keys = band_keys(paper.signature)
+        if keys:
+            nearest = (
+                select(paper_bands.c.document_id.label("id"))
+                .where(paper_bands.c.band_key.in_(keys))
+                .group_by(paper_bands.c.document_id)
+                .order_by(func.count().desc(), paper_bands.c.document_id)
+                .limit(NEAREST_TEXTS)
+                .subquery()
+            )
+            lookups.append(select(nearest.c.id))
+        found = union(*lookups) if len(lookups) > 1 else lookups[0]
+        wanted = (
+            select(documents.c.id, documents.c.type, papers)
+            .join(papers, papers.c.document_id == documents.c.id)
+            .where(
+                documents.c.id.in_(found),
+                documents.c.dossier_id != excluding_dossier,
+                or_(
+                    documents.c.type == paper.type,
+                    papers.c.source_sha256 == paper.source_sha256,
+                ),
+            )
+            .order_by(documents.c.created, documents.c.id)
+        )
+        with self._connect() as conn:
+            return [_paper(row) for row in conn.execute(wanted)]
 
     def document(self, document_id: str) -> CatalogueDocument | None:
         with self._connect() as conn:
@@ -469,6 +565,32 @@ def _configure_sqlite(connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.close()
+
+
+def _insert_paper(conn: Connection, paper: Paper) -> None:
+    conn.execute(
+        insert(papers).values(
+            document_id=paper.id,
+            fields=paper.fields.model_dump(),
+            signature=paper.signature.to_bytes(),
+            source_sha256=paper.source_sha256,
+            source_pages=list(paper.source_pages),
+        )
+    )
+    keys = band_keys(paper.signature)
+    if keys:
+        conn.execute(insert(paper_bands), [{"band_key": k, "document_id": paper.id} for k in keys])
+
+
+def _paper(row: Any) -> Paper:
+    return Paper(
+        id=row.id,
+        type=row.type,
+        fields=DocumentFields.model_validate(row.fields),
+        signature=Signature.from_bytes(row.signature),
+        source_sha256=row.source_sha256,
+        source_pages=tuple(row.source_pages),
+    )
 
 
 def _page_row(document_id: str, number: int, page_text: str) -> dict[str, Any]:
