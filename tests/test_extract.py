@@ -699,3 +699,20 @@ def test_nothing_found_means_empty_fields_and_nothing_to_review():
 def test_blank_pages_give_empty_fields():
     extraction = extract_fields("other", [PageContent(blank=True, text=None)])
     assert extraction.fields.so_dinh_danh == [] and extraction.fields.ho_ten is None
+
+
+def test_a_place_and_date_line_whose_year_does_not_read_goes_to_review_empty():
+    page = decision(date_line="Buôn Ma Thuột, ngày 23 tháng 1 0 năm")
+    extraction = extract_fields("to_khai", [page])
+    assert extraction.fields.ngay_ban_hanh is None
+    assert "ngay_ban_hanh" in extraction.review
+
+
+def test_an_id_card_issue_date_that_does_not_read_goes_to_review_empty():
+    card = laid_out(
+        centred("CĂN CƯỚC CÔNG DÂN"),
+        body("Ngày, tháng, năm / Date, month, year: 09/] 1/2018"),
+    )
+    extraction = extract_fields("cccd", [card])
+    assert extraction.fields.ngay_ban_hanh is None
+    assert "ngay_ban_hanh" in extraction.review

@@ -134,7 +134,7 @@ _AT_MARGIN = 0.02
 # OCR reads the space after the comma as "_" now and then ("Phòng,_ngày").
 _PLACE_DATE = re.compile(r",[\s_]*ngay\s*\d{1,2}\s*th[a-z]ng")
 # A place-and-date line whatever its day reads as: the day is often handwritten.
-_PLACE_DATE_LINE = re.compile(r",[\s_]*ngay\b.*\bnam\s*\d{4}")
+_PLACE_DATE_LINE = re.compile(r",[\s_]*ngay\b.*\b(?:thang|nam)\b")
 _CARD_ISSUE_DATE = re.compile(r"date, month, year|ngay cap|ngay, thang, nam\s*[/:]")
 
 _NAME_LABEL = re.compile(
@@ -557,9 +557,8 @@ def _issuing_date(doc_type: str, document: _Document) -> _Reading:
         for span in document.spans:
             label = _CARD_ISSUE_DATE.search(span.folded)
             if label:
-                found = _date_in(span, label.end())
-                if found:
-                    return found
+                # A card's issue date that does not read goes to review.
+                return _date_in(span, label.end()) or _Reading(failed_check=True)
     if doc_type == "gcn_dang_ky_doanh_nghiep":
         return _latest_registration(document)
     right = document.header.right
