@@ -41,7 +41,7 @@ def test_dossier_id_comes_from_content_not_order(tmp_path: Path) -> None:
 
 def test_document_id_changes_with_its_pages(tmp_path: Path) -> None:
     sources, _ = admit([save_jpeg(text_page(), tmp_path / "a.jpg")])
-    assert document_id(sources, ["a.jpg#1"]) != document_id(sources, ["a.jpg#2"])
+    assert document_id("hs-1", sources, ["a.jpg#1"]) != document_id("hs-1", sources, ["a.jpg#2"])
 
 
 def test_status_done_partial_failed() -> None:
@@ -70,3 +70,8 @@ def test_a_manifest_covers_the_same_inputs_digitised_the_same_way(tmp_path: Path
     assert covers(manifest, sources, [], "v1")
     assert not covers(manifest, sources, [], "v2")
     assert not covers(manifest, [], [], "v1")
+
+
+def test_the_same_paper_in_another_dossier_gets_its_own_id(tmp_path: Path) -> None:
+    sources, _ = admit([save_jpeg(text_page(), tmp_path / "a.jpg")])
+    assert document_id("hs-1", sources, ["a.jpg#1"]) != document_id("hs-2", sources, ["a.jpg#1"])

@@ -129,11 +129,6 @@ def test_an_identical_file_under_another_dossier_is_linked_to_the_first(filed: F
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a document's id comes from its files' hashes and names only, so the same file "
-    "under the same name gets the first one's id, and find_reuse skips a paper with its own id",
-)
 def test_an_identical_file_under_the_same_name_is_linked_to_the_first(filed: Filed) -> None:
     assert filed.same_name_copy["reuse_of"] == filed.first["id"]
 

@@ -359,7 +359,7 @@ def _documents(
 ) -> list[DocumentRecord]:
     records = [
         DocumentRecord(
-            id=document_id(sources, [pages[i].source for i in understood.pages]),
+            id=document_id(dossier_id, sources, [pages[i].source for i in understood.pages]),
             type=understood.type,
             type_confidence=understood.type_confidence,
             needs_review=understood.needs_review,

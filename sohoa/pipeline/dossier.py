@@ -58,9 +58,11 @@ def default_dossier_id(sources: list[SourceFile], rejected: list[Rejected]) -> s
     return "hs-" + hashlib.sha256("\n".join(sorted(hashes)).encode()).hexdigest()[:12]
 
 
-def document_id(sources: list[SourceFile], page_sources: list[str]) -> str:
-    """An id derived from the paper itself: the same pages of the same files, the same id."""
-    joined = "\n".join([*(s.sha256 for s in sources), *page_sources])
+def document_id(dossier_id: str, sources: list[SourceFile], page_sources: list[str]) -> str:
+    """An id derived from the dossier and the paper itself: the same pages of the same files in
+    the same dossier, the same id. The same paper filed again in another dossier gets its own
+    id, and the manifest links it to the first (`reuse_of`)."""
+    joined = "\n".join([dossier_id, *(s.sha256 for s in sources), *page_sources])
     return hashlib.sha256(joined.encode()).hexdigest()[:16]
 
 
