@@ -172,6 +172,7 @@ def test_everything_on_file_for_the_person_is_listed_newest_first(filed: Filed) 
     assert {d["id"] for d in listed} == {
         filed.first["id"],
         filed.copy["id"],
+        filed.same_name_copy["id"],
         filed.rescan["id"],
         filed.later_application["id"],
     }
