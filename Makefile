@@ -12,7 +12,7 @@ APT_PACKAGES := tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd poppler-utils 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SAMPLES := $(wildcard samples/dossiers/*)
 
-.PHONY: install system demo test lint accuracy bench clean
+.PHONY: install system demo test lint accuracy bench bench-search clean
 
 install: system $(VENV)/.installed
 
@@ -58,6 +58,9 @@ accuracy: install
 
 bench: install
 	$(BIN)/python -m bench.throughput
+
+bench-search: install
+	$(BIN)/python -m bench.search
 
 clean:
 	rm -rf out build *.egg-info

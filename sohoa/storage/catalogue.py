@@ -14,7 +14,8 @@ of its text) is kept beside it, with the signature's LSH band keys in an indexed
 Ranking: a document whose number or personal ID is the query comes first, then documents whose
 text matches the query as typed, marks included, then those that match only once marks are
 folded away (a query typed without diacritics, or OCR that misread a tone mark). Within each
-tier the engine's relevance orders them; each document is listed once, with its best page.
+tier the engine's relevance orders them, among the newest `RANKED_MATCHES` pages that match;
+each document is listed once, with its best page.
 """
 
 from __future__ import annotations
@@ -81,6 +82,8 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 # Papers sharing LSH bands with a new one that `reuse_candidates` offers, those sharing the most
 # first: a common form filled in for thousands of people shares bands with all of them.
 NEAREST_TEXTS = 20
+# Pages matching a query that are ranked, the most recently catalogued: see `_text_matches`.
+RANKED_MATCHES = 1_000
 
 Form = Literal["exact", "folded"]
 MatchKind = Literal["number", "person", "exact", "folded", "filter"]
@@ -421,7 +424,18 @@ class Catalogue:
         phrases = parsed.phrases if form == "exact" else parsed.folded_phrases
         if not phrases:
             return []
-        matched = self._fulltext.matching_pages(form, phrases).subquery()
+        matching = self._fulltext.matching_pages(form, phrases)
+        page_id = matching.selected_columns.page_id
+        if filters != SearchFilters():
+            filtered = _filtered(filters).with_only_columns(documents.c.id)
+            matching = matching.where(
+                page_id.in_(select(pages.c.id).where(pages.c.document_id.in_(filtered)))
+            )
+        # Only the newest RANKED_MATCHES matching pages are scored (on both engines, so they
+        # answer alike): FTS5 reads its index in page order and stops there, where scoring
+        # every page holding a common word ("xã", "việt nam") took up to 1.7 s at 100,000
+        # documents (bench/search.py).
+        matched = matching.order_by(page_id.desc()).limit(RANKED_MATCHES).subquery()
         best = (
             select(
                 pages.c.document_id,
@@ -433,7 +447,6 @@ class Catalogue:
                 .label("nth"),
             )
             .join(matched, matched.c.page_id == pages.c.id)
-            .where(pages.c.document_id.in_(_filtered(filters).with_only_columns(documents.c.id)))
             .subquery()
         )
         if found:
