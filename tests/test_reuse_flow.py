@@ -6,11 +6,8 @@ are printed by the sample generator and scanned twice with other noise."""
 from __future__ import annotations
 
 import json
-import os
 import random
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -22,14 +19,12 @@ import pytest
 from samples.degrade import Effects, apply_effects
 from samples.render import DocStyle, draw_page, layout_document
 from samples.templates import TEMPLATES
-from sohoa.flows import prefect_server, worker
-from sohoa.storage import embedded
 from sohoa.storage.objects import ObjectStore
+from tests.clerk import Clerk
 from tests.conftest import make_settings
 
 pytestmark = pytest.mark.slow
 
-SOHOA = [sys.executable, "-m", "sohoa.flows.cli"]
 PAPER_SEED = 5  # an application by one person; the date is all the template lets differ
 FIRST_SCAN = Effects(skew=0.6, noise=3.0, signature=True)
 RESCAN = Effects(
@@ -57,25 +52,12 @@ def scan_application(folder: Path, signed_on: date, effects: Effects) -> Path:
     return folder
 
 
-@dataclass
-class Clerk:
-    data_dir: Path
-
-    def run(self, *args: str | Path) -> subprocess.CompletedProcess[str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("SOHOA_", "PREFECT_"))}
-        return subprocess.run(
-            [*SOHOA, *map(str, args)],
-            capture_output=True,
-            text=True,
-            env={**env, "SOHOA_DATA_DIR": str(self.data_dir)},
-            timeout=600,
-        )
-
-    def digitise(self, folder: Path, dossier_id: str) -> dict[str, Any]:
-        done = self.run("digitise", folder, "--dossier-id", dossier_id, "--json")
-        assert done.returncode == 0, done.stderr
-        [document] = json.loads(done.stdout)["documents"]
-        return document
+def only_document(clerk: Clerk, folder: Path, dossier_id: str) -> dict[str, Any]:
+    """Digitise a one-paper dossier; its one document."""
+    done = clerk.run("digitise", folder, "--dossier-id", dossier_id, "--json")
+    assert done.returncode == 0, done.stderr
+    [document] = json.loads(done.stdout)["documents"]
+    return document  # type: ignore[no-any-return]
 
 
 @dataclass
@@ -104,17 +86,14 @@ def filed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Filed]:
     later = scan_application(papers / "later", date(2024, 9, 12), FIRST_SCAN)
     yield Filed(
         clerk,
-        first=clerk.digitise(first_scan, "hs-001"),
-        same_name_copy=clerk.digitise(first_scan, "hs-002"),
-        copy=clerk.digitise(renamed, "hs-003"),
-        rescan=clerk.digitise(rescan, "hs-004"),
-        later_application=clerk.digitise(later, "hs-005"),
+        first=only_document(clerk, first_scan, "hs-001"),
+        same_name_copy=only_document(clerk, first_scan, "hs-002"),
+        copy=only_document(clerk, renamed, "hs-003"),
+        rescan=only_document(clerk, rescan, "hs-004"),
+        later_application=only_document(clerk, later, "hs-005"),
         rescan_folder=rescan,
     )
-    settings = make_settings(clerk.data_dir)
-    worker.stop_all(settings)
-    prefect_server.stop(settings)
-    embedded.stop(settings)
+    clerk.stop_services()
 
 
 def test_the_first_digitisation_of_a_paper_reuses_nothing(filed: Filed) -> None:

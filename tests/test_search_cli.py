@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,34 +12,11 @@ from typing import Any
 
 import pytest
 
-from sohoa.flows import prefect_server, worker
-from sohoa.storage import embedded
-from tests.conftest import make_settings
+from tests.clerk import Clerk
 
 pytestmark = pytest.mark.slow
 
 SAMPLE = Path(__file__).parent.parent / "samples" / "dossiers" / "dossier-a"
-SOHOA = [sys.executable, "-m", "sohoa.flows.cli"]
-
-
-@dataclass
-class Clerk:
-    data_dir: Path
-
-    def run(self, *args: str | Path) -> subprocess.CompletedProcess[str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("SOHOA_", "PREFECT_"))}
-        return subprocess.run(
-            [*SOHOA, *map(str, args)],
-            capture_output=True,
-            text=True,
-            env={**env, "SOHOA_DATA_DIR": str(self.data_dir)},
-            timeout=600,
-        )
-
-    def search(self, *args: str) -> list[dict[str, Any]]:
-        done = self.run("search", *args, "--json")
-        assert done.returncode == 0, done.stderr
-        return json.loads(done.stdout)  # type: ignore[no-any-return]
 
 
 @dataclass
@@ -64,10 +38,7 @@ def digitised(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Digitised]:
     )
     assert done.returncode == 0, done.stderr
     yield Digitised(clerk, json.loads(done.stdout), truth)
-    settings = make_settings(clerk.data_dir)
-    worker.stop_all(settings)
-    prefect_server.stop(settings)
-    embedded.stop(settings)
+    clerk.stop_services()
 
 
 def test_a_digitised_paper_is_found_by_its_holders_name_typed_without_marks(
