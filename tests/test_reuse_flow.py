@@ -157,3 +157,9 @@ def test_everything_on_file_for_the_person_is_listed_newest_first(filed: Filed) 
     }
     links = {d["id"]: d["reuse_of"] for d in listed}
     assert links[filed.rescan["id"]] == filed.first["id"]
+
+
+def test_show_tells_which_paper_on_file_a_document_reuses(filed: Filed) -> None:
+    done = filed.clerk.run("show", filed.rescan["id"])
+    assert done.returncode == 0, done.stderr
+    assert f"already on file as {filed.first['id']}" in " ".join(done.stdout.split())

@@ -271,3 +271,16 @@ def test_a_pdf_that_fails_its_checksum_is_not_served(
     refused = client.get("/documents/decision/pdf")
     assert refused.status_code == 502
     assert refused.content != data
+
+
+def test_a_reused_paper_links_to_the_one_already_on_file(catalogue: Catalogue) -> None:
+    again = document("again", "quyet_dinh", so_ky_hieu="245/QĐ-UBND", so_dinh_danh=[PERSON])
+    again.reuse_of = "decision"
+    again.reuse_reason = "same_number"
+    catalogue.index_manifest(manifest("hs-2", again), {"again": ["QUYẾT ĐỊNH"]})
+    client = TestClient(
+        create_app(catalogue, NO_STORAGE, TOKEN), headers={"Authorization": f"Bearer {TOKEN}"}
+    )
+    page = client.get("/documents/again")
+    assert "Đã số hóa trước đây" in page.text
+    assert 'href="/documents/decision"' in page.text

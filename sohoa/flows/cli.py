@@ -493,6 +493,10 @@ def _document_table(document: CatalogueDocument) -> Table:
         ("họ tên", document.ho_ten),
         ("số định danh", ", ".join(document.person_ids)),
         ("pages", str(document.page_count)),
+        (
+            "already on file as",
+            f"{document.reuse_of} ({document.reuse_reason})" if document.reuse_of else None,
+        ),
         ("pdf", f"{document.pdf_key} (sha256 {document.pdf_sha256})"),
         ("digitised", document.created),
     ]
