@@ -71,7 +71,6 @@ from sohoa.pipeline.text import fold, normalise
 from sohoa.storage.search_terms import (
     ParsedQuery,
     Snippet,
-    exact_form,
     make_snippet,
     number_key,
     parse_query,
@@ -612,7 +611,7 @@ def _page_row(document_id: str, number: int, page_text: str) -> dict[str, Any]:
         "document_id": document_id,
         "page": number,
         "text": shown,
-        "exact": exact_form(shown),
+        "exact": shown.lower(),  # its exact form: `shown` is normalised already
         "folded": fold(shown),
     }
 

@@ -30,7 +30,7 @@ def exact_form(text: str) -> str:
 
 def number_key(number: str) -> str:
     """A document number as it is looked up: folded, without spaces ("245/qd-ubnd")."""
-    return "".join(fold(normalise(number)).split())
+    return "".join(fold(number).split())  # folding makes tone placement moot
 
 
 @dataclass(frozen=True)
