@@ -35,6 +35,7 @@ from bench.metrics import (
     words,
 )
 from sohoa.config import Settings
+from sohoa.flows.cataloguing import page_originals
 from sohoa.flows.keys import reading_key
 from sohoa.pipeline.correct import correct_page
 from sohoa.pipeline.pdfa import validate
@@ -257,12 +258,14 @@ def reading_texts(store: ObjectStore, manifest: dict[str, Any]) -> dict[int, tup
     repair), from the page readings sohoa stored."""
     settings = Settings()
     sha256_of = {source["name"]: source["sha256"] for source in manifest["sources"]}
+    # Pages of quarantined sources have no reading; the rest are traced to their original.
+    readable = [p for p in manifest["pages"] if p["source"].rpartition("#")[0] in sha256_of]
+    originals = page_originals([p["source"] for p in readable], sha256_of)
     texts = {}
-    for page in manifest["pages"]:
-        name, number = page["source"].rsplit("#", 1)
-        if page["blank"] or name not in sha256_of:
+    for page, (sha256, number) in zip(readable, originals, strict=True):
+        if page["blank"]:
             continue
-        key = reading_key(sha256_of[name], int(number), settings.ocr_lang)
+        key = reading_key(sha256, number, settings.ocr_lang)
         read = PageReading.from_json(store.get_bytes(key)).text
         if read is not None:
             texts[page["index"]] = (read.plain_text(), correct_page(read).plain_text())

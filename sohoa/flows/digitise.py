@@ -30,7 +30,12 @@ from prefect.tasks import exponential_backoff
 from sohoa import __version__
 from sohoa.config import Settings
 from sohoa.flows import progress
-from sohoa.flows.cataloguing import catalogue_dossier, document_paper, page_originals
+from sohoa.flows.cataloguing import (
+    PAGE_SEPARATOR,
+    catalogue_dossier,
+    document_paper,
+    page_originals,
+)
 from sohoa.flows.keys import (
     PIPELINE_VERSION,
     dossier_prefix,
@@ -252,7 +257,9 @@ def store_document(
         )
         assemble_pdfa(fragments, pdf_path, info)
     pdf = store.put_file(f"{prefix}.pdf", pdf_path, "application/pdf")
-    text = store.put_bytes(f"{prefix}.txt", "\f".join(texts).encode(), "text/plain; charset=utf-8")
+    text = store.put_bytes(
+        f"{prefix}.txt", PAGE_SEPARATOR.join(texts).encode(), "text/plain; charset=utf-8"
+    )
     stored = document.model_copy(
         update={
             "pdf": _recorded(pdf),
