@@ -82,3 +82,8 @@ class Manifest(BaseModel):
     quarantined: list[QuarantineRecord] = Field(default_factory=list)
     pipeline_version: str
     created: str  # ISO 8601 UTC time the manifest was committed
+    # ISO 8601 UTC times: when digitising began, and when the dossier arrived (a watched
+    # incoming folder or bucket prefix; None when it was handed over directly). None in
+    # manifests from before they were recorded.
+    started: str | None = None
+    received: str | None = None
