@@ -55,6 +55,11 @@ class Settings(BaseSettings):
     ocr_lang: str = "vie"
     # Worker processes for OCR; 0 means one per CPU core.
     workers: int = 0
+    # Seconds one Tesseract call may take before the page is given up as failed (a hung or
+    # pathological page must not stall a backlog).
+    ocr_timeout_s: float = Field(default=180.0, gt=0)
+    # Where dossiers are worked on (page PDFs before assembly); default `<data dir>/work`.
+    work_dir: Path | None = None
 
     @classmethod
     def settings_customise_sources(
@@ -71,6 +76,10 @@ class Settings(BaseSettings):
     def embedded_storage(self) -> bool:
         """True when no endpoint is configured and `sohoa` runs its own S3 server."""
         return not self.s3_endpoint
+
+    @property
+    def work_root(self) -> Path:
+        return self.work_dir or self.data_dir / "work"
 
     @property
     def concurrency(self) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -119,6 +120,96 @@ def digitise(
     else:
         _print_summary(manifest, out)
     raise typer.Exit(_STATUS_EXIT[manifest.status])
+
+
+@app.command()
+def backlog(
+    folder: Annotated[Path, typer.Argument(help="Each sub-folder, or file, of it is a dossier")],
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, help="Pages read at once (OCR processes); default one per core"),
+    ] = None,
+    batch_size: Annotated[int, typer.Option(min=1, help="Dossiers per flow run (Prefect)")] = 100,
+    dask: Annotated[
+        bool, typer.Option("--dask", help="Run dossiers on a local Dask cluster of processes")
+    ] = False,
+    dask_address: Annotated[
+        str | None, typer.Option(help="Run dossiers on this Dask scheduler (tcp://host:8786)")
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print each dossier's outcome as JSON on stdout")
+    ] = False,
+) -> None:
+    """Digitise every dossier in FOLDER. Resumable: run it again after a stop or a crash and it
+    finishes what is left; dossiers already committed are skipped."""
+    from sohoa.flows import prefect_server, workdir
+    from sohoa.ocr.tesseract import TesseractMissing, check_installed
+
+    if not folder.is_dir():
+        raise Failure(f"not a folder: {folder}", EXIT_USAGE)
+    settings = _settings()
+    try:
+        check_installed(settings.ocr_lang)
+    except TesseractMissing as e:
+        raise Failure(str(e), EXIT_DEPENDENCY) from e
+    with _storage_failures():
+        from sohoa.storage.objects import ObjectStore
+
+        ObjectStore.from_settings(settings).ensure_bucket()
+    prefect_server.connect(settings)
+    workdir.remove_abandoned(settings)
+    from sohoa.flows.backlog import DossierOutcome, find_dossiers, listening, run_backlog
+
+    dossiers = find_dossiers(folder)
+    if not dossiers:
+        raise Failure(f"{folder} holds no dossiers (no files or sub-folders)", EXIT_INPUT)
+    err.print(f"{len(dossiers)} dossier(s) in {folder}")
+    columns = (
+        SpinnerColumn(),
+        TextColumn("Dossiers"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[pages]} pages, {task.fields[rate]} pages/s"),
+        TimeRemainingColumn(),
+    )
+    started = time.monotonic()
+    outcomes: list[DossierOutcome] = []
+    with Progress(*columns, console=err) as bar:
+        task = bar.add_task("", total=len(dossiers), pages=0, rate="–")
+
+        def show(outcome: DossierOutcome) -> None:
+            outcomes.append(outcome)
+            pages = sum(o.pages for o in outcomes if o.result == "digitised")
+            rate = pages / max(time.monotonic() - started, 1e-6)
+            bar.update(task, advance=1, pages=pages, rate=f"{rate:.2f}")
+            if outcome.result == "failed":
+                bar.console.print(f"[red]failed[/red] {outcome.name}: {outcome.error}")
+
+        with listening(show):
+            run_backlog(
+                dossiers,
+                workers=workers or settings.concurrency,
+                batch_size=batch_size,
+                dask_address=dask_address,
+                dask_local=dask,
+            )
+    if as_json:
+        sys.stdout.write(_json_list([o.model_dump(mode="json") for o in outcomes]) + "\n")
+    else:
+        _print_backlog_summary(outcomes, time.monotonic() - started)
+    incomplete = any(o.result == "failed" or o.status != "done" for o in outcomes)
+    raise typer.Exit(EXIT_PARTIAL if incomplete else EXIT_DONE)
+
+
+def _print_backlog_summary(outcomes: list[Any], seconds: float) -> None:
+    from sohoa.flows.backlog import summary_table
+
+    table = Table("Backlog", "")
+    for row in summary_table(outcomes):
+        table.add_row(row["measure"], str(row["value"]))
+    pages = sum(o.pages for o in outcomes if o.result == "digitised")
+    table.add_row("pages/s (pages digitised now ÷ time)", f"{pages / max(seconds, 1e-6):.2f}")
+    Console(soft_wrap=True).print(table)
 
 
 def _run_on_worker(

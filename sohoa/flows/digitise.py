@@ -4,7 +4,11 @@ Import this module only after `prefect_server.configure_client_env` has pointed 
 server (the worker does): Prefect reads its settings when it is imported.
 
 Grain: one task reads all pages of the dossier (a bounded pool of OCR processes inside), one
-task per document assembles and stores it, and the manifest is committed last. Before they are
+task per document assembles and stores it, and the manifest is committed last. `digitise` is
+that sequence as a plain function, so that one flow run can digitise one dossier (the
+`digitise-dossier` flow) or a whole batch of them (`sohoa.flows.backlog`). Every dossier a
+process reads at once shares one bound on pages in work, so several dossiers at a time never
+run more OCR processes than configured, nor hold more page images in memory. Before they are
 stored, the dossier's documents are looked up in the catalogue: one already on file is linked
 to it (`reuse_of`) in its record. Storage work is
 retried with exponential backoff when the error is transient. Idempotency comes from
@@ -15,10 +19,11 @@ is returned as it is.
 
 from __future__ import annotations
 
+import functools
 import json
-import tempfile
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -29,7 +34,7 @@ from prefect.tasks import exponential_backoff
 
 from sohoa import __version__
 from sohoa.config import Settings
-from sohoa.flows import progress
+from sohoa.flows import progress, workdir
 from sohoa.flows.cataloguing import (
     PAGE_SEPARATOR,
     catalogue_dossier,
@@ -89,9 +94,10 @@ def _retry_if_transient(task: Any, task_run: Any, state: Any) -> bool:
     return False
 
 
+# An object store restarting or briefly away (up to about two minutes) is waited for.
 _STORAGE_RETRIES: dict[str, Any] = {
-    "retries": 4,
-    "retry_delay_seconds": exponential_backoff(backoff_factor=2),
+    "retries": 7,
+    "retry_delay_seconds": exponential_backoff(backoff_factor=1),
     "retry_condition_fn": _retry_if_transient,
     "cache_policy": NO_CACHE,
 }
@@ -114,35 +120,47 @@ def store_originals(
             store.put_file(quarantine_key(digest), bad.path, "application/octet-stream")
 
 
+class PageSlots:
+    """The pages this process works on at once, across every dossier it reads: at most
+    `workers` being read (one OCR process each) and twice that decoded, waiting or in work."""
+
+    def __init__(self, workers: int) -> None:
+        self.reading = threading.BoundedSemaphore(workers)
+        self.held = threading.BoundedSemaphore(workers * 2)
+
+
+@functools.cache
+def page_slots(workers: int) -> PageSlots:
+    return PageSlots(workers)
+
+
 @task(name="read-pages", **_STORAGE_RETRIES)
 def read_pages(
-    store: ObjectStore, sources: list[SourceFile], settings: Settings, work: Path
+    store: ObjectStore, sources: list[SourceFile], settings: Settings, work: Path, workers: int
 ) -> tuple[list[PageResult], dict[int, str]]:
-    """OCR every page, `settings.concurrency` at a time. Returns the pages in order and the
-    sources that turned out unreadable part-way, with the reason."""
-    engine = TesseractEngine(settings.ocr_lang)
+    """OCR every page, `workers` at a time. Returns the pages in order and the sources that
+    turned out unreadable part-way, with the reason."""
+    engine = TesseractEngine(settings.ocr_lang, timeout_s=settings.ocr_timeout_s)
     report = progress.current()  # the pool's threads do not inherit the job's context
-    workers = settings.concurrency
-    # Pages waiting or in work at once: enough to keep every worker busy, no more, so that
-    # memory does not grow with the dossier.
-    in_flight = threading.BoundedSemaphore(workers * 2)
+    slots = page_slots(workers)
     failed_sources: dict[int, str] = {}
     futures: list[Future[PageResult]] = []
 
     def work_on(source_index: int, page: PageImage) -> PageResult:
         try:
-            return _read_and_lay_out(
-                store, engine, settings, source_index, sources[source_index], page, work
-            )
+            with slots.reading:
+                return _read_and_lay_out(
+                    store, engine, settings, source_index, sources[source_index], page, work
+                )
         finally:
-            in_flight.release()
+            slots.held.release()
             report.page_done()
 
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sohoa-page") as pool:
         for source_index, source in enumerate(sources):
             try:
                 for page in iter_pages(source):
-                    in_flight.acquire()
+                    slots.held.acquire()
                     futures.append(pool.submit(work_on, source_index, page))
             except InputRejected as e:
                 failed_sources[source_index] = str(e)
@@ -311,9 +329,21 @@ def load_manifest(store: ObjectStore, dossier_id: str) -> Manifest | None:
 # --- The flow ---------------------------------------------------------------------------------
 
 
-@flow(name="digitise-dossier", log_prints=False, validate_parameters=False)
-def digitise_dossier(paths: list[str], dossier_id: str | None = None) -> dict[str, Any]:
-    """Digitise the files in `paths` (files or folders) as one dossier; returns the manifest."""
+@dataclass(frozen=True)
+class Digitised:
+    manifest: Manifest
+    fresh: bool  # False when a manifest already committed covered these inputs
+
+
+def digitise(
+    paths: list[str],
+    dossier_id: str | None = None,
+    *,
+    workers: int | None = None,
+    received: str | None = None,
+) -> Digitised:
+    """Digitise the files in `paths` (files or folders) as one dossier, `workers` pages at a
+    time (default: the configured concurrency); `received` is when the dossier arrived."""
     settings = Settings()
     store = ObjectStore.from_settings(settings)
     store.ensure_bucket()
@@ -325,13 +355,15 @@ def digitise_dossier(paths: list[str], dossier_id: str | None = None) -> dict[st
     if existing is not None and covers(existing, sources, quarantined, PIPELINE_VERSION):
         progress.current().pages_total(0)
         update_catalogue(store, settings, existing)
-        return existing.model_dump()
+        return Digitised(existing, fresh=False)
 
+    started = _now()
     progress.current().pages_total(sum(s.pages for s in sources))
     store_originals(store, sources, rejected)
-    with tempfile.TemporaryDirectory(prefix="sohoa-dossier-") as tmp:
-        work = Path(tmp)
-        pages, failed_sources = read_pages(store, sources, settings, work)
+    with workdir.dossier_dir(settings) as work:
+        pages, failed_sources = read_pages(
+            store, sources, settings, work, workers or settings.concurrency
+        )
         for index, reason in failed_sources.items():
             source = sources[index]
             quarantined.append(
@@ -349,11 +381,23 @@ def digitise_dossier(paths: list[str], dossier_id: str | None = None) -> dict[st
         documents=documents,
         quarantined=quarantined,
         pipeline_version=PIPELINE_VERSION,
-        created=datetime.now(UTC).isoformat(timespec="seconds"),
+        created=_now(),
+        started=started,
+        received=received,
     )
     commit_manifest(store, manifest)
     update_catalogue(store, settings, manifest)
-    return manifest.model_dump()
+    return Digitised(manifest, fresh=True)
+
+
+@flow(name="digitise-dossier", log_prints=False, validate_parameters=False)
+def digitise_dossier(paths: list[str], dossier_id: str | None = None) -> dict[str, Any]:
+    """Digitise the files in `paths` (files or folders) as one dossier; returns the manifest."""
+    return digitise(paths, dossier_id).manifest.model_dump()
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _documents(

@@ -77,6 +77,16 @@ def configure_client_env(api_url: str) -> None:
     os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL")
 
 
+def connect(settings: Settings) -> str:
+    """Point this process at the data dir's Prefect server, started if needed; its API URL.
+
+    Call it before ``prefect`` is first imported (see :func:`configure_client_env`).
+    """
+    url = ensure_running(settings)
+    configure_client_env(url)
+    return url
+
+
 def _daemon(settings: Settings) -> Daemon:
     return Daemon("the local Prefect server", prefect_dir(settings))
 

@@ -163,11 +163,11 @@ class _EventStream:
 
 def serve(socket_path: Path) -> None:
     """The worker's life: get its services ready, load the flow, then run jobs until idle."""
-    from sohoa.flows import prefect_server
+    from sohoa.flows import prefect_server, workdir
 
     settings = Settings()
-    api_url = prefect_server.ensure_running(settings)
-    prefect_server.configure_client_env(api_url)
+    api_url = prefect_server.connect(settings)
+    workdir.remove_abandoned(settings)
 
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 

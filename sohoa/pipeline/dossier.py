@@ -11,6 +11,8 @@ from sohoa.pipeline.model import DossierStatus, Manifest, PageRecord, Quarantine
 from sohoa.pipeline.page import PageContent
 from sohoa.pipeline.split import page_documents
 
+OCR_FAILED = "OCR failed: "  # how the reason of a page that OCR failed on begins
+
 
 @dataclass(frozen=True)
 class Rejected:
@@ -72,9 +74,13 @@ def covers(
     quarantined: list[QuarantineRecord],
     pipeline_version: str,
 ) -> bool:
-    """True when `manifest` already is the result of digitising these inputs this way."""
+    """True when `manifest` already is the result of digitising these inputs this way.
+
+    A dossier with pages that failed OCR (a crash or a timeout) is not: digitising it again
+    tries those pages again, and only those, since the others' readings are stored."""
     return (
         manifest.pipeline_version == pipeline_version
+        and not any(q.reason.startswith(OCR_FAILED) for q in manifest.quarantined)
         and [s.sha256 for s in manifest.sources] == [s.sha256 for s in sources]
         and {q.sha256 for q in manifest.quarantined if q.sha256}
         == {q.sha256 for q in quarantined if q.sha256}
@@ -93,7 +99,7 @@ def dossier_status(pages: list[PageResult], quarantined: list[QuarantineRecord])
 def failed_pages(pages: list[PageResult]) -> list[QuarantineRecord]:
     """Pages kept as images only because OCR failed on them: reported, never dropped."""
     return [
-        QuarantineRecord(source=p.source, reason=f"OCR failed: {p.failure}")
+        QuarantineRecord(source=p.source, reason=f"{OCR_FAILED}{p.failure}")
         for p in pages
         if p.failure
     ]

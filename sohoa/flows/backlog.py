@@ -1,0 +1,237 @@
+"""Backlogs: many dossiers digitised by one flow run per batch, a bounded number at a time.
+
+Import this module only after `prefect_server.configure_client_env` (it imports Prefect).
+
+Each dossier is one `digitise-dossier` task of the batch's flow run (its pages, documents and
+manifest are the nested tasks of `digitise.digitise`), given only the paths of its files and
+returning a small `DossierOutcome`: no image or PDF ever crosses a task boundary. What makes a
+backlog resumable is the same as for one dossier: a dossier whose committed manifest covers its
+files is not digitised again, page readings are kept in storage as they are made, and the
+manifest is committed last, so killing a batch at any moment loses only work in progress and
+shows nothing half done.
+
+Dossiers run on the flow's task runner: threads in this process by default (every dossier the
+process reads shares `workers` OCR slots), or a Dask cluster, one dossier per Dask worker
+thread, each reading its pages one at a time.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Any, Literal
+from uuid import UUID
+
+from prefect import flow, task
+from prefect.artifacts import (
+    create_progress_artifact,
+    create_table_artifact,
+    update_progress_artifact,
+)
+from prefect.cache_policies import NONE as NO_CACHE
+from prefect.futures import PrefectFuture, as_completed
+from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
+from pydantic import BaseModel, Field
+
+from sohoa.flows.digitise import digitise
+from sohoa.flows.workdir import WorkDirFull
+from sohoa.pipeline.model import DossierStatus, Manifest, QuarantineRecord
+from sohoa.storage.objects import StorageError
+
+# The Prefect UI's progress artefact is updated at most this often: a backlog of small
+# dossiers would otherwise write to the server after every one.
+PROGRESS_EVERY_S = 5.0
+
+DossierResult = Literal["digitised", "on_file", "failed"]
+
+
+class DossierInput(BaseModel):
+    """One dossier of a backlog: its name in the backlog folder (for people) and its files."""
+
+    name: str
+    paths: list[str]
+
+
+class DossierOutcome(BaseModel):
+    """What became of one dossier of a batch: small facts only."""
+
+    name: str
+    result: DossierResult  # digitised now, already on file (committed before), or failed
+    dossier_id: str | None = None
+    status: DossierStatus | None = None
+    pages: int = 0
+    documents: dict[str, int] = Field(default_factory=dict)  # by type
+    review: int = 0  # documents flagged for review
+    reused: int = 0  # documents that are papers already on file
+    quarantined: list[QuarantineRecord] = Field(default_factory=list)
+    error: str | None = None
+
+    @classmethod
+    def of(cls, name: str, manifest: Manifest, fresh: bool) -> DossierOutcome:
+        return cls(
+            name=name,
+            result="digitised" if fresh else "on_file",
+            dossier_id=manifest.dossier_id,
+            status=manifest.status,
+            pages=len(manifest.pages),
+            documents=dict(Counter(d.type for d in manifest.documents)),
+            review=sum(d.needs_review for d in manifest.documents),
+            reused=sum(d.reuse_of is not None for d in manifest.documents),
+            quarantined=manifest.quarantined,
+        )
+
+
+def find_dossiers(folder: Path) -> list[DossierInput]:
+    """Each sub-folder, and each file, of `folder` is a dossier; hidden names are skipped."""
+    entries = sorted(p for p in folder.iterdir() if not p.name.startswith("."))
+    return [DossierInput(name=p.name, paths=[str(p.resolve())]) for p in entries]
+
+
+def batches(dossiers: list[DossierInput], size: int) -> Iterator[list[DossierInput]]:
+    for start in range(0, len(dossiers), size):
+        yield dossiers[start : start + size]
+
+
+# --- Reporting outcomes as they come ----------------------------------------------------------
+
+OutcomeListener = Callable[[DossierOutcome], None]
+_listener: ContextVar[OutcomeListener | None] = ContextVar("sohoa_batch_listener", default=None)
+
+
+@contextmanager
+def listening(listener: OutcomeListener) -> Iterator[None]:
+    """Have `listener` told of each dossier as the batch flows run in this context finish it."""
+    token = _listener.set(listener)
+    try:
+        yield
+    finally:
+        _listener.reset(token)
+
+
+# --- The flow ---------------------------------------------------------------------------------
+
+
+@task(name="digitise-dossier", cache_policy=NO_CACHE)
+def digitise_in_batch(dossier: DossierInput, workers: int) -> DossierOutcome:
+    """One dossier of a batch, its pages read `workers` at a time."""
+    digitised = digitise(dossier.paths, workers=workers)
+    return DossierOutcome.of(dossier.name, digitised.manifest, digitised.fresh)
+
+
+@flow(name="digitise-batch", log_prints=False, validate_parameters=False)
+def digitise_batch(dossiers: list[DossierInput], workers: int) -> list[DossierOutcome]:
+    """Digitise `dossiers`, as many at a time as the task runner runs; a dossier that fails is
+    reported with the reason and the others go on. Leaves a progress artefact and a summary
+    table artefact on the flow run."""
+    futures = {digitise_in_batch.submit(dossier, workers): dossier for dossier in dossiers}
+    progress_id = create_progress_artifact(
+        0.0, description=f"Dossiers of this batch digitised, of {len(dossiers)}"
+    )
+    assert isinstance(progress_id, UUID)  # called from a synchronous flow
+    outcomes: list[DossierOutcome] = []
+    listener = _listener.get()
+    last_update = time.monotonic()
+    for future in as_completed(list(futures)):
+        outcome = _outcome(future, futures[future])
+        outcomes.append(outcome)
+        if listener is not None:
+            listener(outcome)
+        if time.monotonic() - last_update >= PROGRESS_EVERY_S or len(outcomes) == len(futures):
+            _update_progress(progress_id, len(outcomes), len(futures))
+            last_update = time.monotonic()
+    create_table_artifact(
+        summary_table(outcomes),
+        key="backlog-batch-summary",
+        description=f"Batch of {len(dossiers)} dossiers: what became of them",
+    )
+    return outcomes
+
+
+def _outcome(future: PrefectFuture[DossierOutcome], dossier: DossierInput) -> DossierOutcome:
+    try:
+        return future.result()
+    except Exception as e:
+        return DossierOutcome(name=dossier.name, result="failed", error=failure_reason(e))
+
+
+def _update_progress(artifact_id: UUID, done: int, total: int) -> None:
+    update_progress_artifact(artifact_id, 100.0 * done / total)
+
+
+def failure_reason(error: BaseException) -> str:
+    """Why a dossier could not be digitised, in words a clerk can act on."""
+    if isinstance(error, WorkDirFull):
+        return str(error.strerror)
+    if isinstance(error, StorageError):
+        return f"object storage failed: {error} (the dossier will be digitised by a re-run)"
+    return f"{type(error).__name__}: {error}"
+
+
+def summary_table(outcomes: list[DossierOutcome]) -> list[dict[str, Any]]:
+    """The batch in figures, one row per measure, as the summary artefact shows it."""
+    committed = Counter(o.status for o in outcomes if o.result == "digitised")
+    types: Counter[str] = Counter()
+    for o in outcomes:
+        types.update(o.documents)
+    reasons = Counter(f"{q.source}: {q.reason}" for o in outcomes for q in o.quarantined)
+    errors = Counter(f"{o.name}: {o.error}" for o in outcomes if o.error)
+    rows: list[tuple[str, object]] = [
+        ("dossiers", len(outcomes)),
+        ("digitised now, done", committed["done"]),
+        ("digitised now, partial (some files or pages quarantined)", committed["partial"]),
+        ("digitised now, nothing usable (all files quarantined)", committed["failed"]),
+        ("already on file", sum(o.result == "on_file" for o in outcomes)),
+        ("not digitised (a re-run retries them)", sum(o.result == "failed" for o in outcomes)),
+        ("pages", sum(o.pages for o in outcomes)),
+        ("documents", sum(types.values())),
+        *((f"documents: {code}", count) for code, count in sorted(types.items())),
+        ("documents flagged for review", sum(o.review for o in outcomes)),
+        ("documents already on file (reused)", sum(o.reused for o in outcomes)),
+        *((f"quarantined: {reason}", count) for reason, count in sorted(reasons.items())),
+        *((f"not digitised: {error}", count) for error, count in sorted(errors.items())),
+    ]
+    return [{"measure": measure, "value": value} for measure, value in rows]
+
+
+def task_runner(concurrent: int, dask_address: str | None, dask_local: bool) -> TaskRunner[Any]:
+    """Threads here, `concurrent` dossiers at a time; or a Dask cluster: a LocalCluster of
+    `concurrent` single-threaded processes, or the scheduler at `dask_address`."""
+    if dask_address is None and not dask_local:
+        return ThreadPoolTaskRunner(max_workers=concurrent)
+    from prefect_dask import DaskTaskRunner
+
+    if dask_address is not None:
+        return DaskTaskRunner(address=dask_address)
+    return DaskTaskRunner(
+        cluster_kwargs={
+            "n_workers": concurrent,
+            "threads_per_worker": 1,
+            "processes": True,
+            "dashboard_address": None,
+        }
+    )
+
+
+def run_backlog(
+    dossiers: list[DossierInput],
+    *,
+    workers: int,
+    batch_size: int,
+    dask_address: str | None = None,
+    dask_local: bool = False,
+) -> list[DossierOutcome]:
+    """Digitise `dossiers`, one flow run per batch of `batch_size`, with `workers` OCR
+    processes at a time (threads here, or Dask workers)."""
+    on_dask = dask_address is not None or dask_local
+    # Threads: one dossier more than OCR slots, so that one dossier's assembly and storing
+    # overlaps the others' OCR. Dask: one dossier per worker thread, its pages one at a time.
+    runner_size, page_workers = (workers, 1) if on_dask else (workers + 1, workers)
+    outcomes: list[DossierOutcome] = []
+    for batch in batches(dossiers, batch_size):
+        runner = task_runner(runner_size, dask_address, dask_local)
+        outcomes += digitise_batch.with_options(task_runner=runner)(batch, page_workers)
+    return outcomes
