@@ -36,6 +36,7 @@ from sohoa.config import Settings
 
 if TYPE_CHECKING:
     from sohoa.flows.worker import Job, WorkerFailure
+    from sohoa.pipeline.indicators import Indicators
     from sohoa.pipeline.model import Manifest
     from sohoa.storage.catalogue import Catalogue, CatalogueDocument, SearchHit
 
@@ -468,6 +469,105 @@ def reindex() -> None:
 
             dossiers = cataloguing.reindex(store, catalogue, counted)
     err.print(f"Catalogue rebuilt: {dossiers} dossier(s), {documents} document(s)")
+
+
+@app.command()
+def report(
+    date_from: Annotated[
+        datetime | None,
+        typer.Option("--from", formats=["%Y-%m-%d"], help="Dossiers made searchable on or after"),
+    ] = None,
+    date_to: Annotated[
+        datetime | None,
+        typer.Option("--to", formats=["%Y-%m-%d"], help="Dossiers made searchable on or before"),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON")] = False,
+) -> None:
+    """Digitisation indicators of a period (UTC days of the manifests, both included): dossiers,
+    pages, documents, review and reuse shares, pages per second, failures, arrival delay."""
+    from sohoa.pipeline import indicators
+
+    first_day = date_from.date() if date_from else None
+    last_day = date_to.date() if date_to else None
+    if first_day and last_day and first_day > last_day:
+        raise Failure(f"--from {first_day} is after --to {last_day}", EXIT_USAGE)
+    with _catalogue() as catalogue:
+        facts = catalogue.dossier_facts(first_day, last_day)
+        uncounted = catalogue.dossiers_without_facts()
+    if uncounted:
+        err.print(
+            f"[yellow]{uncounted} dossier(s) in the catalogue are not counted: catalogued by an "
+            "older sohoa. Run `sohoa reindex` to count them.[/yellow]"
+        )
+    figures = indicators.summarise(facts, indicators.Period(first_day=first_day, last_day=last_day))
+    if as_json:
+        sys.stdout.write(json.dumps(figures.to_json(), ensure_ascii=False, indent=2) + "\n")
+    else:
+        console = Console(soft_wrap=False)
+        for table in _indicator_tables(figures):
+            console.print(table)
+
+
+def _indicator_tables(figures: Indicators) -> list[Table]:
+    def share(value: float | None) -> str:
+        return "–" if value is None else f"{value:.1%}"
+
+    def seconds(value: float | None) -> str:
+        return "–" if value is None else _duration(value)
+
+    period = figures.period
+    title = f"Digitisation {period.first_day or 'from the start'} to {period.last_day or 'today'}"
+    overview = Table("Indicator", "Value", title=title)
+    dossiers, pages, documents = figures.dossiers, figures.pages, figures.documents
+    speed, delay = figures.throughput, figures.arrival_to_searchable
+    for name, value in (
+        ("Dossiers", f"{dossiers.total:,}"),
+        (
+            "  done / partial / failed",
+            f"{dossiers.done:,} / {dossiers.partial:,} / {dossiers.failed:,}",
+        ),
+        ("Pages", f"{pages.total:,}"),
+        ("  blank", f"{pages.blank:,}"),
+        ("  OCR failed", f"{pages.ocr_failed:,}"),
+        ("Documents", f"{documents.total:,}"),
+        (
+            "  flagged for review",
+            f"{documents.needs_review:,} ({share(documents.needs_review_share)})",
+        ),
+        ("  already on file (reused)", f"{documents.reused:,} ({share(documents.reused_share)})"),
+        (
+            "Pages per second",
+            "–" if speed.pages_per_second is None else f"{speed.pages_per_second:.2f}",
+        ),
+        ("  pages timed / busy time", f"{speed.pages:,} / {_duration(speed.busy_seconds)}"),
+        (
+            "Arrival to searchable p50 / p95",
+            f"{seconds(delay.p50_seconds)} / {seconds(delay.p95_seconds)}",
+        ),
+        ("  dossiers with an arrival time", f"{delay.dossiers:,}"),
+        ("Failures", f"{figures.failures.total:,}"),
+    ):
+        overview.add_row(name, value)
+    types = Table("Document type", "Documents", title="Documents by type")
+    for code, count in documents.by_type.items():
+        types.add_row(code, f"{count:,}")
+    failures = Table("Reason", "Files or pages", title="Failures by reason")
+    for reason, count in figures.failures.by_reason.items():
+        failures.add_row(reason.replace("_", " ").replace("ocr", "OCR"), f"{count:,}")
+    return [overview, types, failures] if documents.by_type else [overview, failures]
+
+
+def _duration(seconds: float) -> str:
+    """Seconds as a clerk reads them: "42 s", "3 min 5 s", "2 h 10 min", "3 d 4 h"."""
+    whole = round(seconds)
+    for unit, size, smaller, smaller_size in (
+        ("d", 86_400, "h", 3_600),
+        ("h", 3_600, "min", 60),
+        ("min", 60, "s", 1),
+    ):
+        if whole >= size:
+            return f"{whole // size} {unit} {whole % size // smaller_size} {smaller}"
+    return f"{whole} s"
 
 
 @app.command()

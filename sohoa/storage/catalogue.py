@@ -11,6 +11,10 @@ Reuse: each document's `reuse.Paper` (its fields, the original it was read from,
 of its text) is kept beside it, with the signature's LSH band keys in an indexed table, so that
 `reuse_candidates` finds the papers a new one could be a copy of by indexed lookups alone.
 
+Reporting: each dossier's `indicators.DossierFacts` (status, times, page, document and failure
+counts) is kept in the dossiers table, written with its documents, for `dossier_facts` to hand
+to `indicators.summarise` by the day its manifest was created.
+
 Ranking: a document whose number or personal ID is the query comes first, then documents whose
 text matches the query as typed, marks included, then those that match only once marks are
 folded away (a query typed without diacritics, or OCR that misread a tone mark). Within each
@@ -64,6 +68,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.schema import CreateIndex, CreateTable
 
 from sohoa.config import Settings
+from sohoa.pipeline.indicators import DossierFacts, dossier_facts
 from sohoa.pipeline.model import DocumentFields, Manifest
 from sohoa.pipeline.reuse import Paper
 from sohoa.pipeline.similarity import Signature, band_keys
@@ -148,6 +153,25 @@ pages = Table(
     Column("text", Text, nullable=False),  # as shown: normalised, case kept
     Column("exact", Text, nullable=False),
     Column("folded", Text, nullable=False),
+)
+
+dossiers = Table(
+    "dossiers",  # one row per manifest: `indicators.DossierFacts`, what `sohoa report` adds up
+    metadata,
+    Column("dossier_id", String(255), primary_key=True),
+    Column("status", String(10), nullable=False),
+    Column("created", String(40), nullable=False),  # the manifest's ISO 8601 times
+    Column("created_on", Date, nullable=False, index=True),  # the UTC day of `created`
+    Column("started", String(40)),
+    Column("received", String(40)),
+    Column("pages", Integer, nullable=False),
+    Column("blank_pages", Integer, nullable=False),
+    Column("ocr_failed_pages", Integer, nullable=False),
+    Column("documents", Integer, nullable=False),
+    Column("needs_review", Integer, nullable=False),
+    Column("reused", Integer, nullable=False),
+    Column("document_types", JSON, nullable=False),  # {type code: documents}
+    Column("failures", JSON, nullable=False),  # the quarantine reasons, as the manifest has them
 )
 
 
@@ -311,11 +335,14 @@ class Catalogue:
                     conn.execute(insert(pages), rows)
                 if document.id in papers_by_id:
                     _insert_paper(conn, papers_by_id[document.id])
+            facts = dossier_facts(manifest)
+            conn.execute(delete(dossiers).where(dossiers.c.dossier_id == manifest.dossier_id))
+            conn.execute(insert(dossiers).values(**facts.model_dump(), created_on=facts.created_on))
 
     def clear(self) -> None:
         """Forget everything (before a rebuild from storage)."""
         with self._begin() as conn:
-            for emptied in (pages, people, paper_bands, papers, documents):
+            for emptied in (pages, people, paper_bands, papers, documents, dossiers):
                 conn.execute(delete(emptied))
 
     # --- reading --------------------------------------------------------------------------------
@@ -372,6 +399,29 @@ class Catalogue:
         )
         with self._connect() as conn:
             return [_paper(row) for row in conn.execute(wanted)]
+
+    def dossier_facts(
+        self, first_day: date | None = None, last_day: date | None = None
+    ) -> list[DossierFacts]:
+        """The facts of the dossiers whose manifest was created from `first_day` to `last_day`
+        (UTC days, both included; None: no bound), oldest first."""
+        wanted = select(*(c for c in dossiers.c if c.name != "created_on"))
+        if first_day is not None:
+            wanted = wanted.where(dossiers.c.created_on >= first_day)
+        if last_day is not None:
+            wanted = wanted.where(dossiers.c.created_on <= last_day)
+        wanted = wanted.order_by(dossiers.c.created, dossiers.c.dossier_id)
+        with self._connect() as conn:
+            return [DossierFacts.model_validate(row) for row in conn.execute(wanted).mappings()]
+
+    def dossiers_without_facts(self) -> int:
+        """Dossiers with documents catalogued but no facts: catalogued before the dossiers
+        table existed, until `sohoa reindex`."""
+        missing = select(func.count(documents.c.dossier_id.distinct())).where(
+            documents.c.dossier_id.not_in(select(dossiers.c.dossier_id))
+        )
+        with self._connect() as conn:
+            return int(conn.scalar(missing) or 0)
 
     def document(self, document_id: str) -> CatalogueDocument | None:
         with self._connect() as conn:
