@@ -711,8 +711,16 @@ def test_a_place_and_date_line_whose_year_does_not_read_goes_to_review_empty():
 def test_an_id_card_issue_date_that_does_not_read_goes_to_review_empty():
     card = laid_out(
         centred("CĂN CƯỚC CÔNG DÂN"),
-        body("Ngày, tháng, năm / Date, month, year: 09/] 1/2018"),
+        body("Ngày, tháng, năm / Date, month, year: 09/] /2018"),
     )
     extraction = extract_fields("cccd", [card])
     assert extraction.fields.ngay_ban_hanh is None
     assert "ngay_ban_hanh" in extraction.review
+
+
+def test_an_id_card_issue_date_with_a_one_read_as_a_bracket_reads():
+    card = laid_out(
+        centred("CĂN CƯỚC CÔNG DÂN"),
+        body("Ngày, tháng, năm / Date, month, year: 09/] 1/2018"),
+    )
+    assert extract_fields("cccd", [card]).fields.ngay_ban_hanh == "2018-11-09"

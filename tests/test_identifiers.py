@@ -82,6 +82,30 @@ def test_parse_date_reads_worded_and_slashed_dates(text, day):
     assert parse_date(text) == day
 
 
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        ("Hà Nội, ngày 05 tháng 1 0 năm 2020", date(2020, 10, 5)),
+        ("Hà Nội, ngày 09/] 1/2018", date(2018, 11, 9)),
+        ("ngày l2 tháng |0 năm 2O21", date(2021, 10, 12)),
+    ],
+)
+def test_parse_date_reads_digits_ocr_split_or_misread_as_look_alikes(text, day):
+    assert parse_date(text) == day
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["ngày l tháng ] năm 2020", "ngày … tháng 10 năm 2023", "ngày 20 tháng 1 11 năm 2014"],
+)
+def test_parse_date_does_not_guess_a_number_without_digits_or_with_too_many(text):
+    assert parse_date(text) is None
+
+
+def test_parse_date_finds_a_date_after_a_stray_number():
+    assert parse_date("Số: 5 12/01/2020") == date(2020, 1, 12)
+
+
 def test_parse_date_takes_the_first_date_in_the_text():
     assert parse_date("ngày 05 tháng 01 năm 2020, cấp ngày 07/04/2023") == date(2020, 1, 5)
 

@@ -32,10 +32,22 @@ _TAX_CODE = re.compile(r"\d{10}(?:-\d{3})?")
 # Dates are matched on folded text, so "ngày"/"ngay"/"ngảy" all meet; OCR often glues a number
 # to the next word ("26tháng") or reads a speck beside it as a stop or colon ("6.năm", "năm:"),
 # hence [\s.,:]*; it misreads the vowel of an italic "tháng" now and then ("thúng").
+# Inside a number OCR now and then puts a space ("tháng 1 0") or reads a 1 as "]", "|", "l",
+# "I" or "!" and a 0 as "O" ("09/] 1/2018"): a number is its digits and these look-alikes, one
+# space between them at most, and at least one real digit, so that a blank ("ngày … tháng")
+# or a word never reads as a number.
+_LOOKALIKE = r"[\]|!li]"
+_ZERO = "o"
+_DIGITISH = rf"(?:\d|{_LOOKALIKE}|{_ZERO})"
+# A number starts after no digit, or after no letter where it starts with a look-alike.
+_NUMBER = rf"(?:(?<!\d)\d|(?<![^\W_])(?:{_LOOKALIKE}|{_ZERO}))(?: ?{_DIGITISH}){{0,2}}"
+_YEAR = rf"{_DIGITISH}(?: ?{_DIGITISH}){{3}}"
+# Matched inside a lookahead, so that every start is tried: "Số 5 12/01/2020" has a date.
 _WORDED_DATE = re.compile(
-    r"ngay[\s.,:]*(\d{1,2})[\s.,:]*th[a-z]ng[\s.,:]*(\d{1,2})[\s.,:]*nam[\s.,:]*(\d{4})"
+    rf"(?=ngay[\s.,:]*({_NUMBER})[\s.,:]*th[a-z]ng[\s.,:]*({_NUMBER})[\s.,:]*nam[\s.,:]*({_YEAR}))"
 )
-_SLASHED_DATE = re.compile(r"(?<!\d)(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})(?!\d)")
+_SLASHED_DATE = re.compile(rf"(?=({_NUMBER})\s*[/.-]\s*({_NUMBER})\s*[/.-]\s*({_YEAR})(?!\d))")
+_AS_DIGITS = str.maketrans({"]": "1", "|": "1", "!": "1", "l": "1", "i": "1", "o": "0", " ": None})
 EARLIEST_YEAR = 1900
 LATEST_YEAR = 2100
 
@@ -74,14 +86,17 @@ def tax_code_valid(value: str) -> bool:
 
 
 def parse_date(text: str) -> date | None:
-    """The first real date written in `text` ("ngày 05 tháng 01 năm 2020", "05/01/2020");
-    impossible ones (31/02, month 13, year 1850) are skipped."""
+    """The first real date written in `text` ("ngày 05 tháng 01 năm 2020", "05/01/2020"), OCR's
+    spaces and look-alikes inside its numbers read as the digits they stand for; impossible
+    ones (31/02, month 13, year 1850, a day of three digits) are skipped."""
     folded = fold(text)
     matches = sorted(
         [*_WORDED_DATE.finditer(folded), *_SLASHED_DATE.finditer(folded)], key=lambda m: m.start()
     )
     for match in matches:
-        day, month, year = (int(g) for g in match.groups())
+        day, month, year = (_as_number(group) for group in match.groups())
+        if day is None or month is None or year is None:
+            continue
         if not EARLIEST_YEAR <= year <= LATEST_YEAR:
             continue
         try:
@@ -89,3 +104,11 @@ def parse_date(text: str) -> date | None:
         except ValueError:
             continue
     return None
+
+
+def _as_number(written: str) -> int | None:
+    """A date's number as OCR wrote it, or None where it holds no real digit or is too long."""
+    digits = written.translate(_AS_DIGITS)
+    if not any(c.isdigit() for c in written) or not digits.isdigit() or len(digits) > 4:
+        return None
+    return int(digits)
