@@ -1,0 +1,249 @@
+"""`sohoa backlog` end to end: real Tesseract, SeaweedFS and Prefect, and the faults a backlog
+that runs for days meets: being killed, the object store going away, a page that hangs OCR,
+a full disk."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from sohoa.config import Settings
+from sohoa.flows import prefect_server, worker
+from sohoa.flows.keys import DOSSIERS_PREFIX, MANIFEST_NAME
+from sohoa.pipeline.model import Manifest
+from sohoa.storage import embedded
+from sohoa.storage.catalogue import Catalogue
+from sohoa.storage.objects import ObjectStore
+from tests.conftest import make_settings
+from tests.pages import save_jpeg, text_page
+
+pytestmark = pytest.mark.slow
+
+SOHOA = [sys.executable, "-m", "sohoa.flows.cli"]
+
+
+def _backlog_folder(folder: Path, good: int, broken: int) -> Path:
+    """`good` one-page dossiers (a folder each, told apart by their text) and `broken` files."""
+    folder.mkdir()
+    for i in range(good):
+        dossier = folder / f"ho-so-{i:02d}"
+        dossier.mkdir()
+        lines = [f"Hồ sơ số {i} của ông Nguyễn Văn Hưởng", "Độc lập - Tự do - Hạnh phúc"]
+        save_jpeg(text_page(dpi=150, lines=lines), dossier / "trang-1.jpg", dpi=150)
+    for i in range(broken):
+        (folder / f"hong-{i}.pdf").write_bytes(b"%PDF-1.4\n" + os.urandom(64))
+    return folder
+
+
+def _env(data_dir: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SOHOA_", "PREFECT_"))}
+    return {**env, "SOHOA_DATA_DIR": str(data_dir), "SOHOA_WORKERS": "2", **extra}
+
+
+def _backlog(data_dir: Path, folder: Path, **env: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [*SOHOA, "backlog", str(folder), "--json", "--batch-size", "4"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_env(data_dir, **env),
+        start_new_session=True,  # so that a kill takes its tesseract processes with it
+    )
+
+
+def _finish(process: subprocess.Popen[str]) -> tuple[int, list[dict[str, object]], str]:
+    out, err = process.communicate(timeout=600)
+    return process.returncode, json.loads(out) if out.strip() else [], err
+
+
+def _manifests(store: ObjectStore) -> list[Manifest]:
+    return [
+        Manifest.model_validate_json(store.get_bytes(key))
+        for key in store.list_keys(DOSSIERS_PREFIX)
+        if key.endswith(f"/{MANIFEST_NAME}")
+    ]
+
+
+def _wait_for_manifests(store: ObjectStore, count: int, timeout: float = 300.0) -> None:
+    deadline = time.monotonic() + timeout
+    while len(_manifests(store)) < count:
+        assert time.monotonic() < deadline, f"fewer than {count} manifests after {timeout} s"
+        time.sleep(0.5)
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Iterator[Path]:
+    data = tmp_path / "data"
+    yield data
+    settings = make_settings(data)
+    worker.stop_all(settings)
+    prefect_server.stop(settings)
+    embedded.stop(settings)
+
+
+def test_a_killed_backlog_resumes_losing_and_duplicating_nothing(
+    tmp_path: Path, data_dir: Path
+) -> None:
+    folder = _backlog_folder(tmp_path / "backlog", good=9, broken=1)
+    store = ObjectStore.from_settings(make_settings(data_dir))
+    store.ensure_bucket()
+    chance = random.Random(5)
+    # Killed twice, outright, with its OCR processes: once after a first dossier is committed,
+    # once at a random moment of the next run.
+    first = _backlog(data_dir, folder)
+    _wait_for_manifests(store, 1)
+    time.sleep(chance.uniform(0.0, 3.0))
+    os.killpg(first.pid, signal.SIGKILL)
+    first.wait()
+    second = _backlog(data_dir, folder)
+    time.sleep(chance.uniform(4.0, 10.0))
+    os.killpg(second.pid, signal.SIGKILL)
+    second.wait()
+    committed_before = {m.dossier_id for m in _manifests(store)}
+
+    code, outcomes, err = _finish(_backlog(data_dir, folder))
+
+    assert code == 4, err  # the broken file's dossier has nothing usable
+    by_name = {o["name"]: o for o in outcomes}
+    assert len(outcomes) == 10 and len(by_name) == 10
+    broken = by_name["hong-0.pdf"]
+    assert broken["status"] == "failed" and "corrupt" in broken["quarantined"][0]["reason"]
+    good = [o for name, o in by_name.items() if name.startswith("ho-so-")]
+    assert all(o["status"] == "done" for o in good)
+    # Dossiers committed before a kill are found on file, not digitised again.
+    assert {o["dossier_id"] for o in good if o["result"] == "on_file"} == committed_before - {
+        broken["dossier_id"]
+    }
+    manifests = _manifests(store)
+    assert sorted(m.dossier_id for m in manifests) == sorted(o["dossier_id"] for o in outcomes)
+    catalogue = Catalogue.from_settings(make_settings(data_dir))
+    try:
+        for manifest in manifests:
+            for document in manifest.documents:
+                assert catalogue.document(document.id) is not None
+        hits = catalogue.search("Nguyễn Văn Hưởng", limit=100)
+    finally:
+        catalogue.close()
+    assert len(hits) == 9  # each good dossier's one document, once
+    assert not list((data_dir / "work").glob("dossier-*"))  # the killed runs' work is gone
+
+
+def test_a_backlog_waits_for_an_object_store_that_stops_for_30_seconds(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path / "weed-data")
+    launch = embedded._launch(settings)
+    access_key, secret_key = embedded.load_or_create_credentials(settings)
+    endpoint = f"127.0.0.1:{launch.ports['s3']}"
+    configured = Settings(
+        data_dir=tmp_path / "data",
+        s3_endpoint=endpoint,
+        s3_access_key=access_key,
+        s3_secret_key=secret_key,
+    )
+    env = {
+        "SOHOA_S3_ENDPOINT": endpoint,
+        "SOHOA_S3_ACCESS_KEY": access_key,
+        "SOHOA_S3_SECRET_KEY": secret_key,
+    }
+
+    def start_weed() -> subprocess.Popen[bytes]:
+        server = subprocess.Popen(
+            launch.argv, env=launch.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        store = ObjectStore.from_settings(configured)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                store.ensure_bucket()
+                return server
+            except Exception:
+                assert time.monotonic() < deadline, "weed did not start"
+                time.sleep(0.5)
+
+    folder = _backlog_folder(tmp_path / "backlog", good=6, broken=0)
+    server = start_weed()
+    try:
+        run = _backlog(tmp_path / "data", folder, **env)
+        store = ObjectStore.from_settings(configured)
+        _wait_for_manifests(store, 1)
+        assert len(_manifests(store)) < 6  # the outage falls in the middle of the backlog
+        server.terminate()
+        server.wait()
+        time.sleep(30)
+        server = start_weed()
+        code, outcomes, err = _finish(run)
+    finally:
+        server.terminate()
+        server.wait()
+        prefect_server.stop(configured)
+
+    assert code == 0, err
+    assert [o["status"] for o in outcomes] == ["done"] * 6
+
+
+def test_a_page_that_hangs_ocr_times_out_and_the_backlog_goes_on(
+    tmp_path: Path, data_dir: Path
+) -> None:
+    # A tesseract that hangs on the first page it is asked to read, then behaves.
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    marker = tmp_path / "hang-once"
+    marker.touch()
+    real = subprocess.run(["which", "tesseract"], capture_output=True, text=True).stdout.strip()
+    script = bin_dir / "tesseract"
+    script.write_text(
+        "#!/bin/sh\n"
+        f'case "$*" in *hocr*) if mv "{marker}" "{marker}.taken" 2>/dev/null; '
+        "then exec sleep 600; fi;; esac\n"
+        f'exec "{real}" "$@"\n'
+    )
+    script.chmod(0o755)
+    folder = _backlog_folder(tmp_path / "backlog", good=3, broken=0)
+    env = {"PATH": f"{bin_dir}:{os.environ['PATH']}", "SOHOA_OCR_TIMEOUT_S": "5"}
+
+    code, outcomes, err = _finish(_backlog(data_dir, folder, **env))
+
+    assert code == 4, err
+    statuses = sorted(str(o["status"]) for o in outcomes)
+    assert statuses == ["done", "done", "partial"]
+    (hung,) = [o for o in outcomes if o["status"] == "partial"]
+    assert "OCR failed" in hung["quarantined"][0]["reason"]  # type: ignore[index]
+    # A re-run reads the failed page again (and only it: the others are stored).
+    code, outcomes, err = _finish(_backlog(data_dir, folder, **env))
+    assert code == 0, err
+    assert sorted(str(o["result"]) for o in outcomes) == ["digitised", "on_file", "on_file"]
+
+
+@pytest.fixture
+def tiny_disk(tmp_path: Path) -> Iterator[Path]:
+    mount = tmp_path / "tiny"
+    mount.mkdir()
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount)], capture_output=True
+    )
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here: {done.stderr.decode().strip()}")
+    yield mount
+    subprocess.run(["umount", str(mount)], check=False)
+
+
+def test_a_full_work_disk_fails_cleanly_and_commits_nothing(
+    tmp_path: Path, data_dir: Path, tiny_disk: Path
+) -> None:
+    folder = _backlog_folder(tmp_path / "backlog", good=2, broken=0)
+
+    code, outcomes, err = _finish(_backlog(data_dir, folder, SOHOA_WORK_DIR=str(tiny_disk)))
+
+    assert code == 4, err
+    assert [o["result"] for o in outcomes] == ["failed", "failed"]
+    assert all("no space left in the work folder" in str(o["error"]) for o in outcomes)
+    assert not _manifests(ObjectStore.from_settings(make_settings(data_dir)))
+    assert not list(tiny_disk.iterdir())  # nothing left behind
