@@ -76,6 +76,13 @@ def test_a_catalogued_dossier_keeps_the_facts_of_its_manifest(catalogue: Catalog
     assert catalogue.dossier_facts() == [dossier_facts(filed)]
 
 
+def test_every_dossier_catalogued_with_its_documents_is_counted(catalogue: Catalogue) -> None:
+    catalogue.index_manifest(manifest("hs-1", "2025-03-01T10:00:00+00:00", document("a")), {})
+    catalogue.index_manifest(manifest("hs-2", "2025-03-01T11:00:00+00:00", document("b")), {})
+    assert catalogue.dossiers_without_facts() == 0
+    assert ids(catalogue) == ["hs-1", "hs-2"]
+
+
 def test_a_dossier_with_nothing_usable_is_counted_too(catalogue: Catalogue) -> None:
     catalogue.index_manifest(manifest("hs-1", status="failed"), {})
     [facts] = catalogue.dossier_facts()
