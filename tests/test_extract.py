@@ -724,3 +724,39 @@ def test_an_id_card_issue_date_with_a_one_read_as_a_bracket_reads():
         body("Ngày, tháng, năm / Date, month, year: 09/] 1/2018"),
     )
     assert extract_fields("cccd", [card]).fields.ngay_ban_hanh == "2018-11-09"
+
+
+def test_the_header_is_found_by_the_mottos_second_line_where_ocr_lost_the_first():
+    page = laid_out(
+        [(300, "ĐIỀN"), (880, "Độc lập - Tự do - Hạnh phúc")],
+        [(300, "CÔNG AN XÃ MỸ KHÁNH"), (850, "Cần Thơ, ngày 24 tháng 8 năm 2022")],
+        [(330, "Số: 3507/XN-CAX")],
+        centred("XÁC NHẬN THÔNG TIN VỀ CƯ TRÚ"),
+    )
+    fields = extract_fields("xac_nhan_cu_tru", [page]).fields
+    assert (fields.co_quan_ban_hanh, fields.so_ky_hieu) == ("Công an xã Mỹ Khánh", "3507/XN-CAX")
+
+
+def card_back(*signature: str) -> PageContent:
+    return laid_out(
+        body("Ngày, tháng, năm / Date, month, year: 08/04/2017"),
+        *(centred(line) for line in signature),
+        centred("Ngô Mạnh Quyết"),
+    )
+
+
+def test_an_id_card_is_issued_by_the_department_its_director_signs_for():
+    page = card_back("CỤC TRƯỞNG CỤC CẢNH SÁT", "QUẢN LÝ HÀNH CHÍNH VỀ TRẬT TỰ XÃ HỘI")
+    issuer = extract_fields("cccd", [page]).fields.co_quan_ban_hanh
+    assert issuer == "Cục Cảnh sát quản lý hành chính về trật tự xã hội"
+
+
+def test_an_id_cards_issuer_reads_with_a_few_letters_misread_or_glued():
+    page = card_back("CỤCTRƯỞNG CỤC CANH SÁT và", "QUẦN LÝ HANH CHINH VE TRẠT TỰ XÃ HỌI")
+    issuer = extract_fields("cccd", [page]).fields.co_quan_ban_hanh
+    assert issuer == "Cục Cảnh sát quản lý hành chính về trật tự xã hội"
+
+
+def test_an_id_cards_signature_block_naming_no_known_department_names_no_issuer():
+    page = card_back("CỤC TRƯỞNG CỤC QUẢN LÝ XUẤT NHẬP CẢNH")
+    assert extract_fields("cccd", [page]).fields.co_quan_ban_hanh is None

@@ -90,6 +90,9 @@ _ORGANISATIONS = (
 # OCR misreads a letter of a long known name ("TỶ BAN NHÂN DÂN"); a name this long or longer
 # (in letters) still matches with one letter wrong.
 _FUZZY_NAME_LETTERS = 10
+# A known name read in a noisy place (an ID card's signature block) may have one letter in this
+# many wrong, missing or added.
+_LETTERS_PER_EDIT = 10
 # Sections that receive papers for the body above them in the header; not issuers themselves.
 _SECTIONS = ("bo phan",)
 _UBND = "Ủy ban nhân dân"
@@ -109,6 +112,8 @@ _ORGANISATION_OPENERS = (
 
 _MOTTO = re.compile(r"cong hoa|chu nghia viet|xa hoi chu")
 _MOTTO_WORDS_BEFORE = {"cong hoa": 0, "xa hoi chu": 2, "chu nghia viet": 4}
+# The motto's second line, which stands for it where OCR lost the first ("ĐIỀN Độc lập - …").
+_MOTTO_SECOND_LINE = re.compile(r"doc lap\W+tu do")
 # OCR reads the capital S of "Số" as "§" now and then ("§ố: 87/2021/HĐMB").
 _NUMBER_LABEL = re.compile(r"^\W{0,3}[s§]o\s*[:;.]?\s*(?=\d)")
 # "Số. 169": OCR reads the colon as a full stop now and then.
@@ -382,22 +387,22 @@ def _header(page: int, text: PageText) -> tuple[_Header, set[tuple[int, int]]]:
     The header ends at the first line that runs across that edge (body text) or, once the date
     was seen, at the first line with nothing in the left column (the title)."""
     lines = sorted(text.lines, key=lambda line: line.box.y0)
-    motto = next(
+    top = [line for line in lines if line.box.y0 < text.height / 3]
+    motto, found = next(
         (
-            line
-            for line in lines
-            if line.box.y0 < text.height / 3 and _MOTTO.search(_Span(page, line.words).folded)
+            (line, found)
+            for pattern in (_MOTTO, _MOTTO_SECOND_LINE)
+            for line in top
+            if (found := pattern.search(_Span(page, line.words).folded))
         ),
-        None,
+        (None, None),
     )
-    if motto is None:
+    if motto is None or found is None:
         return _Header([], []), set()
     motto_span = _Span(page, motto.words)
-    found = _MOTTO.search(motto_span.folded)
-    assert found is not None
     first = motto_span.word_at(found.start())
     # The motto's first words misread ("GỘNG HÒA XÃ HỘI …") stand close before the words read.
-    for _ in range(_MOTTO_WORDS_BEFORE[found.group()]):
+    for _ in range(_MOTTO_WORDS_BEFORE.get(found.group(), 0)):
         if first == 0 or _gap_between(motto.words[first - 1], motto.words[first]):
             break
         first -= 1
@@ -772,10 +777,11 @@ def _marks_and_words(words: Sequence[str]) -> tuple[int, int]:
 
 
 def _card_issuer(document: _Document) -> _Reading:
-    """The department named under "CỤC TRƯỞNG" in an ID card's signature block."""
+    """The department named under "CỤC TRƯỞNG" in an ID card's signature block, a few of its
+    letters misread or a speck read as a word among them ("CỤC CANH SÁT và QUẦN LÝ …")."""
     for span in document.spans:
-        if "cuc truong" not in span.folded:
-            continue
+        if "cuctruong" not in _squeezed([span.text]):
+            continue  # "CỤC TRƯỞNG", its words glued or not
         near = [
             s
             for s in document.spans
@@ -783,9 +789,21 @@ def _card_issuer(document: _Document) -> _Reading:
         ]
         squeezed = _squeezed([s.text for s in sorted(near, key=lambda s: s.y0)])
         for name in _ORGANISATIONS:
-            if name.startswith("Cục ") and _squeezed([name]) in squeezed:
+            known = _squeezed([name])
+            allowed = len(known) // _LETTERS_PER_EDIT
+            if name.startswith("Cục ") and _edits_within(known, squeezed) <= allowed:
                 return _Reading(name, span.words)
     return _NOTHING
+
+
+def _edits_within(needle: str, haystack: str) -> int:
+    """The fewest character edits that make `needle` a substring of `haystack`."""
+    row = [0] * (len(haystack) + 1)  # matching may start anywhere in the haystack
+    for i, letter in enumerate(needle, 1):
+        previous, row = row, [i]
+        for j, other in enumerate(haystack, 1):
+            row.append(min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (letter != other)))
+    return min(row)
 
 
 def _words_of(text: str) -> list[str]:
