@@ -760,3 +760,43 @@ def test_an_id_cards_issuer_reads_with_a_few_letters_misread_or_glued():
 def test_an_id_cards_signature_block_naming_no_known_department_names_no_issuer():
     page = card_back("CỤC TRƯỞNG CỤC QUẢN LÝ XUẤT NHẬP CẢNH")
     assert extract_fields("cccd", [page]).fields.co_quan_ban_hanh is None
+
+
+# A body line from margin to margin, its middle where `centred` puts a line's.
+FULL_LINE = [(250, "Căn cứ Luật Tổ chức chính quyền"), (1282, "năm 2015;")]
+
+
+def test_a_summary_goes_on_to_a_centred_line_with_a_speck_beside_it():
+    wrapped = centred("thủ tục hành chính")
+    page = laid_out(
+        *official(number="Số: 72/TTr-UBND"),
+        centred("TỜ TRÌNH"),
+        centred("Về việc đề nghị phê duyệt kế hoạch số hóa hồ sơ"),
+        [*wrapped, (1300, ":")],
+        centred("Kính gửi: Hội đồng nhân dân xã"),
+        FULL_LINE,
+    )
+    assert extract_fields("to_trinh", [page]).fields.trich_yeu == (
+        "đề nghị phê duyệt kế hoạch số hóa hồ sơ thủ tục hành chính"
+    )
+
+
+def test_a_title_with_specks_ocr_was_unsure_of_is_still_the_title():
+    page = laid_out(
+        *official(number="Số: 12/TB-UBND"),
+        centred("SỐ củ THÔNG BÁO"),
+        centred("Về việc thay đổi địa điểm tiếp nhận hồ sơ"),
+        centred("Kính gửi: Các phòng, ban chuyên môn"),
+        FULL_LINE,
+    )
+    page = with_confidence(page, {"SỐ", "củ"}, 30.0)
+    summary = extract_fields("thong_bao", [page]).fields.trich_yeu
+    assert summary == "thay đổi địa điểm tiếp nhận hồ sơ"
+
+
+def test_a_speck_read_as_a_stop_before_a_word_of_the_summary_is_dropped():
+    page = laid_out(
+        *official(number="Số: 8/UBND-TP", under_number=("V/v xác minh thông tin hồ sơ :đăng ký",)),
+        centred("Kính gửi: Công an xã"),
+    )
+    assert extract_fields("cong_van", [page]).fields.trich_yeu == "xác minh thông tin hồ sơ đăng ký"

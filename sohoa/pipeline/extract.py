@@ -127,6 +127,9 @@ _ETH = str.maketrans({"Ð": "Đ", "ð": "đ"})
 _DOCUMENT_NUMBER = re.compile(r"\d[0-9A-Za-zĐđ./\-]*")
 # "V/v" loses its second v to OCR now and then ("V/ thực hiện …").
 _SUMMARY_PREFIX = re.compile(r"^\W{0,3}(?:ve viec|v\s*[/.]?\s*[vw]\b|v\s*/)\s*:?\s*")
+# A speck OCR read as a stop glued to the front of a word inside a line ("hồ sơ :đăng ký"):
+# no word opens with one.
+_SPECK_BEFORE_WORD = re.compile(r"(?<=\s)[.:;,]+(?=[^\W\d_])")
 _REGISTRATION = re.compile(r"^\W{0,3}dang ky (?:lan dau|thay doi)")
 # "Kính gửi:", its second word misread now and then ("Kính Hữi:"): "Kính" and a short word
 # before a colon.
@@ -987,6 +990,7 @@ def _summary_of(lines: Sequence[_Span]) -> _Reading:
         *(w for s in lines[1:] for w in s.words),
     ]
     text = normalise(" ".join(nfc(w.text) for w in words)).strip(" .;:-_")
+    text = _SPECK_BEFORE_WORD.sub("", text)
     return _Reading(text, tuple(words)) if text else _NOTHING
 
 
@@ -1021,19 +1025,30 @@ def _close_under(above: _Span, below: _Span) -> bool:
 
 
 def _is_title(span: _Span) -> bool:
+    """Whether `span` is a line in capitals; words OCR was unsure of (a seal's edge or a speck
+    read as "củ") are not counted where sure words remain."""
     letters = [c for c in span.text if c.isalpha()]
-    return len(letters) >= 4 and all(c.isupper() for c in letters)
+    sure = [w for w in span.words if w.confidence >= REVIEW_CONFIDENCE] or span.words
+    return len(letters) >= 4 and all(c.isupper() for w in sure for c in w.text if c.isalpha())
+
+
+def _inked(span: _Span) -> tuple[int, int]:
+    """Where the letters and digits of `span` start and end: a rule's end or a speck read as
+    ":" or "." beside them does not count."""
+    words = [w for w in span.words if any(c.isalnum() for c in w.text)] or span.words
+    return min(w.box.x0 for w in words), max(w.box.x1 for w in words)
 
 
 def _centre_offset(span: _Span, margins: tuple[int, int]) -> float:
-    """How far the middle of `span` is from the middle of the text, in text widths."""
+    """How far the middle of `span`'s letters is from the middle of the text, in text widths."""
     left, right = margins
-    return abs((span.x0 + span.x1) / 2 - (left + right) / 2) / max(right - left, 1)
+    x0, x1 = _inked(span)
+    return abs((x0 + x1) / 2 - (left + right) / 2) / max(right - left, 1)
 
 
 def _is_centred(span: _Span, margins: tuple[int, int]) -> bool:
     """Centred and narrower than the text."""
-    indented = span.x0 - margins[0] > 0.06 * (margins[1] - margins[0])
+    indented = _inked(span)[0] - margins[0] > 0.06 * (margins[1] - margins[0])
     return _centre_offset(span, margins) < 0.03 and indented
 
 
