@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -23,6 +24,7 @@ from urllib.parse import urlsplit
 import certifi
 import urllib3
 from minio import Minio
+from minio.commonconfig import CopySource
 from minio.error import InvalidResponseError, S3Error, ServerError
 
 from sohoa.config import Settings
@@ -69,6 +71,10 @@ class ChecksumMismatch(StorageError):
     """What was read does not match the SHA-256 recorded when it was stored."""
 
 
+class PreconditionFailed(StorageError):
+    """A conditional request's precondition (``If-Match``, ``If-None-Match``) did not hold."""
+
+
 @dataclass(frozen=True)
 class StoredObject:
     """What a put stored: the manifest's ``{"key", "sha256", "bytes"}``."""
@@ -85,6 +91,16 @@ class ObjectInfo:
     sha256: str | None  # None for an object that `sohoa` did not write
     content_type: str | None
     metadata: dict[str, str] = field(default_factory=dict)  # user metadata, lower-case keys
+
+
+@dataclass(frozen=True)
+class ListedObject:
+    """One object of a listing: what S3 lists, the ETag without its quotes."""
+
+    key: str
+    size: int
+    etag: str
+    last_modified: datetime
 
 
 def safe_key_part(part: str) -> str:
@@ -269,6 +285,112 @@ class ObjectStore:
                 if found.object_name is not None:
                     yield found.object_name
 
+    def list_objects(self, prefix: str = "") -> Iterator[ListedObject]:
+        """Every object under ``prefix``, in key order, with its size, ETag and LastModified."""
+        with _storage_errors():
+            for found in self._client.list_objects(self.bucket, prefix=prefix, recursive=True):
+                if found.object_name is None or found.is_dir:
+                    continue
+                yield ListedObject(
+                    key=found.object_name,
+                    size=found.size or 0,
+                    etag=(found.etag or "").strip('"'),
+                    last_modified=found.last_modified or datetime.fromtimestamp(0, UTC),
+                )
+
+    # Conditional writes (RFC 9110 preconditions on PUT, which S3, MinIO and SeaweedFS honour)
+    # make an object a lock: only one of several writers racing for the same key wins. The
+    # minio SDK's put_object cannot send the headers, so these requests are made through its
+    # signed-request method.
+
+    def put_if_absent(
+        self,
+        key: str,
+        data: bytes,
+        content_type: str,
+        metadata: Mapping[str, str] | None = None,
+    ) -> str | None:
+        """Store ``data`` under ``key`` only if no object is there (``If-None-Match: *``).
+
+        Returns the new object's ETag, or None when an object already was there.
+        """
+        return self._conditional_put(key, data, content_type, metadata, {"If-None-Match": "*"})
+
+    def replace_if_match(
+        self,
+        key: str,
+        etag: str,
+        data: bytes,
+        content_type: str,
+        metadata: Mapping[str, str] | None = None,
+    ) -> str | None:
+        """Replace the object at ``key`` only if it still is the version ``etag`` names
+        (``If-Match``). Returns the new ETag, or None when it changed or is gone."""
+        return self._conditional_put(key, data, content_type, metadata, {"If-Match": _quoted(etag)})
+
+    def get_with_etag(self, key: str, verify: bool = True) -> tuple[bytes, str]:
+        """The object's content and its ETag, read in one request (so they go together)."""
+        with _storage_errors(), self._get(key) as response:
+            data = response.read()
+            recorded = _user_metadata(response.headers).get(SHA256_KEY)
+            etag = (response.headers.get("ETag") or "").strip('"')
+        if verify:
+            _verify(key, recorded, hashlib.sha256(data).hexdigest())
+        return data, etag
+
+    def delete(self, key: str, if_match: str | None = None) -> bool:
+        """Remove the object at ``key``; with ``if_match``, only if it still is that version.
+
+        True when it is gone (also when there was nothing to remove); False when ``if_match``
+        did not match. A server that ignores ``If-Match`` on DELETE removes it regardless.
+        """
+        if if_match is None:
+            with _storage_errors():
+                self._client.remove_object(self.bucket, key)
+            return True
+        try:
+            with _storage_errors():
+                self._client._execute(
+                    "DELETE", self.bucket, key, headers={"If-Match": _quoted(if_match)}
+                )
+        except ObjectNotFound:
+            return True
+        except PreconditionFailed:
+            return False
+        return True
+
+    def copy(self, source: str, target: str) -> None:
+        """Copy the object at ``source`` to ``target`` inside the bucket, on the server,
+        metadata included."""
+        with _storage_errors():
+            self._client.copy_object(self.bucket, target, CopySource(self.bucket, source))
+
+    def _conditional_put(
+        self,
+        key: str,
+        data: bytes,
+        content_type: str,
+        metadata: Mapping[str, str] | None,
+        precondition: dict[str, str],
+    ) -> str | None:
+        sha256 = hashlib.sha256(data).hexdigest()
+        headers = {
+            "Content-Type": content_type,
+            **{
+                f"{USER_METADATA_PREFIX}{name}": value
+                for name, value in _with_checksum(metadata, sha256).items()
+            },
+            **precondition,
+        }
+        try:
+            with _storage_errors():
+                response = self._client._execute(
+                    "PUT", self.bucket, key, body=data, headers=headers
+                )
+        except (PreconditionFailed, ObjectNotFound):
+            return None  # If-Match on a missing object: some servers say 404, not 412
+        return (response.headers.get("ETag") or "").strip('"')
+
     @contextmanager
     def _get(self, key: str) -> Iterator[urllib3.BaseHTTPResponse]:
         response = self._client.get_object(self.bucket, key)
@@ -306,6 +428,10 @@ def _split_endpoint(endpoint: str, secure: bool) -> tuple[str, bool]:
 
 def _with_checksum(metadata: Mapping[str, str] | None, sha256: str) -> dict[str, Any]:
     return {**(metadata or {}), SHA256_KEY: sha256}
+
+
+def _quoted(etag: str) -> str:
+    return etag if etag.startswith('"') else f'"{etag}"'
 
 
 def _user_metadata(headers: Mapping[str, str]) -> dict[str, str]:
@@ -347,6 +473,8 @@ def _classify(error: BaseException) -> StorageError | None:
         status = error.response.status if error.response is not None else 0
         if error.code in _AUTH_ERROR_CODES:
             return StorageAuthError(f"the store refused our credentials: {error.code} ({error})")
+        if error.code == "PreconditionFailed" or status == 412:
+            return PreconditionFailed(f"{error.object_name}: {error.code}")
         if error.code in _MISSING_CODES:
             return ObjectNotFound(f"{error.object_name or error.bucket_name}: {error.code}")
         if error.code in _TRANSIENT_CODES or status >= 500:
