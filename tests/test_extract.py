@@ -800,3 +800,21 @@ def test_a_speck_read_as_a_stop_before_a_word_of_the_summary_is_dropped():
         centred("Kính gửi: Công an xã"),
     )
     assert extract_fields("cong_van", [page]).fields.trich_yeu == "xác minh thông tin hồ sơ đăng ký"
+
+
+def test_a_place_word_in_capitals_gets_back_the_one_tone_mark_its_letters_can_take():
+    page = decision(issuer=("UBND HUYỆN HOĂNG HÓA", "PHÒNG TÀI CHÍNH - KẾ HOẠCH"))
+    issuer = extract_fields("gcn_dang_ky_doanh_nghiep", [page]).fields.co_quan_ban_hanh
+    assert issuer == "Phòng Tài chính - Kế hoạch Ủy ban nhân dân huyện Hoằng Hóa"
+
+
+def test_a_place_word_in_capitals_whose_lost_mark_could_be_one_of_several_is_kept():
+    page = decision(issuer=("ỦY BAN NHÂN DÂN", "XÃ ĐIÊM TRUNG"))
+    issuer = extract_fields("quyet_dinh", [page]).fields.co_quan_ban_hanh
+    assert issuer == "Ủy ban nhân dân xã Điêm Trung"
+
+
+def test_a_known_organisation_whose_wrapped_last_word_ocr_lost_is_named_in_full():
+    page = decision(issuer=("UBND TỈNH THỪA THIÊN HUẾ", "SỞ TÀI NGUYÊN VÀ MÔI"))
+    issuer = extract_fields("quyet_dinh", [page]).fields.co_quan_ban_hanh
+    assert issuer == "Sở Tài nguyên và Môi trường tỉnh Thừa Thiên Huế"

@@ -37,7 +37,7 @@ from sohoa.pipeline.identifiers import (
 )
 from sohoa.pipeline.model import DocumentFields
 from sohoa.pipeline.page import PageContent
-from sohoa.pipeline.text import fold, nfc, normalise, syllables
+from sohoa.pipeline.text import fold, nfc, normalise, split_tone, syllables
 
 # A field goes to review when OCR was less sure than REVIEW_CONFIDENCE of a third or more of
 # the words it was read from, or had no idea at all (under UNREAD_CONFIDENCE) of one of them.
@@ -855,8 +855,25 @@ def _organisation(words: Sequence[str]) -> str:
         if _starts_with_name(squeezed, prefix):
             rest = _after_letters(syllables(" ".join(words)), len(prefix))
             return f"{known} {_place(rest)}" if rest else known
+    truncated = _truncated_name(squeezed)
+    if truncated:
+        return truncated
     head = normalise(words[0].capitalize())
     return " ".join([head, *(normalise(w.lower()) for w in words[1:])])
+
+
+def _truncated_name(squeezed: str) -> str | None:
+    """The known organisation whose name `squeezed` opens and stops short of at a word's end,
+    where OCR lost the wrapped last line of a long name ("SỞ TÀI NGUYÊN VÀ MÔI" / "TRƯỜNG"):
+    only a long opening that one name alone has."""
+    if len(squeezed) < _FUZZY_NAME_LETTERS:
+        return None
+    opened = [
+        known
+        for known in _ORGANISATIONS
+        if any(squeezed == _squeezed(known.split()[:end]) for end in range(1, len(known.split())))
+    ]
+    return opened[0] if len(opened) == 1 else None
 
 
 def _starts_with_name(squeezed: str, name: str) -> bool:
@@ -884,8 +901,36 @@ def _place(words: Sequence[str]) -> str:
     for unit, written in zip(_FOLDED_UNITS, _UNITS, strict=True):
         if folded.startswith(unit + " ") or folded == unit:
             rest = words[len(unit.split()) :]
-            return " ".join([written, *(normalise(w.capitalize()) for w in rest)])
-    return " ".join(normalise(w.capitalize()) for w in words)
+            return " ".join([written, *(_place_word(w) for w in rest)])
+    return " ".join(_place_word(w) for w in words)
+
+
+def _place_word(word: str) -> str:
+    """A word of a place name, capitalised; in capitals, with the tone mark OCR lost restored
+    where that is no guess (`_tone_lost`): 'HOĂNG' -> 'Hoằng'."""
+    written = normalise(word.capitalize())
+    if not word.isupper():
+        return written
+    restored = _tone_lost(written.lower())
+    return restored.capitalize() if restored else written
+
+
+def _tone_lost(spelled: str) -> str | None:
+    """The syllable `spelled` (lower case, without a tone mark) was before OCR lost its tone
+    mark: where it is no syllable in use and exactly one syllable in use has the same letters
+    and a tone mark ("hoăng": only "hoằng"). None where it is in use, or the mark could be one
+    of several ("huyên": "huyền", "huyện")."""
+    lexicon = default_lexicon()
+    if spelled in lexicon.zipf or split_tone(spelled)[1] is not None:
+        return None
+    marked = [
+        syllable
+        for syllable in lexicon.by_fold.get(fold(spelled), ())
+        if syllable in lexicon.zipf
+        and split_tone(syllable) != (spelled, None)
+        and split_tone(syllable)[0] == spelled
+    ]
+    return marked[0] if len(marked) == 1 else None
 
 
 def _place_of(name: str) -> str | None:
