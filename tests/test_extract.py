@@ -818,3 +818,13 @@ def test_a_known_organisation_whose_wrapped_last_word_ocr_lost_is_named_in_full(
     page = decision(issuer=("UBND TỈNH THỪA THIÊN HUẾ", "SỞ TÀI NGUYÊN VÀ MÔI"))
     issuer = extract_fields("quyet_dinh", [page]).fields.co_quan_ban_hanh
     assert issuer == "Sở Tài nguyên và Môi trường tỉnh Thừa Thiên Huế"
+
+
+def test_a_type_abbreviation_with_a_stroke_read_as_an_i_inside_is_restored():
+    page = decision(number="Số: 336/TTIr-STP")
+    assert extract_fields("to_trinh", [page]).fields.so_ky_hieu == "336/TTr-STP"
+
+
+def test_an_issuer_abbreviation_that_is_no_type_abbreviation_is_kept_as_read():
+    page = decision(number="Số: 12/QĐ-BQLI")
+    assert extract_fields("quyet_dinh", [page]).fields.so_ky_hieu == "12/QĐ-BQLI"

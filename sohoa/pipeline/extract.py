@@ -16,6 +16,7 @@ QR codes on printed papers carry the IDs and number as data: they beat OCR.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import itertools
 import json
 import math
@@ -37,6 +38,7 @@ from sohoa.pipeline.identifiers import (
 )
 from sohoa.pipeline.model import DocumentFields
 from sohoa.pipeline.page import PageContent
+from sohoa.pipeline.taxonomy import load_taxonomy
 from sohoa.pipeline.text import fold, nfc, normalise, split_tone, syllables
 
 # A field goes to review when OCR was less sure than REVIEW_CONFIDENCE of a third or more of
@@ -547,8 +549,26 @@ def _number_after(words: Sequence[Word]) -> tuple[str | None, tuple[Word, ...]]:
     if not _NUMBER_SHAPE.fullmatch(joined):
         return None, tuple(pieces)  # "72TT-UBND": the "/" after the count was lost
     parts = re.split(r"([/-])", joined)
-    restored = "".join(_WITH_D_BAR.get(p, p) for p in parts)
+    restored = "".join(_type_abbreviation(_WITH_D_BAR.get(p, p)) for p in parts)
     return restored, tuple(pieces)
+
+
+def _type_abbreviation(part: str) -> str:
+    """A part of a number that is a known type abbreviation but for a stroke OCR read as an "I"
+    or "l" inside it ("TTIr" for "TTr"), as the abbreviation; any other part as it is."""
+    known = _type_abbreviations()
+    if part in known:
+        return part
+    for at, letter in enumerate(part):
+        if letter in "Il|" and at > 0 and part[:at] + part[at + 1 :] in known:
+            return part[:at] + part[at + 1 :]
+    return part
+
+
+@functools.cache
+def _type_abbreviations() -> frozenset[str]:
+    """Every type abbreviation the taxonomy lists, of two letters or more ("QĐ", "TTr")."""
+    return frozenset(a for t in load_taxonomy().types for a in t.number_abbreviations if len(a) > 1)
 
 
 def _bar_d(text: str) -> str:
