@@ -60,6 +60,11 @@ class Settings(BaseSettings):
     ocr_timeout_s: float = Field(default=180.0, gt=0)
     # Where dossiers are worked on (page PDFs before assembly); default `<data dir>/work`.
     work_dir: Path | None = None
+    # A Prefect server to use (``http://host:4200/api``); sohoa then starts none of its own.
+    prefect_api_url: str | None = None
+    # The database of the Prefect server sohoa starts (``postgresql+asyncpg://…``); default
+    # SQLite in ``<data dir>/prefect/``.
+    prefect_database_url: SecretStr | None = None
 
     @classmethod
     def settings_customise_sources(

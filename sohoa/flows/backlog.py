@@ -112,28 +112,40 @@ def listening(listener: OutcomeListener) -> Iterator[None]:
         _listener.reset(token)
 
 
+def current_listener() -> OutcomeListener | None:
+    # The flow reads the listener through this function, not the ContextVar itself: on Dask,
+    # the flow's function travels in the tasks' context, pickled with the globals it uses,
+    # and a ContextVar cannot be pickled.
+    return _listener.get()
+
+
 # --- The flow ---------------------------------------------------------------------------------
 
 
 @task(name="digitise-dossier", cache_policy=NO_CACHE)
-def digitise_in_batch(dossier: DossierInput, workers: int) -> DossierOutcome:
-    """One dossier of a batch, its pages read `workers` at a time."""
+def digitise_in_batch(dossier: DossierInput, workers: int | None) -> DossierOutcome:
+    """One dossier of a batch, its pages read `workers` at a time (None: as configured)."""
     digitised = digitise(dossier.paths, workers=workers)
     return DossierOutcome.of(dossier.name, digitised.manifest, digitised.fresh)
 
 
 @flow(name="digitise-batch", log_prints=False, validate_parameters=False)
-def digitise_batch(dossiers: list[DossierInput], workers: int) -> list[DossierOutcome]:
-    """Digitise `dossiers`, as many at a time as the task runner runs; a dossier that fails is
-    reported with the reason and the others go on. Leaves a progress artefact and a summary
+def digitise_batch(
+    dossiers: list[DossierInput], workers: int | None = None
+) -> list[DossierOutcome]:
+    """Digitise `dossiers`, as many at a time as the task runner runs, each `workers` pages at a
+    time (None: the configured concurrency of the machine that runs it); a dossier that fails
+    is reported with the reason and the others go on. Leaves a progress artefact and a summary
     table artefact on the flow run."""
+    # A flow run of a deployment (`sohoa backlog --pool`) gets its parameters as JSON.
+    dossiers = [DossierInput.model_validate(d) for d in dossiers]
     futures = {digitise_in_batch.submit(dossier, workers): dossier for dossier in dossiers}
     progress_id = create_progress_artifact(
         0.0, description=f"Dossiers of this batch digitised, of {len(dossiers)}"
     )
     assert isinstance(progress_id, UUID)  # called from a synchronous flow
     outcomes: list[DossierOutcome] = []
-    listener = _listener.get()
+    listener = current_listener()
     last_update = time.monotonic()
     for future in as_completed(list(futures)):
         outcome = _outcome(future, futures[future])

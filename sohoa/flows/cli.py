@@ -137,6 +137,13 @@ def backlog(
     dask_address: Annotated[
         str | None, typer.Option(help="Run dossiers on this Dask scheduler (tcp://host:8786)")
     ] = None,
+    pool: Annotated[
+        str | None,
+        typer.Option(
+            help="Submit each batch as a flow run to this Prefect work pool and wait for its "
+            "workers (`prefect worker start --pool NAME`; each reads with its own cores)"
+        ),
+    ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print each dossier's outcome as JSON on stdout")
     ] = False,
@@ -148,15 +155,23 @@ def backlog(
 
     if not folder.is_dir():
         raise Failure(f"not a folder: {folder}", EXIT_USAGE)
+    if pool is not None and (dask or dask_address is not None):
+        raise Failure("--pool runs batches on the pool's workers: no --dask with it", EXIT_USAGE)
     settings = _settings()
     try:
-        check_installed(settings.ocr_lang)
+        if pool is None:  # with a pool, the workers' machines read the pages
+            check_installed(settings.ocr_lang)
     except TesseractMissing as e:
         raise Failure(str(e), EXIT_DEPENDENCY) from e
     with _storage_failures():
         from sohoa.storage.objects import ObjectStore
 
         ObjectStore.from_settings(settings).ensure_bucket()
+    if pool is not None:
+        # Opening the catalogue creates its tables: here, once, before workers on several
+        # machines start at the same moment (concurrent CREATE TABLE fails on PostgreSQL).
+        with _catalogue():
+            pass
     prefect_server.connect(settings)
     workdir.remove_abandoned(settings)
     from sohoa.flows.backlog import DossierOutcome, find_dossiers, listening, run_backlog
@@ -186,14 +201,27 @@ def backlog(
             if outcome.result == "failed":
                 bar.console.print(f"[red]failed[/red] {outcome.name}: {outcome.error}")
 
-        with listening(show):
-            run_backlog(
-                dossiers,
-                workers=workers or settings.concurrency,
-                batch_size=batch_size,
-                dask_address=dask_address,
-                dask_local=dask,
+        if pool is not None:
+            from sohoa.flows.pool import run_on_pool
+
+            def submitted(runs: int) -> None:
+                bar.console.print(
+                    f"{runs} flow run(s) submitted to work pool {pool}; its workers "
+                    f"(`prefect worker start --pool {pool}`) run them"
+                )
+
+            run_on_pool(
+                dossiers, pool=pool, batch_size=batch_size, listener=show, on_submitted=submitted
             )
+        else:
+            with listening(show):
+                run_backlog(
+                    dossiers,
+                    workers=workers or settings.concurrency,
+                    batch_size=batch_size,
+                    dask_address=dask_address,
+                    dask_local=dask,
+                )
     if as_json:
         sys.stdout.write(_json_list([o.model_dump(mode="json") for o in outcomes]) + "\n")
     else:

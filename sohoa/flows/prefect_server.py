@@ -5,6 +5,11 @@ about 10 s before the first flow runs. `sohoa` instead keeps one server per data
 (``<data dir>/prefect/``: the SQLite database, Prefect's home and the daemon files), started
 by the first command that needs it and reused by the next ones.
 
+At scale (``SOHOA_PREFECT_DATABASE_URL``) that server keeps its database in PostgreSQL instead of
+SQLite, which locks and slows under hundreds of thousands of runs; and with
+``SOHOA_PREFECT_API_URL`` sohoa starts no server at all but uses the one at that address, shared
+by the machines of a work pool or a Dask cluster.
+
 This module must not import ``prefect``: :func:`configure_client_env` has to run before that
 import, which reads its settings once.
 """
@@ -17,10 +22,14 @@ import urllib.request
 from pathlib import Path
 
 from sohoa.config import Settings
-from sohoa.daemon import LOOPBACK, Daemon, DaemonState, Launch, free_loopback_ports
+from sohoa.daemon import LOOPBACK, Daemon, DaemonError, DaemonState, Launch, free_loopback_ports
 
 # The first start creates and migrates the database (about 8 s here), later ones take 3 s.
 READY_TIMEOUT_S = 90.0
+
+
+class PrefectUnreachable(DaemonError):
+    """The configured Prefect server (``SOHOA_PREFECT_API_URL``) does not answer."""
 
 
 def prefect_dir(settings: Settings) -> Path:
@@ -28,10 +37,12 @@ def prefect_dir(settings: Settings) -> Path:
 
 
 def ensure_running(settings: Settings) -> str:
-    """The API URL of the data dir's Prefect server (``http://127.0.0.1:PORT/api``).
-
-    Starts the server first if it is not running.
+    """The API URL of the Prefect server to use: ``SOHOA_PREFECT_API_URL`` when set (nothing is
+    started), else the data dir's own server (``http://127.0.0.1:PORT/api``), started first if
+    it is not running.
     """
+    if settings.prefect_api_url:
+        return settings.prefect_api_url.rstrip("/")
     state = _daemon(settings).ensure_running(lambda: _launch(settings), _probe, READY_TIMEOUT_S)
     return api_url(state)
 
@@ -78,13 +89,33 @@ def configure_client_env(api_url: str) -> None:
 
 
 def connect(settings: Settings) -> str:
-    """Point this process at the data dir's Prefect server, started if needed; its API URL.
+    """Point this process at its Prefect server: the configured one (which must answer), or the
+    data dir's, started if needed. Returns the API URL.
 
     Call it before ``prefect`` is first imported (see :func:`configure_client_env`).
     """
     url = ensure_running(settings)
+    if settings.prefect_api_url:
+        check_reachable(url)
     configure_client_env(url)
     return url
+
+
+def check_reachable(url: str) -> None:
+    """:class:`PrefectUnreachable` unless the Prefect server at ``url`` answers its health check.
+
+    The environment's proxy settings apply (a shared server is usually on another machine).
+    """
+    try:
+        with urllib.request.urlopen(f"{url}/health", timeout=10.0) as response:
+            if response.status == 200:
+                return
+            problem = f"/health answered {response.status}"
+    except OSError as e:
+        problem = str(e)
+    raise PrefectUnreachable(
+        f"the Prefect server at {url} (SOHOA_PREFECT_API_URL) does not answer: {problem}"
+    )
 
 
 def _daemon(settings: Settings) -> Daemon:
@@ -102,6 +133,13 @@ def _launch(settings: Settings) -> Launch:
         PREFECT_SERVER_ANALYTICS_ENABLED="false",  # else it reports to Prefect over the internet
         DO_NOT_TRACK="1",
     )
+    if settings.prefect_database_url is not None:
+        # Prefect 3 reads PREFECT_SERVER_DATABASE_CONNECTION_URL (PREFECT_API_DATABASE_… is its
+        # old name). Given in the environment, not on the command line, which the daemon's
+        # state file records and `ps` shows.
+        env["PREFECT_SERVER_DATABASE_CONNECTION_URL"] = (
+            settings.prefect_database_url.get_secret_value()
+        )
     argv = [sys.executable, "-m", "prefect", "server", "start"]
     argv += ["--host", LOOPBACK, "--port", str(port)]
     return Launch(argv, env, {"api": port})
