@@ -241,6 +241,115 @@ def _print_backlog_summary(outcomes: list[Any], seconds: float) -> None:
     Console(soft_wrap=True).print(table)
 
 
+@app.command()
+def watch(
+    incoming: Annotated[
+        Path | None,
+        typer.Option(help="Also watch this folder: each file or sub-folder of it is a dossier"),
+    ] = None,
+    done: Annotated[
+        Path | None, typer.Option(help="Where the folder's digitised dossiers go [DIR.done]")
+    ] = None,
+    failed: Annotated[
+        Path | None,
+        typer.Option(help="Where its dossiers with nothing usable go, with why [DIR.failed]"),
+    ] = None,
+    interval: Annotated[float, typer.Option(min=1.0, help="Seconds between sweeps")] = 10.0,
+    settle: Annotated[
+        float, typer.Option(min=0.0, help="Seconds a dossier must stay unchanged to be taken")
+    ] = 5.0,
+    lease: Annotated[
+        float,
+        typer.Option(
+            min=1.0,
+            help="Seconds a claim lasts unless renewed: a watcher that dies frees its dossiers "
+            "this long after",
+        ),
+    ] = 120.0,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, help="Pages read at once (OCR processes); default one per core"),
+    ] = None,
+    once: Annotated[bool, typer.Option("--once", help="Sweep once, then exit")] = False,
+    serve: Annotated[
+        bool,
+        typer.Option(
+            "--serve", help="Serve the sweep as a Prefect deployment, one run every interval"
+        ),
+    ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print each dossier taken as a JSON line on stdout")
+    ] = False,
+) -> None:
+    """Digitise dossiers as they arrive in the bucket's incoming/ prefix (and --incoming DIR),
+    each once even with several watchers, then move them out of incoming."""
+    from sohoa.flows import prefect_server, workdir
+    from sohoa.ocr.tesseract import TesseractMissing, check_installed
+
+    if once and serve:
+        raise Failure("--once and --serve do not go together", EXIT_USAGE)
+    if incoming is not None and not incoming.is_dir():
+        raise Failure(f"not a folder: {incoming}", EXIT_USAGE)
+    settings = _settings()
+    try:
+        check_installed(settings.ocr_lang)
+    except TesseractMissing as e:
+        raise Failure(str(e), EXIT_DEPENDENCY) from e
+    with _storage_failures():
+        from sohoa.storage.objects import ObjectStore
+
+        ObjectStore.from_settings(settings).ensure_bucket()
+    prefect_server.connect(settings)
+    workdir.remove_abandoned(settings)
+    from sohoa.flows import incoming as sweeps
+
+    options = sweeps.Watch(
+        incoming=str(incoming.resolve()) if incoming else None,
+        done=str(done.resolve()) if done else None,
+        failed=str(failed.resolve()) if failed else None,
+        settle_s=settle,
+        lease_s=lease,
+        workers=workers,
+    )
+    where = f"incoming/ in bucket {settings.s3_bucket}" + (f" and {incoming}" if incoming else "")
+    if serve:
+        err.print(
+            f"Serving flow sweep-incoming as deployment {sweeps.DEPLOYMENT_NAME}: a sweep of "
+            f"{where} every {interval:g} s, never two at once. Ctrl+C stops",
+            soft_wrap=True,
+        )
+        sweeps.serve(options, interval)
+        return
+    if not once:
+        err.print(f"Watching {where} every {interval:g} s. Ctrl+C stops", soft_wrap=True)
+    outcomes: list[Any] = []
+
+    def show(outcome: Any) -> None:
+        outcomes.append(outcome)
+        if as_json:
+            sys.stdout.write(outcome.model_dump_json() + "\n")
+            sys.stdout.flush()
+        style = "red" if outcome.result == "error" else None
+        err.print(sweeps.describe(outcome), style=style, markup=False, soft_wrap=True)
+
+    with sweeps.listening(show):
+        while True:
+            try:
+                with _storage_failures():
+                    sweeps.sweep(options)
+            except Failure as e:
+                if once:
+                    raise
+                err.print(f"[red]error:[/red] {e} Trying again in {interval:g} s.")
+            if once:
+                break
+            time.sleep(interval)
+    if not outcomes:
+        err.print("Nothing settled in incoming")
+    incomplete = any(o.result == "error" or o.status != "done" for o in outcomes)
+    raise typer.Exit(EXIT_PARTIAL if incomplete else EXIT_DONE)
+
+
 def _run_on_worker(
     settings: Settings, job: Job, show: Callable[[dict[str, Any]], None]
 ) -> dict[str, Any]:
