@@ -828,3 +828,17 @@ def test_a_type_abbreviation_with_a_stroke_read_as_an_i_inside_is_restored():
 def test_an_issuer_abbreviation_that_is_no_type_abbreviation_is_kept_as_read():
     page = decision(number="Số: 12/QĐ-BQLI")
     assert extract_fields("quyet_dinh", [page]).fields.so_ky_hieu == "12/QĐ-BQLI"
+
+
+def test_a_name_read_from_capitals_says_so():
+    card = laid_out(body("Họ và tên / Full name:"), body("TRẦN THANH KHAI"))
+    form = laid_out(body("Họ và tên: Trần Thành Khải"))
+    assert extract_fields("cccd", [card]).name_source.capitals
+    assert not extract_fields("don_de_nghi", [form]).name_source.capitals
+
+
+def test_a_name_up_for_review_for_its_marks_alone_says_so():
+    page = laid_out(body("Họ và tên / Full name:"), body("HOÀNG THỊ HUYEN"))
+    unsure = with_confidence(page, {"HOÀNG", "THỊ", "HUYEN"}, REVIEW_CONFIDENCE - 1)
+    assert extract_fields("cccd", [page]).name_source.review_for_marks_only
+    assert not extract_fields("cccd", [unsure]).name_source.review_for_marks_only

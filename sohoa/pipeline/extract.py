@@ -203,27 +203,40 @@ _NAME_WORDS = 6
 
 
 @dataclass(frozen=True)
+class NameSource:
+    """How `ho_ten` was read, for a dossier to weigh it against the same name on its other
+    papers: from capitals (which lose and change their tone marks in OCR), whether OCR was sure
+    of its words, and whether it went to review only because a word may have lost its marks."""
+
+    capitals: bool = False
+    sure: bool = False
+    review_for_marks_only: bool = False
+
+
+@dataclass(frozen=True)
 class Extraction:
     fields: DocumentFields
     review: list[str]  # names of fields read with low OCR confidence or failing a check
+    name_source: NameSource = NameSource()
 
 
 def extract_fields(doc_type: str, pages: Sequence[PageContent]) -> Extraction:
     """The fields of one document of type `doc_type` printed on `pages`."""
     document = _Document.read(pages)
     codes = _CodeData.read(code for page in pages for code in page.codes)
+    person, name_source = _main_person(document)
     readings = {
         "so_ky_hieu": codes.number or _document_number(document),
         "ngay_ban_hanh": _issuing_date(doc_type, document),
         "co_quan_ban_hanh": _issuer(doc_type, document),
         "trich_yeu": _summary(doc_type, document),
         "so_dinh_danh": _personal_ids(document, codes.personal_ids),
-        "ho_ten": _main_person(document),
+        "ho_ten": person,
         "ma_so_thue": _tax_codes(document),
     }
     review = [name for name, reading in readings.items() if reading.needs_review]
     values = {name: reading.value for name, reading in readings.items()}
-    return Extraction(DocumentFields.model_validate(values), review)
+    return Extraction(DocumentFields.model_validate(values), review, name_source)
 
 
 # --- what was read --------------------------------------------------------------------------
@@ -1130,13 +1143,19 @@ def _continues(previous: _Span, span: _Span, margins: tuple[int, int]) -> bool:
 # --- people and their numbers ---------------------------------------------------------------
 
 
-def _main_person(document: _Document) -> _Reading:
+def _main_person(document: _Document) -> tuple[_Reading, NameSource]:
     """The person the paper is about, as the document writes their name best; put up for
-    review where a word of it may have lost its marks (`_may_have_lost_marks`)."""
-    name = _as_written_elsewhere(document, _first_person(document))
+    review where a word of it may have lost its marks (`_may_have_lost_marks`). With how the
+    name was read: from capitals where its words were and no better spelling was found."""
+    first = _first_person(document)
+    name = _as_written_elsewhere(document, first)
+    capitals = (
+        bool(first.words) and name.value == first.value and all(map(_in_capitals, first.words))
+    )
+    sure = bool(first.words) and not first._unsure
     if isinstance(name.value, str) and any(map(_may_have_lost_marks, name.value.split())):
-        return dataclasses.replace(name, failed_check=True)
-    return name
+        return dataclasses.replace(name, failed_check=True), NameSource(capitals, sure, sure)
+    return name, NameSource(capitals, sure, False)
 
 
 def _may_have_lost_marks(word: str) -> bool:

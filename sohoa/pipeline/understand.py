@@ -3,14 +3,16 @@ a person should check."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sohoa.pipeline.classify import classify_document
-from sohoa.pipeline.extract import extract_fields
+from sohoa.pipeline.extract import NameSource, extract_fields
 from sohoa.pipeline.model import DocumentFields
 from sohoa.pipeline.page import PageContent
 from sohoa.pipeline.split import split_documents
+from sohoa.pipeline.text import fold, normalise
 
 
 @dataclass(frozen=True)
@@ -27,20 +29,71 @@ class UnderstoodDocument:
 
 
 def understand_dossier(pages: Sequence[PageContent]) -> list[UnderstoodDocument]:
-    return [
-        understand_document(indexes, [pages[i] for i in indexes])
-        for indexes in split_documents(pages)
-    ]
+    read = [_understand(indexes, [pages[i] for i in indexes]) for indexes in split_documents(pages)]
+    return reconcile_names([document for document, _ in read], [source for _, source in read])
 
 
 def understand_document(indexes: list[int], pages: Sequence[PageContent]) -> UnderstoodDocument:
+    return _understand(indexes, pages)[0]
+
+
+def _understand(
+    indexes: list[int], pages: Sequence[PageContent]
+) -> tuple[UnderstoodDocument, NameSource]:
     classification = classify_document(pages)
     extraction = extract_fields(classification.type, pages)
     review = ["type"] if classification.needs_review else []
-    return UnderstoodDocument(
+    document = UnderstoodDocument(
         pages=indexes,
         type=classification.type,
         type_confidence=round(classification.confidence, 3),
         fields=extraction.fields,
         review=review + extraction.review,
     )
+    return document, extraction.name_source
+
+
+def reconcile_names(
+    documents: Sequence[UnderstoodDocument], sources: Sequence[NameSource]
+) -> list[UnderstoodDocument]:
+    """The documents of one dossier, with a name read from capitals (or put up for review)
+    spelled as another of its papers writes the same person's name with marks.
+
+    Capitals lose and change their tone marks in OCR ("THANH" for "THÀNH", "THỦ" for "THU"),
+    and the lexicon cannot tell which name is meant; the same person's name written in mixed
+    case on another paper of the dossier, read with confidence, can. It is the same person when
+    the two papers share a personal ID, or, where either paper has none, when it is the only
+    spelling of that folded name in the dossier. A name never changes its letters (its folded
+    form), papers whose IDs differ are never matched, and where the same person's name is
+    spelled two ways the name is left as read. The name's review flag is dropped only where it
+    was raised for the marks alone. `sources[i]` says how `documents[i]`'s name was read."""
+    givers = [
+        (fold(name), normalise(name), set(document.fields.so_dinh_danh))
+        for document, source in zip(documents, sources, strict=True)
+        if (name := document.fields.ho_ten)
+        and not source.capitals
+        and source.sure
+        and "ho_ten" not in document.review
+    ]
+    reconciled = []
+    for document, source in zip(documents, sources, strict=True):
+        name = document.fields.ho_ten
+        if not name or not (source.capitals or "ho_ten" in document.review):
+            reconciled.append(document)
+            continue
+        ids = set(document.fields.so_dinh_danh)
+        spellings = {
+            spelled
+            for folded, spelled, their_ids in givers
+            if folded == fold(name) and (ids & their_ids or not (ids and their_ids))
+        }
+        if len(spellings) != 1:  # none, or the same person's name spelled two ways
+            reconciled.append(document)
+            continue
+        (spelled,) = spellings
+        review = document.review
+        if source.review_for_marks_only:
+            review = [field for field in review if field != "ho_ten"]
+        fields = document.fields.model_copy(update={"ho_ten": spelled})
+        reconciled.append(dataclasses.replace(document, fields=fields, review=review))
+    return reconciled
