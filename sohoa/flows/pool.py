@@ -36,12 +36,15 @@ from prefect.client.schemas.objects import FlowRun
 from prefect.client.schemas.sorting import FlowRunSort
 from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
 from prefect.filesystems import WritableFileSystem
+from prefect.flows import Flow
+from prefect.states import State
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from prefect.utilities.callables import parameter_schema
 from pydantic import TypeAdapter
 
 from sohoa import __version__
 from sohoa.config import Settings
+from sohoa.flows import workdir
 from sohoa.flows.backlog import (
     DossierInput,
     DossierOutcome,
@@ -86,12 +89,19 @@ class ObjectStoreResults(WritableFileSystem):
         await asyncio.to_thread(self._write, path, content)
 
 
+def _remove_abandoned_work(flow: Flow[Any, Any], flow_run: FlowRun, state: State[Any]) -> None:
+    """Each batch runs in a fresh process: remove the work folders that runs killed on this
+    machine left behind (page PDFs of dossiers never committed)."""
+    workdir.remove_abandoned(Settings())
+
+
 # What a worker runs: the batch flow on threads of the worker's machine, one dossier more than
 # its OCR slots (as `run_backlog` does here), its result kept in the object store. Built when a
 # worker's flow-run process imports this module, so the settings are the worker's own.
 _threads: TaskRunner[Any] = ThreadPoolTaskRunner(max_workers=Settings().concurrency + 1)
 pool_batch = digitise_batch.with_options(
     task_runner=_threads,
+    on_running=[_remove_abandoned_work],
     persist_result=True,
     result_storage=f"{ObjectStoreResults._block_type_slug}/{RESULTS_BLOCK}",
     result_serializer="json",
