@@ -1,8 +1,10 @@
 """A name read from capitals takes its marks from the same person's other paper."""
 
+from sohoa.ocr.engine import Box, Line, PageText, Word
 from sohoa.pipeline.extract import NameSource
 from sohoa.pipeline.model import DocumentFields
-from sohoa.pipeline.understand import UnderstoodDocument, reconcile_names
+from sohoa.pipeline.page import PageContent
+from sohoa.pipeline.understand import UnderstoodDocument, reconcile_names, understand_dossier
 
 CAPITALS = NameSource(capitals=True, sure=True)
 MIXED_CASE = NameSource(capitals=False, sure=True)
@@ -82,3 +84,33 @@ def test_clears_only_the_marks_review_flag():
     assert [d.fields.ho_ten for d in reconciled[:2]] == ["Hoàng Thị Huyền"] * 2
     assert reconciled[0].review == ["ngay_ban_hanh"]
     assert reconciled[1].review == ["ho_ten"]
+
+
+def printed(*lines: tuple[str, float, float]) -> PageContent:
+    """An A4 page at 200 dpi holding each (text, top, left) line, shares of the page."""
+    width, height, char = 1654, 2339, 20
+    read = []
+    for text, top, left in lines:
+        x, y = round(left * width), round(top * height)
+        words = []
+        for token in text.split():
+            words.append(Word(token, Box(x, y, x + char * len(token), y + 40), 90.0))
+            x += char * (len(token) + 1)
+        read.append(Line(Box(words[0].box.x0, y, x, y + 40), 0.0, 0.0, tuple(words)))
+    return PageContent(False, PageText(width, height, tuple(read)))
+
+
+def test_a_dossier_spells_an_id_cards_name_as_the_holders_form_does():
+    form = printed(
+        ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", 0.05, 0.25),
+        ("TỜ KHAI", 0.15, 0.45),
+        ("Họ và tên: Trần Thành Khải", 0.3, 0.15),
+        ("Số định danh cá nhân: 036189001234", 0.33, 0.15),
+    )
+    card = printed(
+        ("CĂN CƯỚC CÔNG DÂN", 0.1, 0.25),
+        ("Số định danh cá nhân / Personal identification number: 036189001234", 0.14, 0.25),
+        ("Họ và tên / Full name: TRẦN THANH KHAI", 0.17, 0.25),
+    )
+    names = [d.fields.ho_ten for d in understand_dossier([form, card])]
+    assert names == ["Trần Thành Khải", "Trần Thành Khải"]
