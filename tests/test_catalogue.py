@@ -426,3 +426,26 @@ def test_a_catalogue_rebuilt_from_storage_answers_as_the_one_built_while_digitis
         ("hưởng", SearchFilters(type="cccd")),
     ]:
         assert rebuilt.search(query, filters) == live.search(query, filters)
+
+
+@pytest.mark.slow
+def test_several_processes_may_open_a_new_postgresql_catalogue_at_once(
+    request: pytest.FixtureRequest,
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sqlalchemy import create_engine, make_url, text
+
+    server_url = request.getfixturevalue("postgres_url")
+    name = f"fresh_{secrets.token_hex(4)}"
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    admin.dispose()
+    url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
+
+    def open_and_close(_: int) -> None:
+        Catalogue(url).close()
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        list(pool.map(open_and_close, range(6)))  # raises if one collided

@@ -243,6 +243,7 @@ class Catalogue:
         else:
             self._fulltext = _PgFullText()
         with self._begin() as conn:
+            self._fulltext.lock_schema(conn)
             for created in metadata.sorted_tables:
                 conn.execute(CreateTable(created, if_not_exists=True))
                 for index in created.indexes:
@@ -554,7 +555,14 @@ class Catalogue:
             raise CatalogueError(f"the catalogue {self._shown_url} cannot be used: {e.orig}") from e
 
 
+_SCHEMA_LOCK_KEY = 0x50_48_4F_41  # a constant of sohoa's own, for pg_advisory_xact_lock
+
+
 class _FullText(Protocol):
+    def lock_schema(self, conn: Connection) -> None:
+        """Keep other processes from creating the tables at the same time, until commit."""
+        ...
+
     def create(self, conn: Connection) -> None: ...
 
     def matching_pages(self, form: Form, phrases: list[list[str]]) -> Select[Any]:
@@ -568,6 +576,9 @@ class _SqliteFullText:
 
     The tokenizer keeps marks (``remove_diacritics 0``): folding is ours, with đ → d, which no
     FTS5 mode does."""
+
+    def lock_schema(self, conn: Connection) -> None:
+        pass  # SQLite lets one writer at a time in anyway (busy_timeout waits for it)
 
     def create(self, conn: Connection) -> None:
         for statement in (
@@ -598,6 +609,11 @@ class _SqliteFullText:
 class _PgFullText:
     """tsvector columns generated from the exact and folded columns ('simple' configuration:
     no stemming, no stop words), each with a GIN index."""
+
+    def lock_schema(self, conn: Connection) -> None:
+        # Several workers opening a new catalogue at once would otherwise collide in
+        # "CREATE TABLE IF NOT EXISTS" (a unique violation on PostgreSQL's own catalogue).
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK_KEY})
 
     def create(self, conn: Connection) -> None:
         for form in ("exact", "folded"):
