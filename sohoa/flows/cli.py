@@ -150,30 +150,13 @@ def backlog(
 ) -> None:
     """Digitise every dossier in FOLDER. Resumable: run it again after a stop or a crash and it
     finishes what is left; dossiers already committed are skipped."""
-    from sohoa.flows import prefect_server, workdir
-    from sohoa.ocr.tesseract import TesseractMissing, check_installed
-
     if not folder.is_dir():
         raise Failure(f"not a folder: {folder}", EXIT_USAGE)
     if pool is not None and (dask or dask_address is not None):
         raise Failure("--pool runs batches on the pool's workers: no --dask with it", EXIT_USAGE)
     settings = _settings()
-    try:
-        if pool is None:  # with a pool, the workers' machines read the pages
-            check_installed(settings.ocr_lang)
-    except TesseractMissing as e:
-        raise Failure(str(e), EXIT_DEPENDENCY) from e
-    with _storage_failures():
-        from sohoa.storage.objects import ObjectStore
-
-        ObjectStore.from_settings(settings).ensure_bucket()
-    if pool is not None:
-        # Opening the catalogue creates its tables: here, once, before workers on several
-        # machines start at the same moment (concurrent CREATE TABLE fails on PostgreSQL).
-        with _catalogue():
-            pass
-    prefect_server.connect(settings)
-    workdir.remove_abandoned(settings)
+    # With a pool, the workers' machines read the pages, not this one.
+    _prepare_to_digitise(settings, reads_pages=pool is None)
     from sohoa.flows.backlog import DossierOutcome, find_dossiers, listening, run_backlog
 
     dossiers = find_dossiers(folder)
@@ -230,6 +213,24 @@ def backlog(
     raise typer.Exit(EXIT_PARTIAL if incomplete else EXIT_DONE)
 
 
+def _prepare_to_digitise(settings: Settings, *, reads_pages: bool) -> None:
+    """Fail early, with the exit code that says why, rather than on every dossier; then point
+    this process at Prefect (before anything imports it) and clear what killed runs left."""
+    from sohoa.flows import prefect_server, workdir
+    from sohoa.ocr.tesseract import TesseractMissing, check_installed
+    from sohoa.storage.objects import ObjectStore
+
+    if reads_pages:
+        try:
+            check_installed(settings.ocr_lang)
+        except TesseractMissing as e:
+            raise Failure(str(e), EXIT_DEPENDENCY) from e
+    with _storage_failures():
+        ObjectStore.from_settings(settings).ensure_bucket()
+    prefect_server.connect(settings)
+    workdir.remove_abandoned(settings)
+
+
 def _print_backlog_summary(outcomes: list[Any], seconds: float) -> None:
     from sohoa.flows.backlog import summary_table
 
@@ -283,24 +284,12 @@ def watch(
 ) -> None:
     """Digitise dossiers as they arrive in the bucket's incoming/ prefix (and --incoming DIR),
     each once even with several watchers, then move them out of incoming."""
-    from sohoa.flows import prefect_server, workdir
-    from sohoa.ocr.tesseract import TesseractMissing, check_installed
-
     if once and serve:
         raise Failure("--once and --serve do not go together", EXIT_USAGE)
     if incoming is not None and not incoming.is_dir():
         raise Failure(f"not a folder: {incoming}", EXIT_USAGE)
     settings = _settings()
-    try:
-        check_installed(settings.ocr_lang)
-    except TesseractMissing as e:
-        raise Failure(str(e), EXIT_DEPENDENCY) from e
-    with _storage_failures():
-        from sohoa.storage.objects import ObjectStore
-
-        ObjectStore.from_settings(settings).ensure_bucket()
-    prefect_server.connect(settings)
-    workdir.remove_abandoned(settings)
+    _prepare_to_digitise(settings, reads_pages=True)
     from sohoa.flows import incoming as sweeps
 
     options = sweeps.Watch(
