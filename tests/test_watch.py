@@ -426,3 +426,27 @@ def test_the_served_deployment_sweeps_on_an_interval(served: Served) -> None:
     (schedule,) = served.deployment["schedules"]
 
     assert schedule["schedule"]["interval"] == 2.0
+
+
+def test_a_foreground_watcher_picks_up_a_dossier_dropped_while_it_watches(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    watchers = Watchers(data_dir, "watch-foreground")
+    store = watchers.store()
+    watcher = watchers.start("--interval", "1", "--settle", "1", "--json")
+    try:
+        time.sleep(3)  # watching an empty incoming
+        watchers.drop("incoming/dropped-later.jpg", "9", tmp_path)
+        deadline = time.monotonic() + 120
+        while list(store.list_keys(INCOMING_PREFIX)) and time.monotonic() < deadline:
+            assert watcher.poll() is None, watcher.communicate()[1]
+            time.sleep(0.5)
+    finally:
+        os.killpg(watcher.pid, signal.SIGINT)
+        stdout, stderr = watcher.communicate(timeout=60)
+
+    outcomes = taken((stdout, stderr))
+    assert len(outcomes) == 1, stderr
+    (outcome,) = outcomes
+    assert (outcome["arrival"], outcome["result"]) == ("incoming/dropped-later.jpg", "digitised")
+    assert store.exists(manifest_key(outcome["dossier_id"]))

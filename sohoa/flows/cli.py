@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import re
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -321,8 +323,9 @@ def watch(
         style = "red" if outcome.result == "error" else None
         err.print(sweeps.describe(outcome), style=style, markup=False, soft_wrap=True)
 
-    with sweeps.listening(show):
-        while True:
+    stop = _stop_on_signals()
+    with sweeps.listening(show), sweeps.stoppable(stop):
+        while not stop.is_set():
             try:
                 with _storage_failures():
                     sweeps.sweep(options)
@@ -332,11 +335,30 @@ def watch(
                 err.print(f"[red]error:[/red] {e} Trying again in {interval:g} s.")
             if once:
                 break
-            time.sleep(interval)
-    if not outcomes:
+            stop.wait(interval)
+    if once and not outcomes:
         err.print("Nothing settled in incoming")
     incomplete = any(o.result == "error" or o.status != "done" for o in outcomes)
     raise typer.Exit(EXIT_PARTIAL if incomplete else EXIT_DONE)
+
+
+def _stop_on_signals() -> threading.Event:
+    """An event set by the first Ctrl+C (or SIGTERM): the watcher finishes the dossier in hand,
+    then stops. A second one stops it at once, leaving that dossier in incoming.
+
+    Not a KeyboardInterrupt at the first: one raised inside a Prefect flow run may be lost, and
+    the watcher would go on sweeping."""
+    stop = threading.Event()
+
+    def handle(signum: int, frame: object) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+        err.print("Stopping after the dossier in hand (Ctrl+C again stops at once)")
+
+    signal.signal(signal.SIGINT, handle)
+    signal.signal(signal.SIGTERM, handle)
+    return stop
 
 
 def _run_on_worker(

@@ -149,6 +149,24 @@ def listening(listener: OutcomeListener) -> Iterator[None]:
         _listener.reset(token)
 
 
+_stopping: ContextVar[threading.Event | None] = ContextVar("sohoa_watch_stop", default=None)
+
+
+@contextmanager
+def stoppable(stop: threading.Event) -> Iterator[None]:
+    """Have the sweeps run in this context stop before their next arrival once `stop` is set."""
+    token = _stopping.set(stop)
+    try:
+        yield
+    finally:
+        _stopping.reset(token)
+
+
+def stop_requested() -> bool:
+    stop = _stopping.get()
+    return stop is not None and stop.is_set()
+
+
 def current_listener() -> OutcomeListener:
     """Who is told of each arrival taken: the caller's listener, else a line on stderr (a served
     sweep). A function of the module, so that the flow refers to the context variable only
@@ -260,6 +278,8 @@ def sweep_incoming(
     listener = current_listener()
     outcomes = []
     for arrival in settled_arrivals(store, watch, utc_now()):
+        if stop_requested():
+            break
         outcome = digitise_arrival(store, settings, arrival, watch)
         if outcome is not None:
             outcomes.append(outcome)
