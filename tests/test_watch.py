@@ -443,10 +443,16 @@ def test_a_foreground_watcher_picks_up_a_dossier_dropped_while_it_watches(
             time.sleep(0.5)
     finally:
         os.killpg(watcher.pid, signal.SIGINT)
-        stdout, stderr = watcher.communicate(timeout=60)
+        try:
+            stdout, stderr = watcher.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(watcher.pid, signal.SIGKILL)  # else it would start the store again
+            stdout, stderr = watcher.communicate()
+            pytest.fail(f"the watcher did not stop on Ctrl+C: {stderr}")
 
     outcomes = taken((stdout, stderr))
     assert len(outcomes) == 1, stderr
     (outcome,) = outcomes
     assert (outcome["arrival"], outcome["result"]) == ("incoming/dropped-later.jpg", "digitised")
     assert store.exists(manifest_key(outcome["dossier_id"]))
+    assert watcher.returncode == 0
