@@ -12,7 +12,7 @@ APT_PACKAGES := tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd poppler-utils 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SAMPLES := $(wildcard samples/dossiers/*)
 
-.PHONY: install system demo test lint accuracy bench bench-search clean
+.PHONY: install system demo test lint accuracy bench bench-search bench-soak clean
 
 install: system $(VENV)/.installed
 
@@ -61,6 +61,9 @@ bench: install
 
 bench-search: install
 	$(BIN)/python -m bench.search
+
+bench-soak: install
+	$(BIN)/python -m bench.soak
 
 clean:
 	rm -rf out build *.egg-info
