@@ -20,7 +20,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Literal
@@ -37,6 +37,7 @@ from prefect.futures import PrefectFuture, as_completed
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from pydantic import BaseModel, Field
 
+from sohoa.flows import progress
 from sohoa.flows.digitise import digitise
 from sohoa.flows.workdir import WorkDirFull
 from sohoa.pipeline.model import DossierStatus, Manifest, QuarantineRecord
@@ -102,14 +103,9 @@ OutcomeListener = Callable[[DossierOutcome], None]
 _listener: ContextVar[OutcomeListener | None] = ContextVar("sohoa_batch_listener", default=None)
 
 
-@contextmanager
-def listening(listener: OutcomeListener) -> Iterator[None]:
+def listening(listener: OutcomeListener) -> AbstractContextManager[None]:
     """Have `listener` told of each dossier as the batch flows run in this context finish it."""
-    token = _listener.set(listener)
-    try:
-        yield
-    finally:
-        _listener.reset(token)
+    return progress.scoped(_listener, listener)
 
 
 def current_listener() -> OutcomeListener | None:

@@ -22,8 +22,8 @@ import functools
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from contextvars import ContextVar
 from datetime import datetime
 from pathlib import Path
@@ -51,7 +51,7 @@ from prefect.types.entrypoint import EntrypointType
 from pydantic import BaseModel, Field
 
 from sohoa.config import Settings
-from sohoa.flows import workdir
+from sohoa.flows import progress, workdir
 from sohoa.flows.arrivals import (
     INCOMING_PREFIX,
     Arrival,
@@ -139,27 +139,17 @@ OutcomeListener = Callable[[ArrivalOutcome], None]
 _listener: ContextVar[OutcomeListener | None] = ContextVar("sohoa_watch_listener", default=None)
 
 
-@contextmanager
-def listening(listener: OutcomeListener) -> Iterator[None]:
+def listening(listener: OutcomeListener) -> AbstractContextManager[None]:
     """Have `listener` told of each arrival as the sweeps run in this context finish it."""
-    token = _listener.set(listener)
-    try:
-        yield
-    finally:
-        _listener.reset(token)
+    return progress.scoped(_listener, listener)
 
 
 _stopping: ContextVar[threading.Event | None] = ContextVar("sohoa_watch_stop", default=None)
 
 
-@contextmanager
-def stoppable(stop: threading.Event) -> Iterator[None]:
+def stoppable(stop: threading.Event) -> AbstractContextManager[None]:
     """Have the sweeps run in this context stop before their next arrival once `stop` is set."""
-    token = _stopping.set(stop)
-    try:
-        yield
-    finally:
-        _stopping.reset(token)
+    return progress.scoped(_stopping, stop)
 
 
 def stop_requested() -> bool:

@@ -8,9 +8,11 @@ Prefect would try to serialise it. Threads started for a job see it only when ha
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
-from typing import Protocol
+from typing import Protocol, TypeVar
+
+T = TypeVar("T")
 
 
 class ProgressListener(Protocol):
@@ -36,9 +38,14 @@ def current() -> ProgressListener:
 
 
 @contextmanager
-def listening(listener: ProgressListener) -> Iterator[None]:
-    token = _listener.set(listener)
+def scoped(variable: ContextVar[T], value: T) -> Iterator[None]:
+    """`variable` set to `value` for the work done in this context, then as it was."""
+    token = variable.set(value)
     try:
         yield
     finally:
-        _listener.reset(token)
+        variable.reset(token)
+
+
+def listening(listener: ProgressListener) -> AbstractContextManager[None]:
+    return scoped(_listener, listener)
