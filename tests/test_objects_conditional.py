@@ -4,10 +4,10 @@ the incoming watcher's claims rely on."""
 from __future__ import annotations
 
 import secrets
-import threading
 from datetime import UTC, datetime, timedelta
 
 from sohoa.storage.objects import ObjectStore
+from tests.racing import race
 
 
 def _key(name: str) -> str:
@@ -47,22 +47,12 @@ def test_put_if_absent_records_the_checksum_like_put_bytes(s3_store: ObjectStore
 def test_only_one_of_many_racing_put_if_absent_wins(s3_store: ObjectStore) -> None:
     key = _key("lease.json")
     racers = 8
-    start = threading.Barrier(racers)
-    winners: list[int] = []
-
-    def race(i: int) -> None:
-        start.wait()
-        if s3_store.put_if_absent(key, f"racer {i}".encode(), "text/plain") is not None:
-            winners.append(i)
-
-    threads = [threading.Thread(target=race, args=(i,)) for i in range(racers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    winners = race(
+        racers, lambda i: s3_store.put_if_absent(key, f"racer {i}".encode(), "text/plain")
+    )
 
     assert len(winners) == 1
-    assert s3_store.get_bytes(key) == f"racer {winners[0]}".encode()
+    assert s3_store.get_bytes(key) == f"racer {winners[0][0]}".encode()
 
 
 def test_replace_if_match_replaces_the_version_it_names(s3_store: ObjectStore) -> None:
@@ -101,22 +91,13 @@ def test_only_one_of_racing_replace_if_match_wins(s3_store: ObjectStore) -> None
     etag = s3_store.put_if_absent(key, b"expired lease", "text/plain")
     assert etag is not None
     racers = 8
-    start = threading.Barrier(racers)
-    winners: list[int] = []
-
-    def race(i: int) -> None:
-        start.wait()
-        if s3_store.replace_if_match(key, etag, f"taken by {i}".encode(), "text/plain"):
-            winners.append(i)
-
-    threads = [threading.Thread(target=race, args=(i,)) for i in range(racers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    winners = race(
+        racers,
+        lambda i: s3_store.replace_if_match(key, etag, f"taken by {i}".encode(), "text/plain"),
+    )
 
     assert len(winners) == 1
-    assert s3_store.get_bytes(key) == f"taken by {winners[0]}".encode()
+    assert s3_store.get_bytes(key) == f"taken by {winners[0][0]}".encode()
 
 
 def test_delete_if_match_keeps_an_object_that_changed(s3_store: ObjectStore) -> None:

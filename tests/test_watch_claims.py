@@ -4,7 +4,6 @@ embedded SeaweedFS (created once, renewed, released, taken over when expired).""
 from __future__ import annotations
 
 import secrets
-import threading
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -20,6 +19,7 @@ from sohoa.flows.claims import (
     utc_now,
 )
 from sohoa.storage.objects import ObjectStore
+from tests.racing import race
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
@@ -113,24 +113,10 @@ def test_the_first_watcher_claims_and_the_second_is_refused(s3_store: ObjectStor
 
 def test_of_watchers_racing_for_one_arrival_exactly_one_claims_it(s3_store: ObjectStore) -> None:
     identity = _identity()
-    racers = 6
-    start = threading.Barrier(racers)
-    claims = []
-
-    def race(i: int) -> None:
-        start.wait()
-        claim = try_claim(s3_store, identity, f"w{i}", duration_s=60)
-        if claim is not None:
-            claims.append(claim)
-
-    threads = [threading.Thread(target=race, args=(i,)) for i in range(racers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    claims = race(6, lambda i: try_claim(s3_store, identity, f"w{i}", duration_s=60))
 
     assert len(claims) == 1
-    claims[0].release()
+    claims[0][1].release()
 
 
 def test_a_lease_records_its_holder_and_expiry(s3_store: ObjectStore) -> None:
@@ -200,24 +186,10 @@ def test_of_watchers_taking_over_one_expired_lease_exactly_one_gets_it(
     identity = _identity()
     dead = Lease.new(identity, "dead-watcher", utc_now() - timedelta(seconds=10), duration_s=1)
     s3_store.put_if_absent(lease_key(identity), dead.to_json(), "application/json")
-    racers = 6
-    start = threading.Barrier(racers)
-    claims = []
-
-    def race(i: int) -> None:
-        start.wait()
-        claim = try_claim(s3_store, identity, f"w{i}", duration_s=60)
-        if claim is not None:
-            claims.append(claim)
-
-    threads = [threading.Thread(target=race, args=(i,)) for i in range(racers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    claims = race(6, lambda i: try_claim(s3_store, identity, f"w{i}", duration_s=60))
 
     assert len(claims) == 1
-    claims[0].release()
+    claims[0][1].release()
 
 
 def test_a_holder_whose_lease_was_taken_over_knows_and_leaves_it_alone(
