@@ -51,3 +51,10 @@ def test_codes_are_listed_top_to_bottom() -> None:
 
 def test_page_without_codes_has_none() -> None:
     assert decode_codes(blank_page()) == ()
+
+
+def test_reads_a_code39_separator_barcode() -> None:
+    barcode = zxingcpp.create_barcode("PATCHT", zxingcpp.BarcodeFormat.Code39)
+    page = blank_page()
+    page.paste(Image.fromarray(np.asarray(barcode.to_image(scale=4))), (600, 1000))
+    assert decode_codes(page) == ("PATCHT",)

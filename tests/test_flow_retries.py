@@ -7,7 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from sohoa.config import Settings
+from sohoa.pipeline.dossier import Rejected
 from sohoa.pipeline.ingest import open_source
+from sohoa.pipeline.model import QuarantineRecord
 from sohoa.storage.objects import StorageAuthError, StorageUnavailable
 from tests.pages import save_jpeg, text_page
 
@@ -45,16 +48,20 @@ class FlakyStore:
 
 
 def _store_originals(store: FlakyStore, tmp_path: Path) -> None:
+    """The read-pages task on a dossier of one unusable file, which it keeps in quarantine."""
     from prefect import flow
 
-    from sohoa.flows.digitise import store_originals
+    from sohoa.flows.digitise import read_pages
 
     path = save_jpeg(text_page(), tmp_path / "page.jpg")
-    source = open_source(path, path.name)
+    digest = open_source(path, path.name).sha256
+    unusable = Rejected(path, QuarantineRecord(source=path.name, reason="test", sha256=digest))
 
     @flow
     def store_one() -> None:
-        store_originals.with_options(retry_delay_seconds=0)(store, [source], [])
+        read_pages.with_options(retry_delay_seconds=0)(
+            store, [], [unusable], Settings(), tmp_path, 1
+        )
 
     store_one()
 

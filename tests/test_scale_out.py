@@ -172,7 +172,7 @@ def _each_committed_once(outcomes: list[dict[str, Any]], data_dir: Path, api_url
     two workers or two runs."""
     manifests = _manifests(data_dir)
     assert sorted(m.dossier_id for m in manifests) == sorted(o["dossier_id"] for o in outcomes)
-    assert _completed_task_runs(api_url, "commit-manifest") == len(manifests)
+    assert _completed_task_runs(api_url, "commit-dossier") == len(manifests)
 
 
 # --- Dask -------------------------------------------------------------------------------------

@@ -25,6 +25,13 @@ def catalogue_dossier(store: ObjectStore, catalogue: Catalogue, manifest: Manife
         document.id: store.get_bytes(document.text.key).decode().split(PAGE_SEPARATOR)
         for document in manifest.documents
     }
+    index_dossier(catalogue, manifest, texts)
+
+
+def index_dossier(
+    catalogue: Catalogue, manifest: Manifest, texts: Mapping[str, Sequence[str]]
+) -> None:
+    """Index the dossier of `manifest`, given its documents' page texts by document id."""
     originals = page_originals(
         [page.source for page in manifest.pages], {s.name: s.sha256 for s in manifest.sources}
     )

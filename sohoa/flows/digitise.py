@@ -3,14 +3,17 @@
 Import this module only after `prefect_server.configure_client_env` has pointed Prefect at its
 server (the worker does): Prefect reads its settings when it is imported.
 
-Grain: one task reads all pages of the dossier (a bounded pool of OCR processes inside), one
-task per document assembles and stores it, and the manifest is committed last. `digitise` is
+Grain: one task keeps the originals and reads all pages of the dossier (a bounded pool of OCR
+processes inside), one task per document finds whether it is a paper already on file and
+assembles and stores it, and one commits the manifest and catalogues the dossier. Few task runs
+per dossier matter: each costs the Prefect server about 30 ms of CPU, taken from OCR on a small
+machine. `digitise` is
 that sequence as a plain function, so that one flow run can digitise one dossier (the
 `digitise-dossier` flow) or a whole batch of them (`sohoa.flows.backlog`). Every dossier a
 process reads at once shares one bound on pages in work, so several dossiers at a time never
-run more OCR processes than configured, nor hold more page images in memory. Before they are
-stored, the dossier's documents are looked up in the catalogue: one already on file is linked
-to it (`reuse_of`) in its record. Storage work is
+run more OCR processes than configured, nor hold more page images in memory. Before it is
+stored, each document is looked up in the catalogue: one already on file is linked to it
+(`reuse_of`) in its record. Storage work is
 retried with exponential backoff when the error is transient. Idempotency comes from
 deterministic keys, not from Prefect's cache: originals are content-addressed, page readings
 are kept by source hash and page, and a dossier whose manifest already covers the same inputs
@@ -39,6 +42,7 @@ from sohoa.flows.cataloguing import (
     PAGE_SEPARATOR,
     catalogue_dossier,
     document_paper,
+    index_dossier,
     page_originals,
 )
 from sohoa.flows.keys import (
@@ -79,7 +83,7 @@ from sohoa.pipeline.model import (
 from sohoa.pipeline.page import PageContent
 from sohoa.pipeline.pdfa import DocumentInfo, PageSpec, assemble_pdfa, write_page_fragment
 from sohoa.pipeline.recognise import PageReading, read_page
-from sohoa.pipeline.reuse import Paper, ReuseMatch, find_reuse
+from sohoa.pipeline.reuse import Paper, find_reuse
 from sohoa.pipeline.understand import understand_dossier
 from sohoa.storage import objects
 from sohoa.storage.catalogue import Catalogue
@@ -106,7 +110,6 @@ _STORAGE_RETRIES: dict[str, Any] = {
 # --- Tasks ------------------------------------------------------------------------------------
 
 
-@task(name="store-originals", **_STORAGE_RETRIES)
 def store_originals(
     store: ObjectStore, sources: list[SourceFile], rejected: list[Rejected]
 ) -> None:
@@ -136,10 +139,16 @@ def page_slots(workers: int) -> PageSlots:
 
 @task(name="read-pages", **_STORAGE_RETRIES)
 def read_pages(
-    store: ObjectStore, sources: list[SourceFile], settings: Settings, work: Path, workers: int
+    store: ObjectStore,
+    sources: list[SourceFile],
+    rejected: list[Rejected],
+    settings: Settings,
+    work: Path,
+    workers: int,
 ) -> tuple[list[PageResult], dict[int, str]]:
-    """OCR every page, `workers` at a time. Returns the pages in order and the sources that
-    turned out unreadable part-way, with the reason."""
+    """Store the originals, then OCR every page, `workers` at a time. Returns the pages in
+    order and the sources that turned out unreadable part-way, with the reason."""
+    store_originals(store, sources, rejected)
     engine = TesseractEngine(settings.ocr_lang, timeout_s=settings.ocr_timeout_s)
     report = progress.current()  # the pool's threads do not inherit the job's context
     slots = page_slots(workers)
@@ -228,34 +237,25 @@ def _stored_reading(store: ObjectStore, key: str) -> PageReading | None:
         return None
 
 
-@task(name="find-reuse", **_STORAGE_RETRIES)
-def find_papers_on_file(
-    settings: Settings, dossier_id: str, papers: list[Paper]
-) -> dict[str, ReuseMatch]:
-    """The dossier's documents that are papers already on file, by document id, with the
-    earlier document each is a copy of."""
-    catalogue = Catalogue.from_settings(settings)
-    try:
-        matches = {
-            paper.id: find_reuse(paper, catalogue.reuse_candidates(paper, dossier_id))
-            for paper in papers
-        }
-    finally:
-        catalogue.close()
-    return {document_id: m for document_id, m in matches.items() if m is not None}
-
-
 @task(name="store-document", **_STORAGE_RETRIES)
 def store_document(
     store: ObjectStore,
+    catalogue: Catalogue,
     dossier_id: str,
     document: DocumentRecord,
+    paper: Paper,
     fragments: list[Path],
     texts: list[str],
     work: Path,
 ) -> DocumentRecord:
-    """Assemble one document as PDF/A-2b, validated as it is written, and store its PDF, text
-    (a form feed between pages) and metadata."""
+    """Link the document to the paper on file it is a copy of, if any; assemble it as
+    PDF/A-2b, validated as it is written; store its PDF, text (a form feed between pages) and
+    metadata."""
+    match = find_reuse(paper, catalogue.reuse_candidates(paper, dossier_id))
+    if match is not None:
+        document = document.model_copy(
+            update={"reuse_of": match.reuse_of, "reuse_reason": match.reason}
+        )
     prefix = f"{dossier_prefix(dossier_id)}/documents/{document.id}"
     pdf_path = work / f"{document.id}.pdf"
     if not pdf_path.exists():
@@ -299,24 +299,27 @@ def _recorded(stored: objects.StoredObject) -> StoredObject:
     return StoredObject(key=stored.key, sha256=stored.sha256, bytes=stored.size)
 
 
-@task(name="commit-manifest", **_STORAGE_RETRIES)
-def commit_manifest(store: ObjectStore, manifest: Manifest) -> None:
-    """The manifest goes last: until it is there, a reader sees no part of the dossier."""
+@task(name="commit-dossier", **_STORAGE_RETRIES)
+def commit_dossier(
+    store: ObjectStore,
+    catalogue: Catalogue,
+    manifest: Manifest,
+    texts: dict[str, list[str]],
+) -> None:
+    """The manifest goes last: until it is there, a reader sees no part of the dossier. Then
+    the dossier is catalogued: a digitise returns once search can see it."""
     store.put_bytes(
         manifest_key(manifest.dossier_id),
         manifest.model_dump_json(indent=2).encode(),
         "application/json",
     )
+    index_dossier(catalogue, manifest, texts)
 
 
 @task(name="catalogue-dossier", **_STORAGE_RETRIES)
-def update_catalogue(store: ObjectStore, settings: Settings, manifest: Manifest) -> None:
-    """Make the committed dossier findable: a digitise returns once search can see it."""
-    catalogue = Catalogue.from_settings(settings)
-    try:
-        catalogue_dossier(store, catalogue, manifest)
-    finally:
-        catalogue.close()
+def update_catalogue(store: ObjectStore, catalogue: Catalogue, manifest: Manifest) -> None:
+    """Catalogue a dossier committed earlier, its texts read back from storage."""
+    catalogue_dossier(store, catalogue, manifest)
 
 
 def load_manifest(store: ObjectStore, dossier_id: str) -> Manifest | None:
@@ -350,43 +353,44 @@ def digitise(
     sources, rejected = admit([Path(p) for p in paths])
     dossier_id = safe_key_part(dossier_id or default_dossier_id(sources, rejected))
     quarantined = [r.record for r in rejected]
+    catalogue = Catalogue.from_settings(settings)
+    try:
+        existing = load_manifest(store, dossier_id)
+        if existing is not None and covers(existing, sources, quarantined, PIPELINE_VERSION):
+            progress.current().pages_total(0)
+            update_catalogue(store, catalogue, existing)
+            return Digitised(existing, fresh=False)
 
-    existing = load_manifest(store, dossier_id)
-    if existing is not None and covers(existing, sources, quarantined, PIPELINE_VERSION):
-        progress.current().pages_total(0)
-        update_catalogue(store, settings, existing)
-        return Digitised(existing, fresh=False)
-
-    started = _now()
-    progress.current().pages_total(sum(s.pages for s in sources))
-    store_originals(store, sources, rejected)
-    with workdir.dossier_dir(settings) as work:
-        pages, failed_sources = read_pages(
-            store, sources, settings, work, workers or settings.concurrency
-        )
-        for index, reason in failed_sources.items():
-            source = sources[index]
-            quarantined.append(
-                QuarantineRecord(source=source.name, reason=reason, sha256=source.sha256)
+        started = _now()
+        progress.current().pages_total(sum(s.pages for s in sources))
+        with workdir.dossier_dir(settings) as work:
+            pages, failed_sources = read_pages(
+                store, sources, rejected, settings, work, workers or settings.concurrency
             )
-        usable = [s for i, s in enumerate(sources) if i not in failed_sources]
-        documents = _documents(store, settings, dossier_id, usable, pages, work)
+            for index, reason in failed_sources.items():
+                source = sources[index]
+                quarantined.append(
+                    QuarantineRecord(source=source.name, reason=reason, sha256=source.sha256)
+                )
+            usable = [s for i, s in enumerate(sources) if i not in failed_sources]
+            documents, texts = _documents(store, catalogue, dossier_id, usable, pages, work)
 
-    quarantined += failed_pages(pages)
-    manifest = Manifest(
-        dossier_id=dossier_id,
-        status=dossier_status(pages, quarantined),
-        sources=[_source_record(s) for s in usable],
-        pages=page_records(pages, [d.pages for d in documents]),
-        documents=documents,
-        quarantined=quarantined,
-        pipeline_version=PIPELINE_VERSION,
-        created=_now(),
-        started=started,
-        received=received,
-    )
-    commit_manifest(store, manifest)
-    update_catalogue(store, settings, manifest)
+        quarantined += failed_pages(pages)
+        manifest = Manifest(
+            dossier_id=dossier_id,
+            status=dossier_status(pages, quarantined),
+            sources=[_source_record(s) for s in usable],
+            pages=page_records(pages, [d.pages for d in documents]),
+            documents=documents,
+            quarantined=quarantined,
+            pipeline_version=PIPELINE_VERSION,
+            created=_now(),
+            started=started,
+            received=received,
+        )
+        commit_dossier(store, catalogue, manifest, texts)
+    finally:
+        catalogue.close()
     return Digitised(manifest, fresh=True)
 
 
@@ -402,12 +406,13 @@ def _now() -> str:
 
 def _documents(
     store: ObjectStore,
-    settings: Settings,
+    catalogue: Catalogue,
     dossier_id: str,
     sources: list[SourceFile],
     pages: list[PageResult],
     work: Path,
-) -> list[DocumentRecord]:
+) -> tuple[list[DocumentRecord], dict[str, list[str]]]:
+    """The dossier's documents, stored, and their pages' texts by document id."""
     records = [
         DocumentRecord(
             id=document_id(dossier_id, sources, [pages[i].source for i in understood.pages]),
@@ -425,20 +430,16 @@ def _documents(
     ]
     texts = {r.id: [pages[i].content.plain_text for i in r.pages] for r in records}
     originals = page_originals([p.source for p in pages], {s.name: s.sha256 for s in sources})
-    papers = [document_paper(r, [originals[i] for i in r.pages], texts[r.id]) for r in records]
-    on_file = find_papers_on_file(settings, dossier_id, papers)
     documents = []
     for record in records:
-        if record.id in on_file:
-            match = on_file[record.id]
-            record = record.model_copy(
-                update={"reuse_of": match.reuse_of, "reuse_reason": match.reason}
-            )
+        paper = document_paper(record, [originals[i] for i in record.pages], texts[record.id])
         fragments = [f for f in (pages[i].fragment for i in record.pages) if f]
         documents.append(
-            store_document(store, dossier_id, record, fragments, texts[record.id], work)
+            store_document(
+                store, catalogue, dossier_id, record, paper, fragments, texts[record.id], work
+            )
         )
-    return documents
+    return documents, texts
 
 
 def _source_record(source: SourceFile) -> SourceRecord:
