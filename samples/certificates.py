@@ -11,6 +11,7 @@ from samples.blocks import (
     Column,
     Document,
     Fields,
+    Issuer,
     Para,
     Row,
     district_council,
@@ -87,7 +88,7 @@ def gcn_quyen_su_dung_dat(rng: random.Random, when: date) -> Document:
                        space_before=0.6))  # fmt: skip
     dated = Para(place_date(issuer.place, when, rng), weight="italic", align="center")
     rows.append(Row((Column((), 0.45), Column((dated,), 0.55)), space_before=0.6))
-    rows.append(signature_row(issuer.signing, make_person(rng).full_name, "seal"))
+    rows.append(signature_row(certificate_signing(issuer), make_person(rng).full_name, "seal"))
     book = f"{rng.choice(('CH', 'CS', 'VP'))} {rng.randint(1, 99999):05d}"
     rows.append(single(Para(f"Số vào sổ cấp GCN: {book}", size=0.9), space_before=0.4))
     fields = Fields(
@@ -98,6 +99,15 @@ def gcn_quyen_su_dung_dat(rng: random.Random, when: date) -> Document:
         ho_ten=owner.full_name,
     )
     return Document("gcn_quyen_su_dung_dat", rows, fields)
+
+
+def certificate_signing(issuer: Issuer) -> tuple[str, ...]:
+    """The national form of the land-use certificate has no header block: it prints the body
+    that signs it above the signature ("TM. ỦY BAN NHÂN DÂN" / "HUYỆN ĐÔNG ANH"), then the
+    signer's position."""
+    council, district = (para.text for para in issuer.header)
+    position = tuple(line for line in issuer.signing if not line.startswith("TM."))
+    return (f"TM. {council}", district, *position)
 
 
 def gcn_dang_ky_doanh_nghiep(rng: random.Random, when: date) -> Document:

@@ -10,6 +10,7 @@ from samples.blocks import (
     MOTTO_2,
     NAME_LABELS,
     Align,
+    Code,
     Column,
     Document,
     Fields,
@@ -57,6 +58,21 @@ def _mrz(person: Person, expiry: date) -> tuple[str, str, str]:
     return line_1, line_2, line_3
 
 
+def card_qr_payload(person: Person) -> str:
+    """What the QR code on the front of a chip ID card says: personal ID, the old 9-digit ID
+    (empty here: a first card), full name, birth date, sex, residence, issue date."""
+    parts = (
+        person.personal_id,
+        "",
+        person.full_name,
+        person.birth_date.strftime("%d%m%Y"),
+        person.sex,
+        person.address.line(),
+        person.id_issue_date.strftime("%d%m%Y"),
+    )
+    return nfc("|".join(parts))
+
+
 def cccd(rng: random.Random, when: date) -> Document:
     """A photocopy of both sides of a chip ID card, sometimes certified as a true copy."""
     person = make_person(rng)
@@ -98,8 +114,13 @@ def cccd(rng: random.Random, when: date) -> Document:
         ),
     )
     place: Align = rng.choice(("left", "center"))
+    qr = Code(card_qr_payload(person), module_mm=0.4)
     rows = [
-        Row((Column(front, card, boxed=True),), space_before=rng.uniform(0.0, 3.0), place=place),
+        Row(
+            (Column(front, card, boxed=True, code=qr, code_align="right"),),
+            space_before=rng.uniform(0.0, 3.0),
+            place=place,
+        ),
         Row((Column(back, card, boxed=True),), space_before=2.0, place=place),
     ]
     if rng.random() < 0.5:

@@ -224,7 +224,26 @@ def test_the_issuer_stops_at_a_register_number_glued_to_its_label():
     assert issuer == "Ủy ban nhân dân phường Phú Hội"
 
 
-def test_a_land_certificates_issuer_named_on_its_seal_only_goes_to_review():
+def test_a_land_certificates_issuer_is_the_body_it_is_signed_for():
+    page = laid_out(
+        centred("GIẤY CHỨNG NHẬN"),
+        [(900, "Hải Phòng, ngày 29 tháng 8 năm 2022")],
+        [(960, "TM. ỦY BAN NHÂN DÂN")],
+        [(990, "QUẬN LÊ CHÂN")],
+        [(1000, "KT. CHỦ TỊCH")],
+        [(990, "PHÓ CHỦ TỊCH")],
+    )
+    issuer = extract_fields("gcn_quyen_su_dung_dat", [page]).fields.co_quan_ban_hanh
+    assert issuer == "Ủy ban nhân dân quận Lê Chân"
+
+
+def test_a_land_certificates_issuer_on_one_line_with_its_place_is_read():
+    page = laid_out(centred("GIẤY CHỨNG NHẬN"), [(900, "TM. UỶ BAN NHÂN DÂN HUYỆN CỦ CHI")])
+    issuer = extract_fields("gcn_quyen_su_dung_dat", [page]).fields.co_quan_ban_hanh
+    assert issuer == "Ủy ban nhân dân huyện Củ Chi"
+
+
+def test_a_land_certificates_issuer_not_named_above_its_signature_goes_to_review():
     page = laid_out(centred("GIẤY CHỨNG NHẬN"), [(900, "KT. CHỦ TỊCH")])
     extraction = extract_fields("gcn_quyen_su_dung_dat", [page])
     assert extraction.fields.co_quan_ban_hanh is None
@@ -653,6 +672,38 @@ def test_ids_from_a_qr_code_win_over_an_ocr_misreading():
     payload = '{"ma_ho_so": "H41.22-240101-0001", "so_dinh_danh": "036189001234"}'
     page = laid_out(body("Số định danh cá nhân: 036189001284"), codes=[payload])
     assert extract_fields("giay_tiep_nhan_ho_so", [page]).fields.so_dinh_danh == ["036189001234"]
+
+
+CARD_QR = "036189001234||Trần Thành Khải|14021989|Nam|Thôn Nam, xã Hải Hậu, tỉnh Nam Định|04062021"
+
+
+def test_an_id_cards_qr_code_names_its_holder_with_the_marks_ocr_lost():
+    card = laid_out(
+        centred("CĂN CƯỚC CÔNG DÂN"),
+        body("Họ và tên / Full name:"),
+        body("TRẦN THANH KHAI"),
+        codes=[CARD_QR],
+    )
+    extraction = extract_fields("cccd", [card])
+    assert extraction.fields.ho_ten == "Trần Thành Khải"
+    assert "ho_ten" not in extraction.review
+
+
+def test_an_id_cards_qr_code_gives_its_issue_date_where_ocr_misread_it():
+    card = laid_out(
+        centred("CĂN CƯỚC CÔNG DÂN"),
+        body("Ngày, tháng, năm / Date, month, year: 09/] /2018"),
+        codes=[CARD_QR],
+    )
+    assert extract_fields("cccd", [card]).fields.ngay_ban_hanh == "2021-06-04"
+
+
+def test_an_id_card_qr_code_with_an_impossible_personal_id_is_not_believed():
+    card = laid_out(body("Họ và tên / Full name:"), body("TRẦN THÀNH KHẢI"), codes=[
+        CARD_QR.replace("036189001234", "999189001234")
+    ])  # fmt: skip
+    assert extract_fields("cccd", [card]).fields.ho_ten == "Trần Thành Khải"
+    assert extract_fields("cccd", [card]).fields.ngay_ban_hanh is None
 
 
 def test_a_free_text_qr_code_gives_its_ids():

@@ -27,6 +27,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cached_property
 
 from sohoa.ocr.engine import PageText, Word
@@ -137,6 +138,15 @@ _REGISTRATION = re.compile(r"^\W{0,3}dang ky (?:lan dau|thay doi)")
 # before a colon.
 _ADDRESSEE = re.compile(r"^\W{0,3}kinh\s*(?:gui|\w{2,4}\s*:)")
 # The opening of minutes' first paragraph, which may stand centred under their subject.
+# "TM." (thay mặt): signed on behalf of the body named after it; the signer's position follows
+# on its own line ("KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH", "GIÁM ĐỐC"). A body's name wraps over at most
+# two more lines.
+_SIGNING_FOR = re.compile(r"^\W{0,3}t\s?m\s?[.,:]?\s+")
+# The position, even half read under a seal ("Ủ TỊCH").
+_SIGNER_POSITION = re.compile(
+    r"^\W{0,3}(?:kt|tl|tuq|q)\W|\btich\b|\bgiam doc\b|^\W{0,3}(?:pho |thu )?truong\b"
+)
+_SIGNING_BODY_LINES = 2
 _MINUTES_OPENING = re.compile(r"^[\W_]{0,3}hom nay\b")
 # A paragraph's first line is indented and reaches the right margin; a centred line that
 # reaches it reaches the left margin too. Both within this share of the text's width.
@@ -183,6 +193,9 @@ _TAX_CODE = re.compile(r"(?<!\d)\d{10}(?:\s?-\s?\d{3})?(?![\d-])")
 # OCR sometimes cuts a long number in two ("0661761 13685"): one space inside is allowed,
 # unless the digits read as two whole IDs side by side (husband's and wife's columns).
 _PERSONAL_ID = re.compile(r"(?<!\d)\d{12}(?!\d)|(?<!\d)(?<!\d )(?:\d ?){11}\d(?! ?\d)")
+_CARD_CODE = re.compile(
+    r"(?P<id>\d{12})\|(?:\d{9})?\|(?P<name>[^|\d]+)\|\d{8}\|[^|]*\|[^|]*\|(?P<issued>\d{8})(?:\||$)"
+)
 _MRZ_FIRST_LINE = re.compile(r"[I1T]DVNM(\d{9})(\d)(\d{12})<")
 # A centred line's middle is this close to the text's (in text widths, dev set: 0.000-0.007);
 # a paragraph's indented first line, ragged on the right, is off by 0.008 or more.
@@ -225,9 +238,14 @@ def extract_fields(doc_type: str, pages: Sequence[PageContent]) -> Extraction:
     document = _Document.read(pages)
     codes = _CodeData.read(code for page in pages for code in page.codes)
     person, name_source = _main_person(document)
+    issued = _issuing_date(doc_type, document)
+    if doc_type == "cccd" and codes.card is not None:
+        # The card's own QR code: its holder's name with every mark, and its issue date.
+        person, name_source = _Reading(codes.card.holder), NameSource(sure=True)
+        issued = _Reading(codes.card.issued)
     readings = {
         "so_ky_hieu": codes.number or _document_number(document),
-        "ngay_ban_hanh": _issuing_date(doc_type, document),
+        "ngay_ban_hanh": issued,
         "co_quan_ban_hanh": _issuer(doc_type, document),
         "trich_yeu": _summary(doc_type, document),
         "so_dinh_danh": _personal_ids(document, codes.personal_ids),
@@ -652,9 +670,7 @@ def _issuer(doc_type: str, document: _Document) -> _Reading:
     if doc_type == "cccd":
         return _card_issuer(document)
     if doc_type == "gcn_quyen_su_dung_dat":
-        # Signed "TM. ỦY BAN NHÂN DÂN" or "KT. CHỦ TỊCH": the district is named on the seal
-        # only, which OCR does not read; a person reads it.
-        return _Reading(failed_check=True)
+        return _signing_body(document)
     lines: list[_Span] = []
     for span in document.header.left:
         if _NUMBER_LINE.match(span.folded):
@@ -664,7 +680,37 @@ def _issuer(doc_type: str, document: _Document) -> _Reading:
         if lines and span.y0 - lines[-1].y1 > lines[-1].height:
             break  # the title, under a gap, reaching left of the motto's edge
         lines.append(span)
-    blocks: list[list[str]] = []  # one per organisation, a long name wrapped over lines
+    return _issuer_named(document, lines) or _NOTHING
+
+
+def _signing_body(document: _Document) -> _Reading:
+    """The body a paper is signed for, above its signer's position ("TM. ỦY BAN NHÂN DÂN" /
+    "HUYỆN ĐÔNG ANH" / "KT. CHỦ TỊCH"): the land-use certificate's national form has no header
+    block, and names its issuer there. Not found (a seal covering it): for a person to read."""
+    spans = document.body()
+    for at, span in enumerate(spans):
+        acting_for = _SIGNING_FOR.match(span.folded)
+        if acting_for is None:
+            continue
+        lines = [_Span(span.page, span.words[span.word_from(acting_for.end()) :])]
+        for following in spans[at + 1 : at + 1 + _SIGNING_BODY_LINES]:
+            if (
+                following.page != span.page
+                or _SIGNER_POSITION.search(following.folded)
+                or following.y0 - lines[-1].y1 > lines[-1].height
+            ):
+                break
+            lines.append(following)
+        named = _issuer_named(document, lines)
+        if named is not None:
+            return named
+    return _Reading(failed_check=True)
+
+
+def _issuer_named(document: _Document, lines: Sequence[_Span]) -> _Reading | None:
+    """The issuer the capitals of `lines` name, one organisation per block of lines: a long
+    name wraps over lines, a unit's place goes on the next."""
+    blocks: list[list[str]] = []
     for span in lines:
         words = _header_words(span)
         if not words:
@@ -678,7 +724,7 @@ def _issuer(doc_type: str, document: _Document) -> _Reading:
         else:
             blocks.append(words)
     if not blocks:
-        return _NOTHING
+        return None
     used = tuple(w for s in lines for w in s.words)
     name = _Reading(_as_spelled_in(document, _with_parent(blocks, document)), used)
     return _spelled_as_elsewhere(document, name)
@@ -1464,17 +1510,40 @@ def _tax_codes(document: _Document) -> _Reading:
 
 
 @dataclass(frozen=True)
+class _CardCode:
+    """The QR code on the front of a chip ID card: "personal ID|old ID|full name|birth date
+    (ddmmyyyy)|sex|residence|issue date (ddmmyyyy)"."""
+
+    holder: str
+    issued: str  # ISO date
+
+    @classmethod
+    def read(cls, payload: str) -> _CardCode | None:
+        found = _CARD_CODE.match(payload)
+        if found is None or personal_id_problem(found["id"]) is not None:
+            return None
+        try:
+            issued = datetime.strptime(found["issued"], "%d%m%Y").date()
+        except ValueError:
+            return None
+        return cls(nfc(found["name"].strip()), issued.isoformat())
+
+
+@dataclass(frozen=True)
 class _CodeData:
-    """What the QR codes of a document say: personal IDs and the paper's number."""
+    """What the QR codes of a document say: personal IDs, the paper's number, an ID card's."""
 
     personal_ids: list[str]
     number: _Reading | None
+    card: _CardCode | None
 
     @classmethod
     def read(cls, payloads: Iterable[str]) -> _CodeData:
         ids: list[str] = []
         number = None
+        card = None
         for payload in payloads:
+            card = card or _CardCode.read(payload)
             for text in _payload_texts(payload):
                 for match in _PERSONAL_ID.findall(text):
                     value = re.sub(r"\s", "", match)
@@ -1485,7 +1554,7 @@ class _CodeData:
                 written = data.get(key)
                 if number is None and isinstance(written, str) and written.strip():
                     number = _Reading(nfc(written.strip()))
-        return cls(ids, number)
+        return cls(ids, number, card)
 
 
 def _json_object(payload: str) -> dict[str, object]:

@@ -43,8 +43,11 @@ _DIGITISH = rf"(?:\d|{_LOOKALIKE}|{_ZERO})"
 _NUMBER = rf"(?:(?<!\d)\d|(?<![^\W_])(?:{_LOOKALIKE}|{_ZERO}))(?: ?{_DIGITISH}){{0,2}}"
 _YEAR = rf"{_DIGITISH}(?: ?{_DIGITISH}){{3}}"
 # Matched inside a lookahead, so that every start is tried: "Số 5 12/01/2020" has a date.
+# Between the words of a date: spaces, and the specks and quotes OCR reads from a seal or a
+# wrapped line's italics ("tháng 08 \"“năm2024").
+_GAP = r"[\s.,:;\"'“”‘’_-]*"
 _WORDED_DATE = re.compile(
-    rf"(?=ngay[\s.,:]*({_NUMBER})[\s.,:]*th[a-z]ng[\s.,:]*({_NUMBER})[\s.,:]*nam[\s.,:]*({_YEAR}))"
+    rf"(?=ngay{_GAP}({_NUMBER}){_GAP}th[a-z]ng{_GAP}({_NUMBER}){_GAP}nam{_GAP}({_YEAR}))"
 )
 _SLASHED_DATE = re.compile(rf"(?=({_NUMBER})\s*[/.-]\s*({_NUMBER})\s*[/.-]\s*({_YEAR})(?!\d))")
 _AS_DIGITS = str.maketrans({"]": "1", "|": "1", "!": "1", "l": "1", "i": "1", "o": "0", " ": None})
