@@ -624,6 +624,27 @@ def test_each_column_of_particulars_checks_its_own_persons_id():
     assert ids == ["092096210849", "048199530142"]
 
 
+def test_a_speck_read_between_two_columns_does_not_join_them():
+    page = laid_out(
+        [(250, "Họ và tên chồng: PHẠM QUỐC VIỆT"), (900, "Họ và tên vợ: HOÀNG KHÁNH NGUYỆT")],
+        [(250, "Ngày, tháng, năm sinh: 18/04/1996"), (900, "Ngày, tháng, năm sinh: 10/10/1999")],
+        [(250, "CCCD số 092096210849"), (540, "_" * 24), (900, "CCCD số 048199530142")],
+    )
+    ids = extract_fields("giay_chung_nhan_ket_hon", [page]).fields.so_dinh_danh
+    assert ids == ["092096210849", "048199530142"]
+
+
+def test_an_id_alone_on_its_line_in_the_right_column_is_checked_against_that_column():
+    page = laid_out(
+        [(250, "Họ và tên chồng: PHẠM QUỐC VIỆT"), (900, "Họ và tên vợ: HOÀNG KHÁNH NGUYỆT")],
+        [(250, "Ngày, tháng, năm sinh: 18/04/1996"), (900, "Ngày, tháng, năm sinh: 10/10/1999")],
+        [(250, "CCCD số 092096210849")],
+        [(900, "CCCD số 048199530142")],
+    )
+    ids = extract_fields("giay_chung_nhan_ket_hon", [page]).fields.so_dinh_danh
+    assert ids == ["092096210849", "048199530142"]
+
+
 def test_a_twelve_digit_number_failing_its_checks_is_not_an_id_and_goes_to_review():
     page = laid_out(body("Số định danh cá nhân: 999189001234"))
     extraction = extract_fields("to_khai", [page])

@@ -19,7 +19,6 @@ import dataclasses
 import functools
 import itertools
 import json
-import math
 import re
 import statistics
 import string
@@ -1326,12 +1325,17 @@ def _in_capitals(word: Word) -> bool:
 
 
 def _columns(words: Sequence[Word]) -> list[list[Word]]:
-    """The words of a body line in its columns of particulars, left to right."""
+    """The words of a body line in its columns of particulars, left to right. A speck OCR read
+    in the gap between two columns ("__", "-") does not bridge it: it stays with the left one."""
     columns: list[list[Word]] = []
-    for i, word in enumerate(words):
-        if i == 0 or _across_columns(words[i - 1], word):
+    last_word: Word | None = None  # the last that is no speck
+    for word in words:
+        speck = not any(c.isalnum() for c in word.text)
+        if not columns or (not speck and last_word and _across_columns(last_word, word)):
             columns.append([])
         columns[-1].append(word)
+        if not speck:
+            last_word = word
     return columns
 
 
@@ -1344,7 +1348,7 @@ def _column_around(span: _Span, index: int) -> tuple[float, float]:
     columns = _columns(span.words)
     at = next(i for i, column in enumerate(columns) if word in column)
     slack = word.box.height
-    left = columns[at][0].box.x0 - slack if at > 0 else -math.inf
+    left = columns[at][0].box.x0 - slack
     right = columns[at + 1][0].box.x0 - slack if at + 1 < len(columns) else span.x1 + slack
     return left, right
 
