@@ -614,34 +614,30 @@ def test_two_ids_side_by_side_are_two_ids():
     assert ids == ["046076362716", "046197315788"]
 
 
-def test_each_column_of_particulars_checks_its_own_persons_id():
+def couples_ids(*id_rows: list[tuple[int, str]]) -> list[str]:
+    """The IDs read from a marriage paper: husband left, wife right, each with the birth year
+    their ID encodes (1996 and 1999), then `id_rows`."""
     page = laid_out(
         [(250, "Họ và tên chồng: PHẠM QUỐC VIỆT"), (900, "Họ và tên vợ: HOÀNG KHÁNH NGUYỆT")],
         [(250, "Ngày, tháng, năm sinh: 18/04/1996"), (900, "Ngày, tháng, năm sinh: 10/10/1999")],
-        [(250, "CCCD số 092096210849"), (900, "CCCD số 048199530142")],
+        *id_rows,
     )
-    ids = extract_fields("giay_chung_nhan_ket_hon", [page]).fields.so_dinh_danh
+    return extract_fields("giay_chung_nhan_ket_hon", [page]).fields.so_dinh_danh
+
+
+def test_each_column_of_particulars_checks_its_own_persons_id():
+    ids = couples_ids([(250, "CCCD số 092096210849"), (900, "CCCD số 048199530142")])
     assert ids == ["092096210849", "048199530142"]
 
 
 def test_a_speck_read_between_two_columns_does_not_join_them():
-    page = laid_out(
-        [(250, "Họ và tên chồng: PHẠM QUỐC VIỆT"), (900, "Họ và tên vợ: HOÀNG KHÁNH NGUYỆT")],
-        [(250, "Ngày, tháng, năm sinh: 18/04/1996"), (900, "Ngày, tháng, năm sinh: 10/10/1999")],
-        [(250, "CCCD số 092096210849"), (540, "_" * 24), (900, "CCCD số 048199530142")],
-    )
-    ids = extract_fields("giay_chung_nhan_ket_hon", [page]).fields.so_dinh_danh
+    speck = (540, "_" * 24)  # reaching from the husband's ID nearly to the wife's column
+    ids = couples_ids([(250, "CCCD số 092096210849"), speck, (900, "CCCD số 048199530142")])
     assert ids == ["092096210849", "048199530142"]
 
 
 def test_an_id_alone_on_its_line_in_the_right_column_is_checked_against_that_column():
-    page = laid_out(
-        [(250, "Họ và tên chồng: PHẠM QUỐC VIỆT"), (900, "Họ và tên vợ: HOÀNG KHÁNH NGUYỆT")],
-        [(250, "Ngày, tháng, năm sinh: 18/04/1996"), (900, "Ngày, tháng, năm sinh: 10/10/1999")],
-        [(250, "CCCD số 092096210849")],
-        [(900, "CCCD số 048199530142")],
-    )
-    ids = extract_fields("giay_chung_nhan_ket_hon", [page]).fields.so_dinh_danh
+    ids = couples_ids([(250, "CCCD số 092096210849")], [(900, "CCCD số 048199530142")])
     assert ids == ["092096210849", "048199530142"]
 
 
