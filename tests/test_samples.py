@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import random
 import unicodedata
+from datetime import date
 from pathlib import Path
 from typing import cast
 
@@ -354,6 +355,31 @@ def test_receipt_qr_code_reads_back_the_applicant_id_at_200_dpi(tmp_path: Path) 
         assert payloads == [document["qr"]]
         assert payloads[0]["so_dinh_danh"] == document["fields"]["so_dinh_danh"][0]
         assert set(payloads[0]) == {"ma_ho_so", "ma_thu_tuc", "so_dinh_danh", "ten_giay_to"}
+
+
+def test_land_use_certificate_names_the_body_it_is_signed_for_above_the_signer() -> None:
+    for seed in range(5):
+        document = TEMPLATES["gcn_quyen_su_dung_dat"](random.Random(seed), date(2023, 5, 2))
+        signing = next(c for row in document.rows for c in row.columns if c.signer)
+        lines = [para.text for para in signing.paras]
+        council, district = lines[0], lines[1]
+        assert council.startswith("TM. ") and council.endswith("BAN NHÂN DÂN")
+        issuer = cast(str, document.fields.co_quan_ban_hanh)
+        assert issuer.upper().endswith(district)
+
+
+def test_id_card_qr_code_reads_back_the_holder_at_200_dpi(tmp_path: Path) -> None:
+    for seed in range(3):
+        folder = generate_dossier(seed, tmp_path, dpi=200, fmt="jpeg", document_types=["cccd"])
+        truth = json.loads((folder / "truth.json").read_text(encoding="utf-8"))
+        (document,) = truth["documents"]
+        first_page = truth["pages"][document["pages"][0]]
+        codes = decoded(folder / first_page["source"].split("#")[0])
+        (card,) = [c.text.split("|") for c in codes if c.format == zxingcpp.BarcodeFormat.QRCode]
+        fields = document["fields"]
+        assert card[0] == fields["so_dinh_danh"][0] and card[2] == fields["ho_ten"]
+        issued = card[6]
+        assert f"{issued[4:]}-{issued[2:4]}-{issued[:2]}" == fields["ngay_ban_hanh"]
 
 
 def test_separator_sheets_belong_to_no_document_and_read_patcht(tmp_path: Path) -> None:
