@@ -296,6 +296,18 @@ def test_a_receiving_section_acts_for_its_body():
     )
 
 
+def test_a_place_ending_in_a_word_that_folds_like_a_unit_does_not_take_the_next_line():
+    page = laid_out(
+        [(300, "ỦY BAN NHÂN DÂN"), (800, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")],
+        [(320, "XÃ NGHI PHƯƠNG"), (880, "Độc lập - Tự do - Hạnh phúc")],
+        [(300, "BỘ PHẬN TIẾP NHẬN VÀ TRẢ")],
+        [(360, "KẾT QUẢ")],
+    )
+    assert extract_fields("giay_tiep_nhan_ho_so", [page]).fields.co_quan_ban_hanh == (
+        "Ủy ban nhân dân xã Nghi Phương"
+    )
+
+
 def test_the_issuer_is_spelled_as_the_body_spells_it():
     page = decision(
         body("Công an phường Kim Mã xác nhận thông tin về cư trú"),

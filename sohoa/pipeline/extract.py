@@ -771,8 +771,11 @@ def _glued_syllables(word: str) -> list[str]:
 
 def _ends_with_a_unit(block: Sequence[str]) -> bool:
     """Whether an issuer block ends with a unit word, its place name on the next line
-    ("CÔNG AN PHƯỜNG / TRƯỜNG SƠN")."""
+    ("CÔNG AN PHƯỜNG / TRƯỜNG SƠN"). Not a block that opens with a unit and its place: that
+    place ends with a word that folds like a unit ("XÃ NGHI PHƯƠNG")."""
     folded = fold(" ".join(block))
+    if folded.startswith(tuple(f"{unit} " for unit in _FOLDED_UNITS)):
+        return False
     return any(folded == unit or folded.endswith(f" {unit}") for unit in _FOLDED_UNITS)
 
 
