@@ -692,6 +692,14 @@ def test_a_tax_code_with_a_wrong_check_digit_is_left_out_for_review():
     assert "ma_so_thue" in extraction.review
 
 
+def test_a_tax_code_whose_label_wrapped_onto_the_next_line_is_read():
+    page = laid_out(
+        body("Thôn Nam, phường Trại Cau, quận Lê Chân, thành phố Hải Phòng, mã"),
+        body("số thuế 0100109106, do ngừng hoạt động kinh doanh."),
+    )
+    assert extract_fields("quyet_dinh", [page]).fields.ma_so_thue == ["0100109106"]
+
+
 def test_a_tax_code_with_a_branch_number_keeps_it():
     page = laid_out(body("Mã số thuế: 0100109106-001"))
     assert extract_fields("hop_dong", [page]).fields.ma_so_thue == ["0100109106-001"]

@@ -188,6 +188,7 @@ _HONORIFICS = {"ông": False, "bà": True}  # the word before a name, and whethe
 _BIRTH = re.compile(r"\b(?:sinh|birth)\b")
 _SEX = re.compile(r"gioi tinh\W*(?:sex\W*)?(nam|nu)\b")
 _TAX_LABEL = re.compile(r"ma so thue|\bmst\b|ma so doanh nghiep|ma so ho kinh doanh")
+_WRAPPED_TAX_LABEL = re.compile(r"\bma(?: so)?\W*$")
 _TAX_CODE = re.compile(r"(?<!\d)\d{10}(?:\s?-\s?\d{3})?(?![\d-])")
 # OCR sometimes cuts a long number in two ("0661761 13685"): one space inside is allowed,
 # unless the digits read as two whole IDs side by side (husband's and wife's columns).
@@ -1497,7 +1498,11 @@ def _tax_codes(document: _Document) -> _Reading:
     found: list[str] = []
     words: list[Word] = []
     failed = False
-    for span in document.spans:
+    spans = document.spans
+    for at, span in enumerate(spans):
+        following = spans[at + 1] if at + 1 < len(spans) else None
+        if following and following.page == span.page and _WRAPPED_TAX_LABEL.search(span.folded):
+            span = _Span(span.page, span.words + following.words)  # "… mã" / "số thuế 01…"
         for label in _TAX_LABEL.finditer(span.folded):
             after = span.text[len(span.folded[: label.end()]) :][:40]
             match = _TAX_CODE.search(after)
