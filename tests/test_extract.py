@@ -413,6 +413,17 @@ def test_the_summary_follows_the_title_without_ve_viec():
     assert fields.trich_yeu == "cấp Giấy chứng nhận quyền sử dụng đất"
 
 
+def test_ve_viec_after_a_speck_read_as_an_underscore_is_left_out_of_the_summary():
+    page = laid_out(
+        *official(number="Số: 124/BB-UBND"),
+        centred("BIÊN BẢN"),
+        centred("_ Về việc thỏa thuận phân chia di sản thừa kế"),
+        body("Hôm nay, vào lúc 10 giờ 30 phút, ngày 22 tháng 1 năm 2025, tại"),
+    )
+    summary = extract_fields("bien_ban", [page]).fields.trich_yeu
+    assert summary == "thỏa thuận phân chia di sản thừa kế"
+
+
 def test_a_letters_summary_sits_under_its_number():
     page = laid_out(
         *official(number="Số: 38/UBND-VP", under_number=("V/v đôn đốc giải quyết", "hồ sơ")),
