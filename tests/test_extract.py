@@ -424,6 +424,18 @@ def test_ve_viec_after_a_speck_read_as_an_underscore_is_left_out_of_the_summary(
     assert summary == "thỏa thuận phân chia di sản thừa kế"
 
 
+def test_a_summary_ends_without_the_comma_ocr_read_after_it():
+    page = laid_out(
+        *official(number="Số: 12/TB-UBND"),
+        centred("THÔNG BÁO"),
+        centred("Về việc thay đổi địa điểm tiếp nhận hồ sơ,"),
+        body("Ủy ban nhân dân huyện Hải Hậu thông báo thay đổi địa điểm tiếp nhận như sau:"),
+    )
+    assert extract_fields("thong_bao", [page]).fields.trich_yeu == (
+        "thay đổi địa điểm tiếp nhận hồ sơ"
+    )
+
+
 def test_a_letters_summary_sits_under_its_number():
     page = laid_out(
         *official(number="Số: 38/UBND-VP", under_number=("V/v đôn đốc giải quyết", "hồ sơ")),

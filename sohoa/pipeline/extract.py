@@ -1116,7 +1116,7 @@ def _summary_of(lines: Sequence[_Span]) -> _Reading:
         *lines[0].words[lines[0].word_from(prefix.end()) if prefix else 0 :],
         *(w for s in lines[1:] for w in s.words),
     ]
-    text = normalise(" ".join(nfc(w.text) for w in words)).strip(" .;:-_")
+    text = normalise(" ".join(nfc(w.text) for w in words)).strip(" .,;:-_")
     text = _SPECK_BEFORE_WORD.sub("", text)
     return _Reading(text, tuple(words)) if text else _NOTHING
 
