@@ -559,6 +559,13 @@ def test_a_party_name_stops_at_the_next_label():
     assert extract_fields("hop_dong", [page]).fields.ho_ten == "Đặng Ngọc Phương"
 
 
+def test_a_name_in_capitals_stops_at_the_next_columns_label_standing_close():
+    page = laid_out(
+        [(259, "Họ, chữ đệm và tên chồng: BÙI XUÂN HÙNG"), (788, "Họ và tên vợ: PHẠM MINH HẰNG")]
+    )
+    assert extract_fields("giay_chung_nhan_ket_hon", [page]).fields.ho_ten == "Bùi Xuân Hùng"
+
+
 def test_a_common_surname_gets_its_marks_back():
     page = laid_out([(480, "Họ và tên / Full name:")], [(480, "NGUYÊN BẢO KHOA")])
     assert extract_fields("cccd", [page]).fields.ho_ten == "Nguyễn Bảo Khoa"

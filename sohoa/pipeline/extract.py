@@ -1276,7 +1276,8 @@ def _name_after(span: _Span, offset: int, following: _Span | None = None) -> _Re
 
 
 def _name_words(words: Sequence[Word]) -> list[Word]:
-    """The capitalised words that open `words`, up to a label, a stop or the column's end."""
+    """The capitalised words that open `words`, up to a label, a stop or the column's end (or
+    the first word not in capitals after a name in capitals, where the columns stand close)."""
     name: list[Word] = []
     for i, word in enumerate(words):
         following = words[i + 1] if i + 1 < len(words) else None
@@ -1286,6 +1287,8 @@ def _name_words(words: Sequence[Word]) -> list[Word]:
             break
         if name and _across_columns(name[-1], word):
             break
+        if len(name) >= 2 and all(map(_in_capitals, name)) and not _in_capitals(word):
+            break  # a name in capitals goes on in capitals: this is the next column's label
         name.append(word)
         if bare != raw:
             break
