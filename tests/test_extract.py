@@ -96,6 +96,21 @@ def test_a_number_glued_to_its_label_is_read():
     assert extract_fields("giay_chung_nhan_ket_hon", [page]).fields.so_ky_hieu == "293"
 
 
+def test_a_space_ocr_put_inside_the_count_is_dropped():
+    page = decision(number="Số: 931 1/XN-CAX")
+    assert extract_fields("xac_nhan_cu_tru", [page]).fields.so_ky_hieu == "9311/XN-CAX"
+
+
+def test_a_slash_lost_before_a_known_type_abbreviation_is_restored():
+    page = decision(number="Số:726BC-SGDĐT")
+    assert extract_fields("bao_cao", [page]).fields.so_ky_hieu == "726/BC-SGDĐT"
+
+
+def test_a_number_after_a_speck_read_as_an_underscore_is_read():
+    page = decision(number="_Số: 198/TB-UBND")
+    assert extract_fields("thong_bao", [page]).fields.so_ky_hieu == "198/TB-UBND"
+
+
 def test_a_number_that_lost_its_slash_goes_to_review():
     extraction = extract_fields("to_trinh", [decision(number="Số: 72TT-UBND")])
     assert extraction.fields.so_ky_hieu is None

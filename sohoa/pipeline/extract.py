@@ -117,12 +117,16 @@ _MOTTO_WORDS_BEFORE = {"cong hoa": 0, "xa hoi chu": 2, "chu nghia viet": 4}
 # The motto's second line, which stands for it where OCR lost the first ("ĐIỀN Độc lập - …").
 _MOTTO_SECOND_LINE = re.compile(r"doc lap\W+tu do")
 # OCR reads the capital S of "Số" as "§" now and then ("§ố: 87/2021/HĐMB").
-_NUMBER_LABEL = re.compile(r"^\W{0,3}[s§]o\s*[:;.]?\s*(?=\d)")
+_NUMBER_LABEL = re.compile(r"^[\W_]{0,3}[s§]o\s*[:;.]?\s*(?=\d)")
 # "Số. 169": OCR reads the colon as a full stop now and then.
-_NUMBER_LINE = re.compile(r"^\W{0,3}[s§]o\s*(?:[:;\d]|\.\s*\d)")
+_NUMBER_LINE = re.compile(r"^[\W_]{0,3}[s§]o\s*(?:[:;\d]|\.\s*\d)")
 _NUMBER_TOKEN = re.compile(r"[0-9A-Za-zĐđ/.\-]+")
 # A count, then the type and the issuer's abbreviations after a "/" ("15/QĐ-UBND", "81").
 _NUMBER_SHAPE = re.compile(r"\d+(?:/.+)?")
+# A count whose "/" OCR lost before the type ("726BC-SGDĐT"), and the rest of a count OCR split
+# with a space ("931 1/XN-CAX").
+_LOST_SLASH = re.compile(r"(\d+)([A-Za-zĐđ]+)(-.*|)")
+_SPLIT_COUNT = re.compile(r"\d+/")
 _SERIAL_LABEL = re.compile(r"[s§]o phat hanh\s*:?\s*")
 _SERIAL = re.compile(r"([A-Z]{2})\s?(\d{6})(?!\d)")
 _ETH = str.maketrans({"Ð": "Đ", "ð": "đ"})
@@ -564,19 +568,27 @@ def _serial(document: _Document) -> _Reading:
 
 
 def _number_after(words: Sequence[Word]) -> tuple[str | None, tuple[Word, ...]]:
-    """The document number that `words` open with, OCR's spaces around "/" and "-" dropped;
-    None with the words read where they are no well-formed number."""
+    """The document number that `words` open with, OCR's spaces around "/" and "-" and inside
+    the count dropped, a "/" it lost before a known type restored; None with the words read
+    where they are no well-formed number."""
     pieces: list[Word] = []
     for word in words:
         raw = _bar_d(nfc(word.text).strip("_"))
         if not raw or not _NUMBER_TOKEN.fullmatch(raw.rstrip(".,;:")):
             break
-        if pieces and not (raw[0] in "/-" or pieces[-1].text.rstrip("_")[-1:] in "/-"):
+        if pieces and not (
+            raw[0] in "/-"
+            or pieces[-1].text.rstrip("_")[-1:] in "/-"
+            or (len(pieces) == 1 and pieces[0].text.isdigit() and _SPLIT_COUNT.match(raw))
+        ):
             break
         pieces.append(word)
     joined = "".join(_bar_d(nfc(w.text).strip("_")) for w in pieces).rstrip(".,;:")
     if not _DOCUMENT_NUMBER.fullmatch(joined):
         return None, ()
+    lost_slash = _LOST_SLASH.fullmatch(joined)
+    if lost_slash and _type_abbreviation(_bar_d(lost_slash[2])) in _type_abbreviations():
+        joined = f"{lost_slash[1]}/{lost_slash[2]}{lost_slash[3]}"  # "726BC-SGDĐT"
     if not _NUMBER_SHAPE.fullmatch(joined):
         return None, tuple(pieces)  # "72TT-UBND": the "/" after the count was lost
     parts = re.split(r"([/-])", joined)
