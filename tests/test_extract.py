@@ -581,6 +581,22 @@ def test_a_name_in_capitals_stops_at_the_next_columns_label_standing_close():
     assert extract_fields("giay_chung_nhan_ket_hon", [page]).fields.ho_ten == "Bùi Xuân Hùng"
 
 
+def test_a_name_in_running_text_broken_at_the_line_end_goes_on_to_its_comma():
+    page = laid_out(
+        body("Điều 1. Hỗ trợ kinh phí sửa chữa nhà ở cho hộ gia đình bà Phan Thanh"),
+        body("Quyên, số CCCD 040175813141, sinh năm 1975, nơi cư trú: Số 86 đường Trần"),
+    )
+    assert extract_fields("quyet_dinh", [page]).fields.ho_ten == "Phan Thanh Quyên"
+
+
+def test_a_name_at_the_line_end_does_not_take_a_capitalised_word_that_opens_a_phrase():
+    page = laid_out(
+        body("Điều 1. Hỗ trợ kinh phí sửa chữa nhà ở cho hộ gia đình bà Phan Thanh Quyên"),
+        body("Ủy ban nhân dân xã có trách nhiệm thi hành Quyết định này."),
+    )
+    assert extract_fields("quyet_dinh", [page]).fields.ho_ten == "Phan Thanh Quyên"
+
+
 def test_a_common_surname_gets_its_marks_back():
     page = laid_out([(480, "Họ và tên / Full name:")], [(480, "NGUYÊN BẢO KHOA")])
     assert extract_fields("cccd", [page]).fields.ho_ten == "Nguyễn Bảo Khoa"

@@ -1263,7 +1263,8 @@ def _first_person(document: _Document) -> _Reading:
             if nfc(word.text) not in _HONORIFICS:
                 continue
             if i + 1 < len(span.words):
-                found = _name_after(span, span.word_start(i + 1))
+                following = spans[at + 1] if at + 1 < len(spans) else None
+                found = _name_after(span, span.word_start(i + 1), following)
             else:  # the name wrapped to the next line
                 found = _name_after(spans[at + 1], 0) if at + 1 < len(spans) else None
             if found:
@@ -1281,7 +1282,7 @@ def _name_after(span: _Span, offset: int, following: _Span | None = None) -> _Re
         words.pop(0)  # "Người đại diện: Ông …"
     name = _name_words(words)
     if name and following:
-        name += _wrapped_name(span, name, following)
+        name += _wrapped_name(span, name, following) or _broken_name(span, name, following)
     if not 2 <= len(name) <= _NAME_WORDS:
         return None
     return _name_reading(name)
@@ -1305,6 +1306,19 @@ def _name_words(words: Sequence[Word]) -> list[Word]:
         if bare != raw:
             break
     return name
+
+
+def _broken_name(span: _Span, name: Sequence[Word], following: _Span) -> list[Word]:
+    """The rest of a name in running text that the line broke ("bà Phan Thanh" / "Quyên, số
+    CCCD …"): where the name ran to the line's end, the capitalised words opening the next
+    line, when a comma or a stop closes them. Without one ("Ủy ban …") they are not taken."""
+    if name[-1] is not span.words[-1] or any(map(_in_capitals, name)):
+        return []
+    if _names_a_person(following):
+        return []  # the next person's label ("Họ, chữ đệm, tên người mẹ: …")
+    rest = _name_words(following.words)
+    closed = bool(rest) and nfc(rest[-1].text).rstrip("'\"‘’“”")[-1:] in ",.;"
+    return rest if closed and len(name) + len(rest) <= _NAME_WORDS else []
 
 
 def _name_reading(name: Sequence[Word]) -> _Reading:
