@@ -272,6 +272,18 @@ def test_a_department_takes_the_place_of_its_parent():
     )
 
 
+def test_a_parents_place_wrapped_at_a_word_that_names_a_kind_of_office_is_one_place():
+    page = laid_out(
+        [(300, "UBND THÀNH PHỐ HẢI"), (800, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")],
+        [(380, "PHÒNG"), (880, "Độc lập - Tự do - Hạnh phúc")],
+        [(300, "SỞ KẾ HOẠCH VÀ ĐẦU TƯ")],
+        [(330, "Số: 772/TB-SKHĐT"), (850, "Hải Phòng, ngày 17 tháng 10 năm 2019")],
+    )
+    assert extract_fields("thong_bao", [page]).fields.co_quan_ban_hanh == (
+        "Sở Kế hoạch và Đầu tư thành phố Hải Phòng"
+    )
+
+
 def test_the_issuer_is_the_lower_of_two_organisations():
     page = decision(issuer=("CÔNG AN HUYỆN TRỰC NINH", "CÔNG AN XÃ PHƯƠNG ĐỊNH"))
     assert extract_fields("xac_nhan_cu_tru", [page]).fields.co_quan_ban_hanh == (

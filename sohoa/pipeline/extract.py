@@ -112,6 +112,8 @@ _ORGANISATION_OPENERS = (
     "chi nhanh", "ngan hang", "cong ty",
 )  # fmt: skip
 
+# The one-word kinds of organisation; "UBND" is a whole name.
+_KINDS = frozenset(o for o in _ORGANISATION_OPENERS if " " not in o) - {"ubnd"}
 _MOTTO = re.compile(r"cong hoa|chu nghia viet|xa hoi chu")
 _MOTTO_WORDS_BEFORE = {"cong hoa": 0, "xa hoi chu": 2, "chu nghia viet": 4}
 # The motto's second line, which stands for it where OCR lost the first ("ĐIỀN Độc lập - …").
@@ -918,6 +920,8 @@ def _opens_an_organisation(words: Sequence[str]) -> bool:
     going on with the previous line's name."""
     folded = fold(" ".join(words))
     squeezed = _squeezed(words)
+    if folded in _KINDS:
+        return False  # a kind alone names no organisation: it ends a place ("HẢI / PHÒNG")
     # A unit word alone is the end of a place name ("XÃ NGHI / PHƯƠNG"), not a new unit.
     return folded.startswith(tuple(f"{unit} " for unit in _FOLDED_UNITS)) or any(
         folded == opener
