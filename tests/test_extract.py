@@ -284,6 +284,21 @@ def test_a_parents_place_wrapped_at_a_word_that_names_a_kind_of_office_is_one_pl
     )
 
 
+def test_a_department_whose_line_ocr_lost_is_named_by_its_number():
+    page = decision(issuer=("UBND TỈNH NAM ĐỊNH", "5... ."), number="Số: 2191/QĐ-STP")
+    page = with_confidence(page, {"5...", "."}, 20.0)  # all OCR saw of "SỞ TƯ PHÁP"
+    assert extract_fields("quyet_dinh", [page]).fields.co_quan_ban_hanh == (
+        "Sở Tư pháp tỉnh Nam Định"
+    )
+
+
+def test_a_provincial_council_numbering_as_itself_stays_the_issuer():
+    page = decision(issuer=("ỦY BAN NHÂN DÂN", "TỈNH NAM ĐỊNH"), number="Số: 219/QĐ-UBND")
+    assert extract_fields("quyet_dinh", [page]).fields.co_quan_ban_hanh == (
+        "Ủy ban nhân dân tỉnh Nam Định"
+    )
+
+
 def test_the_issuer_is_the_lower_of_two_organisations():
     page = decision(issuer=("CÔNG AN HUYỆN TRỰC NINH", "CÔNG AN XÃ PHƯƠNG ĐỊNH"))
     assert extract_fields("xac_nhan_cu_tru", [page]).fields.co_quan_ban_hanh == (

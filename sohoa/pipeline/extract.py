@@ -89,6 +89,12 @@ _ORGANISATIONS = (
     "Cục Thuế",
     "Cục Cảnh sát quản lý hành chính về trật tự xã hội",
 )
+_DEPARTMENT_ABBREVIATIONS = {
+    name: "".join(w[0].upper() for w in name.split() if w not in ("và", "-"))
+    for name in _ORGANISATIONS
+    if name.startswith("Sở ")
+}
+_PROVINCIAL_COUNCILS = ("uy ban nhan dan tinh ", "uy ban nhan dan thanh pho ")
 # OCR misreads a letter of a long known name ("TỶ BAN NHÂN DÂN"); a name this long or longer
 # (in letters) still matches with one letter wrong.
 _FUZZY_NAME_LETTERS = 10
@@ -249,10 +255,11 @@ def extract_fields(doc_type: str, pages: Sequence[PageContent]) -> Extraction:
         # The card's own QR code: its holder's name with every mark, and its issue date.
         person, name_source = _Reading(codes.card.holder), NameSource(sure=True)
         issued = _Reading(codes.card.issued)
+    number = codes.number or _document_number(document)
     readings = {
-        "so_ky_hieu": codes.number or _document_number(document),
+        "so_ky_hieu": number,
         "ngay_ban_hanh": issued,
-        "co_quan_ban_hanh": _issuer(doc_type, document),
+        "co_quan_ban_hanh": _issuer(doc_type, document, number.value),
         "trich_yeu": _summary(doc_type, document),
         "so_dinh_danh": _personal_ids(document, codes.personal_ids),
         "ho_ten": person,
@@ -677,10 +684,11 @@ def _digits(words: Sequence[Word]) -> tuple[Word, ...]:
     return tuple(w for w in words if any(c.isdigit() for c in w.text))
 
 
-def _issuer(doc_type: str, document: _Document) -> _Reading:
+def _issuer(doc_type: str, document: _Document, number: object) -> _Reading:
     """The issuing body: the header's left column above the number, in sentence case, named
     with its parent where its own line does not say where it is, as it is spelled in the body
-    where the body names it too (the header's capitals lose their marks in OCR)."""
+    where the body names it too (the header's capitals lose their marks in OCR). Where OCR lost
+    a department's own line under its province, the `number` names it ("…/QĐ-STP")."""
     if doc_type == "cccd":
         return _card_issuer(document)
     if doc_type == "gcn_quyen_su_dung_dat":
@@ -694,7 +702,23 @@ def _issuer(doc_type: str, document: _Document) -> _Reading:
         if lines and span.y0 - lines[-1].y1 > lines[-1].height:
             break  # the title, under a gap, reaching left of the motto's edge
         lines.append(span)
-    return _issuer_named(document, lines) or _NOTHING
+    named = _issuer_named(document, lines)
+    if named is None:
+        return _NOTHING
+    department = _department_numbering(number)
+    province = fold(str(named.value)).startswith(_PROVINCIAL_COUNCILS)
+    if department and province:
+        return dataclasses.replace(named, value=f"{department} {_place_of(str(named.value))}")
+    return named
+
+
+def _department_numbering(number: object) -> str | None:
+    """The department whose abbreviation a document number carries ("2191/QĐ-STP": "Sở Tư
+    pháp"): the initials of its name's words, "và" and dashes left out."""
+    if not isinstance(number, str):
+        return None
+    parts = set(re.split(r"[/-]", number))
+    return next((name for name, short in _DEPARTMENT_ABBREVIATIONS.items() if short in parts), None)
 
 
 def _signing_body(document: _Document) -> _Reading:
