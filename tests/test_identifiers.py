@@ -106,6 +106,10 @@ def test_parse_date_reads_across_quotes_ocr_read_before_a_wrapped_year():
     assert parse_date('Hồ Chí Minh, ngày 21 tháng 08 "“năm2024 -') == date(2024, 8, 21)
 
 
+def test_parse_date_reads_a_month_word_ocr_misread():
+    assert parse_date("Phú Vang, ngày 04 thư 01 năm 2023") == date(2023, 1, 4)
+
+
 def test_parse_date_finds_a_date_after_a_stray_number():
     assert parse_date("Số: 5 12/01/2020") == date(2020, 1, 12)
 

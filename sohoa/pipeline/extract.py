@@ -163,7 +163,7 @@ _MINUTES_OPENING = re.compile(r"^[\W_]{0,3}hom nay\b")
 # reaches it reaches the left margin too. Both within this share of the text's width.
 _AT_MARGIN = 0.02
 # OCR reads the space after the comma as "_" now and then ("Phòng,_ngày").
-_PLACE_DATE = re.compile(r",[\s_]*ngay\s*\d{1,2}\s*th[a-z]ng")
+_PLACE_DATE = re.compile(r",[\s_]*ngay\s*\d{1,2}\s*th[a-z]{1,3}\b")
 # A place-and-date line whatever its day reads as: the day is often handwritten.
 _PLACE_DATE_LINE = re.compile(r",[\s_]*ngay\b.*\b(?:thang|nam)\b")
 _CARD_ISSUE_DATE = re.compile(r"date, month, year|ngay cap|ngay, thang, nam\s*[/:]")
