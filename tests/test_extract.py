@@ -111,6 +111,11 @@ def test_a_number_after_a_speck_read_as_an_underscore_is_read():
     assert extract_fields("thong_bao", [page]).fields.so_ky_hieu == "198/TB-UBND"
 
 
+def test_a_t_read_as_an_i_in_a_known_abbreviation_is_restored():
+    page = decision(number="Số: 369/TIr-STP")
+    assert extract_fields("to_trinh", [page]).fields.so_ky_hieu == "369/TTr-STP"
+
+
 def test_a_number_that_lost_its_slash_goes_to_review():
     extraction = extract_fields("to_trinh", [decision(number="Số: 72TT-UBND")])
     assert extraction.fields.so_ky_hieu is None

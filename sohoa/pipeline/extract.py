@@ -607,13 +607,16 @@ def _number_after(words: Sequence[Word]) -> tuple[str | None, tuple[Word, ...]]:
 
 def _type_abbreviation(part: str) -> str:
     """A part of a number that is a known type abbreviation but for a stroke OCR read as an "I"
-    or "l" inside it ("TTIr" for "TTr"), as the abbreviation; any other part as it is."""
+    or "l" inside it ("TTIr" for "TTr"), or a "T" read as one ("TIr"), as the abbreviation; any
+    other part as it is."""
     known = _type_abbreviations()
     if part in known:
         return part
     for at, letter in enumerate(part):
-        if letter in "Il|" and at > 0 and part[:at] + part[at + 1 :] in known:
-            return part[:at] + part[at + 1 :]
+        if letter in "Il|" and at > 0:
+            for meant in ("", "T"):  # a stray stroke, or a "T" that lost its bar ("TIr")
+                if (restored := part[:at] + meant + part[at + 1 :]) in known:
+                    return restored
     return part
 
 
