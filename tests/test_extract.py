@@ -746,6 +746,15 @@ def test_an_id_alone_on_its_line_in_the_right_column_is_checked_against_that_col
     assert ids == ["092096210849", "048199530142"]
 
 
+def test_an_id_in_an_indented_paragraph_is_checked_against_the_year_on_its_next_line():
+    page = laid_out(
+        [(436, "Điều 1. Công nhận bà Phạm Minh Nguyệt, số CCCD 092150384536, sinh năm")],
+        [(362, "1950, nơi cư trú: Số 141 đường Điện Biên Phủ, phường Hưng Dũng, thành phố Vinh,")],
+        [(362, "tỉnh Nghệ An, giữ chức vụ Tổ trưởng Tổ hòa giải thôn, nhiệm kỳ 2024 - 2029.")],
+    )
+    assert extract_fields("quyet_dinh", [page]).fields.so_dinh_danh == ["092150384536"]
+
+
 def test_a_twelve_digit_number_failing_its_checks_is_not_an_id_and_goes_to_review():
     page = laid_out(body("Số định danh cá nhân: 999189001234"))
     extraction = extract_fields("to_khai", [page])

@@ -19,6 +19,7 @@ import dataclasses
 import functools
 import itertools
 import json
+import math
 import re
 import statistics
 import string
@@ -1403,16 +1404,19 @@ def _columns(words: Sequence[Word]) -> list[list[Word]]:
     return columns
 
 
-def _column_around(span: _Span, index: int) -> tuple[float, float]:
+def _column_around(span: _Span, index: int, margins: tuple[int, int]) -> tuple[float, float]:
     """Where the columns of particulars that hold the same person as word `index` of `span`
     start: from its column's left edge to the next column's, or to the line's end where the
     line has no column after it (the lines of a husband's column are shorter than the wife's
-    beside them). A word height of slack, as lines start a little apart."""
+    beside them). A word height of slack, as lines start a little apart. The first column
+    reaches the page's edge (a paragraph's first line is indented), unless it starts right of
+    the text's middle: the right column, alone on its line."""
     word = span.words[index]
     columns = _columns(span.words)
     at = next(i for i, column in enumerate(columns) if word in column)
     slack = word.box.height
-    left = columns[at][0].box.x0 - slack
+    start = columns[at][0].box.x0
+    left = start - slack if at > 0 or start > sum(margins) / 2 else -math.inf
     right = columns[at + 1][0].box.x0 - slack if at + 1 < len(columns) else span.x1 + slack
     return left, right
 
@@ -1513,7 +1517,7 @@ def _personal_ids(document: _Document, from_codes: Sequence[str]) -> _Reading:
     for i, span in enumerate(spans):
         for match in _PERSONAL_ID.finditer(span.text):
             value = re.sub(r"\s", "", match.group())
-            column = _column_around(span, span.word_at(match.start()))
+            column = _column_around(span, span.word_at(match.start()), document.margins)
             particulars = _particulars(spans, i, column)
             problem = personal_id_problem(
                 value, birth_year=particulars.birth_year, female=particulars.female
