@@ -746,6 +746,12 @@ def test_an_id_alone_on_its_line_in_the_right_column_is_checked_against_that_col
     assert ids == ["092096210849", "048199530142"]
 
 
+def test_ids_of_columns_ocr_ran_together_are_checked_against_either_birth_year():
+    ids = couples_ids([(250, "Giấy tờ tùy thân: CCCD số 092096210849 Giấy tờ tùy thân: CCCD số "
+                              "048199530142")])  # fmt: skip
+    assert ids == ["092096210849", "048199530142"]
+
+
 def test_an_id_in_an_indented_paragraph_is_checked_against_the_year_on_its_next_line():
     page = laid_out(
         [(436, "Điều 1. Công nhận bà Phạm Minh Nguyệt, số CCCD 092150384536, sinh năm")],

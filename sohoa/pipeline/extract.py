@@ -1452,9 +1452,10 @@ def _opens_a_label(word: str, following: Word | None) -> bool:
 
 @dataclass(frozen=True)
 class _Particulars:
-    """What the lines about one person say of them: birth year and sex, where printed."""
+    """What the lines about one person say of them: birth years and sex, where printed. Two
+    years where OCR ran two people's columns together, standing too close."""
 
-    birth_year: int | None
+    birth_years: tuple[int, ...]
     female: bool | None
 
 
@@ -1476,13 +1477,12 @@ def _particulars(spans: Sequence[_Span], at: int, column: tuple[float, float]) -
         if left <= words[0].box.x0 < right
         for w in words
     )
-    birth_year = None
+    birth_years = []
     for birth in _BIRTH.finditer(text):
         after = text[birth.end() : birth.end() + 40]
         year = re.search(r"(?<!\d)(?:\d{1,2}\s*[/.-]\s*\d{1,2}\s*[/.-]\s*)?(\d{4})(?!\d)", after)
         if year:
-            birth_year = int(year.group(1))
-            break
+            birth_years.append(int(year.group(1)))
     sex = _SEX.search(text)
     female = (sex.group(1) == "nu") if sex else None
     if female is None:
@@ -1490,7 +1490,7 @@ def _particulars(spans: Sequence[_Span], at: int, column: tuple[float, float]) -
             (h for s in spans[start:end] for w in s.words if (h := _honorific(w))), None
         )
         female = _HONORIFICS[honorific] if honorific else None
-    return _Particulars(birth_year, female)
+    return _Particulars(tuple(birth_years), female)
 
 
 def _names_a_person(span: _Span) -> bool:
@@ -1519,10 +1519,10 @@ def _personal_ids(document: _Document, from_codes: Sequence[str]) -> _Reading:
             value = re.sub(r"\s", "", match.group())
             column = _column_around(span, span.word_at(match.start()), document.margins)
             particulars = _particulars(spans, i, column)
-            problem = personal_id_problem(
-                value, birth_year=particulars.birth_year, female=particulars.female
-            )
-            if problem:
+            if not any(
+                personal_id_problem(value, birth_year=year, female=particulars.female) is None
+                for year in particulars.birth_years or (None,)
+            ):
                 failed = True
                 continue
             if value in found or any(_differ_slightly(value, q) for q in from_codes):
