@@ -9,7 +9,10 @@ from sohoa.storage.objects import safe_key_part
 
 # Bump when a change to preprocessing or OCR makes stored page readings stale.
 READING_VERSION = "10"
-PIPELINE_VERSION = f"{__version__}/reading-{READING_VERSION}"
+# Bump when splitting, classification or field extraction change what is made of the readings:
+# a committed dossier is then understood again, from its stored readings, by the next run.
+UNDERSTANDING_VERSION = "2"
+PIPELINE_VERSION = f"{__version__}/reading-{READING_VERSION}/understanding-{UNDERSTANDING_VERSION}"
 
 
 def original_key(sha256: str) -> str:
