@@ -483,6 +483,24 @@ def test_a_summary_ends_without_the_comma_ocr_read_after_it():
     )
 
 
+# A body line from margin to margin.
+WIDEST = (
+    "Trong quá trình triển khai, nếu có khó khăn, vướng mắc, đề nghị phản ánh kịp thời về Văn phòng"
+)
+
+
+def test_a_short_summary_does_not_run_on_into_a_paragraph_that_happens_to_be_centred():
+    page = laid_out(  # the paragraph's first line indented so far that it is centred
+        [(809, "THÔNG BÁO")],
+        [(679, "Về lịch tiếp công dân định kỳ")],
+        [(398, "Thời hạn giải quyết được tính từ ngày nhận đủ hồ sơ hợp lệ; quá thời hạn")],
+        [(250, "chưa có kết quả thì phải thông báo bằng văn bản.")],
+        body(WIDEST),
+    )
+    summary = extract_fields("thong_bao", [page]).fields.trich_yeu
+    assert summary == "Về lịch tiếp công dân định kỳ"
+
+
 def test_a_letters_summary_sits_under_its_number():
     page = laid_out(
         *official(number="Số: 38/UBND-VP", under_number=("V/v đôn đốc giải quyết", "hồ sơ")),

@@ -212,6 +212,9 @@ _CARD_CODE = re.compile(
 _MRZ_FIRST_LINE = re.compile(r"[I1T]DVNM(\d{9})(\d)(\d{12})<")
 # A centred line's middle is this close to the text's (in text widths, dev set: 0.000-0.007);
 # a paragraph's indented first line, ragged on the right, is off by 0.008 or more.
+# A centred summary wraps onto another line only from a line at least this share of the text
+# width; under a shorter one, the next line is the body.
+_WRAPPING_SHARE = 0.5
 _TIGHT_CENTRING = 0.008
 # Between a header's columns OCR leaves a gap wider than this many word heights; between
 # words of one line, 0.4 (median) to 0.57 (95th percentile) on the dev set.
@@ -1229,6 +1232,8 @@ def _continues(previous: _Span, span: _Span, margins: tuple[int, int]) -> bool:
     of the paragraph under the summary, indented and ragged on the right, is nearly centred."""
     if not _close_under(previous, span) or _is_title(span) or _opens_the_body(span, margins):
         return False
+    if previous.x1 - previous.x0 < _WRAPPING_SHARE * (margins[1] - margins[0]):
+        return False  # a line that short did not wrap: the summary ended with it
     offset = _centre_offset(span, margins)
     return offset < _TIGHT_CENTRING or (span.text[:1].islower() and offset < 0.03)
 
