@@ -826,6 +826,14 @@ def test_a_tax_code_whose_label_wrapped_onto_the_next_line_is_read():
     assert extract_fields("quyet_dinh", [page]).fields.ma_so_thue == ["0100109106"]
 
 
+def test_a_tax_code_on_the_line_after_its_label_is_read():
+    page = laid_out(
+        body("Phùng, xã Hòa Khương, huyện Hòa Vang, thành phố Đà Nẵng, mã số thuế"),
+        body("0100109106, do ngừng hoạt động kinh doanh."),
+    )
+    assert extract_fields("quyet_dinh", [page]).fields.ma_so_thue == ["0100109106"]
+
+
 def test_a_tax_code_with_a_branch_number_keeps_it():
     page = laid_out(body("Mã số thuế: 0100109106-001"))
     assert extract_fields("hop_dong", [page]).fields.ma_so_thue == ["0100109106-001"]

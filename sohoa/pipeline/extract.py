@@ -201,7 +201,8 @@ _HONORIFICS = {"ông": False, "bà": True}  # the word before a name, and whethe
 _BIRTH = re.compile(r"\b(?:sinh|birth)\b")
 _SEX = re.compile(r"gioi tinh\W*(?:sex\W*)?(nam|nu)\b")
 _TAX_LABEL = re.compile(r"ma so thue|\bmst\b|ma so doanh nghiep|ma so ho kinh doanh")
-_WRAPPED_TAX_LABEL = re.compile(r"\bma(?: so)?\W*$")
+# A line ending with a tax code's label, or with its start: the rest is on the next line.
+_WRAPPED_TAX_LABEL = re.compile(r"\b(?:ma(?: so(?: thue)?)?|mst)\W*$")
 _TAX_CODE = re.compile(r"(?<!\d)\d{10}(?:\s?-\s?\d{3})?(?![\d-])")
 # OCR sometimes cuts a long number in two ("0661761 13685"): one space inside is allowed,
 # unless the digits read as two whole IDs side by side (husband's and wife's columns).
