@@ -764,6 +764,14 @@ def test_an_id_alone_on_its_line_in_the_right_column_is_checked_against_that_col
     assert ids == ["092096210849", "048199530142"]
 
 
+def test_a_street_named_after_a_lady_names_no_woman():
+    ids = couples_ids(
+        [(250, "Nơi cư trú: Số 60 đường Hai Bà Trưng,"), (900, "Nơi cư trú: Thôn Nam,")],
+        [(250, "CCCD số 092096210849"), (900, "CCCD số 048199530142")],
+    )
+    assert ids == ["092096210849", "048199530142"]
+
+
 def test_ids_of_columns_ocr_ran_together_are_checked_against_either_birth_year():
     ids = couples_ids([(250, "Giấy tờ tùy thân: CCCD số 092096210849 Giấy tờ tùy thân: CCCD số "
                               "048199530142")])  # fmt: skip

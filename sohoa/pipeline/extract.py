@@ -1492,19 +1492,30 @@ def _particulars(spans: Sequence[_Span], at: int, column: tuple[float, float]) -
     sex = _SEX.search(text)
     female = (sex.group(1) == "nu") if sex else None
     if female is None:
-        honorific = next(
-            (h for s in spans[start:end] for w in s.words if (h := _honorific(w))), None
-        )
+        honorific = next((h for s in spans[start:end] for h in _honorifics(s)), None)
         female = _HONORIFICS[honorific] if honorific else None
     return _Particulars(tuple(birth_years), female)
 
 
 def _names_a_person(span: _Span) -> bool:
     return bool(
-        _NAME_LABEL.search(span.folded)
-        or _PARTY_LABEL.match(span.folded)
-        or any(_honorific(w) for w in span.words)
+        _NAME_LABEL.search(span.folded) or _PARTY_LABEL.match(span.folded) or any(_honorifics(span))
     )
+
+
+def _honorifics(span: _Span) -> Iterator[str]:
+    """The honorifics of `span` that stand before a person's name, not those inside a proper
+    name ("đường Hai Bà Trưng", a street): after a capitalised word, only after its colon."""
+    for at, word in enumerate(span.words):
+        previous = span.words[at - 1] if at else None
+        honorific = _honorific(word)
+        inside_a_name = (
+            previous is not None
+            and nfc(previous.text)[:1].isupper()
+            and previous.text[-1:].isalnum()
+        )
+        if honorific and not inside_a_name:
+            yield honorific
 
 
 def _honorific(word: Word) -> str | None:
