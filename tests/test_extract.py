@@ -787,6 +787,15 @@ def test_an_id_in_an_indented_paragraph_is_checked_against_the_year_on_its_next_
     assert extract_fields("quyet_dinh", [page]).fields.so_dinh_danh == ["092150384536"]
 
 
+def test_a_birth_year_ocr_split_with_a_space_still_checks_the_id():
+    page = laid_out(
+        body("Họ và tên: Nguyễn Thị Lan"),
+        body("Số CCCD: 046181363708"),
+        body("Ngày, tháng, năm sinh: 09/02/1 981, cấp ngày 13/03/2019"),
+    )
+    assert extract_fields("don_de_nghi", [page]).fields.so_dinh_danh == ["046181363708"]
+
+
 def test_a_twelve_digit_number_failing_its_checks_is_not_an_id_and_goes_to_review():
     page = laid_out(body("Số định danh cá nhân: 999189001234"))
     extraction = extract_fields("to_khai", [page])

@@ -199,6 +199,8 @@ _SURNAMES = (
 _SURNAME_OF_FOLDED = {fold(name): name for name in _SURNAMES}
 _HONORIFICS = {"ông": False, "bà": True}  # the word before a name, and whether she is a woman
 _BIRTH = re.compile(r"\b(?:sinh|birth)\b")
+# The year after "sinh": alone or ending a date, a space OCR put inside it ("1 981") dropped.
+_BIRTH_YEAR = re.compile(r"(?<!\d)(?:\d{1,2}\s*[/.-]\s*\d{1,2}\s*[/.-]\s*)?(\d(?:\s?\d){3})(?!\d)")
 _SEX = re.compile(r"gioi tinh\W*(?:sex\W*)?(nam|nu)\b")
 _TAX_LABEL = re.compile(r"ma so thue|\bmst\b|ma so doanh nghiep|ma so ho kinh doanh")
 # A line ending with a tax code's label, or with its start: the rest is on the next line.
@@ -1486,9 +1488,9 @@ def _particulars(spans: Sequence[_Span], at: int, column: tuple[float, float]) -
     birth_years = []
     for birth in _BIRTH.finditer(text):
         after = text[birth.end() : birth.end() + 40]
-        year = re.search(r"(?<!\d)(?:\d{1,2}\s*[/.-]\s*\d{1,2}\s*[/.-]\s*)?(\d{4})(?!\d)", after)
+        year = _BIRTH_YEAR.search(after)
         if year:
-            birth_years.append(int(year.group(1)))
+            birth_years.append(int(re.sub(r"\s", "", year.group(1))))
     sex = _SEX.search(text)
     female = (sex.group(1) == "nu") if sex else None
     if female is None:
