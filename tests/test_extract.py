@@ -501,6 +501,18 @@ def test_a_short_summary_does_not_run_on_into_a_paragraph_that_happens_to_be_cen
     assert summary == "Về lịch tiếp công dân định kỳ"
 
 
+def test_a_paper_without_an_issuer_column_has_its_summary_under_its_title():
+    page = laid_out(
+        centred("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"),
+        centred("Độc lập - Tự do - Hạnh phúc"),
+        centred("BIÊN BẢN ˆ"),  # a speck OCR read as a letter without case
+        centred("Về việc xác minh hiện trạng thửa đất"),
+        body("Hôm nay, vào lúc 14 giờ 30 phút, ngày 05 tháng 10 năm 2023, tại Thôn Tây,"),
+    )
+    summary = extract_fields("bien_ban", [page]).fields.trich_yeu
+    assert summary == "xác minh hiện trạng thửa đất"
+
+
 def test_a_letters_summary_sits_under_its_number():
     page = laid_out(
         *official(number="Số: 38/UBND-VP", under_number=("V/v đôn đốc giải quyết", "hồ sơ")),

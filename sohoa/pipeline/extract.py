@@ -1087,6 +1087,13 @@ def _summary(doc_type: str, document: _Document) -> _Reading:
             rest = itertools.takewhile(lambda s: not _ADDRESSEE.match(s.folded), left[i + 1 :])
             return _spelled_as_elsewhere(document, _summary_of([span, *rest]))
     body = [s for s in document.body() if s.page == document.spans[0].page]
+    if not document.header.left:
+        # No left column: the header's right one runs on down the centred title and summary.
+        right = document.header.right
+        motto_end = next(
+            (i + 1 for i, span in enumerate(right) if _MOTTO_SECOND_LINE.search(span.folded)), 0
+        )
+        body = [*right[motto_end:], *body]
     title_at = next((i for i, span in enumerate(body[:6]) if _is_title(span)), None)
     if title_at is None:
         return _NOTHING
@@ -1206,7 +1213,8 @@ def _is_title(span: _Span) -> bool:
     read as "củ") are not counted where sure words remain."""
     letters = [c for c in span.text if c.isalpha()]
     sure = [w for w in span.words if w.confidence >= REVIEW_CONFIDENCE] or span.words
-    return len(letters) >= 4 and all(c.isupper() for w in sure for c in w.text if c.isalpha())
+    # Not "c.isupper()": a speck read as a letter without case ("ˆ") is no lower-case letter.
+    return len(letters) >= 4 and not any(c.islower() for w in sure for c in w.text)
 
 
 def _inked(span: _Span) -> tuple[int, int]:
