@@ -513,6 +513,27 @@ def test_a_paper_without_an_issuer_column_has_its_summary_under_its_title():
     assert summary == "xác minh hiện trạng thửa đất"
 
 
+def test_a_full_stop_ocr_read_inside_a_summary_is_dropped():
+    page = laid_out(
+        centred("TỜ TRÌNH"),
+        centred("Đề nghị hỗ trợ kinh phí xây. dựng nhà ở cho hộ nghèo"),
+        body("Kính gửi: Ủy ban nhân dân huyện Hải Hậu."),
+        centred(WIDEST),
+    )
+    summary = extract_fields("to_trinh", [page]).fields.trich_yeu
+    assert summary == "Đề nghị hỗ trợ kinh phí xây dựng nhà ở cho hộ nghèo"
+
+
+def test_a_speck_read_after_a_summary_is_dropped():
+    page = laid_out(
+        centred("QUYẾT ĐỊNH"),
+        centred("Về việc thu hồi Giấy chứng nhận đăng ký hộ kinh doanh ˆ"),
+        body("Căn cứ Luật Tổ chức chính quyền địa phương ngày 19 tháng 6 năm 2015;"),
+    )
+    summary = extract_fields("quyet_dinh", [page]).fields.trich_yeu
+    assert summary == "thu hồi Giấy chứng nhận đăng ký hộ kinh doanh"
+
+
 def test_a_letters_summary_sits_under_its_number():
     page = laid_out(
         *official(number="Số: 38/UBND-VP", under_number=("V/v đôn đốc giải quyết", "hồ sơ")),

@@ -1173,9 +1173,22 @@ def _summary_of(lines: Sequence[_Span]) -> _Reading:
         *lines[0].words[lines[0].word_from(prefix.end()) if prefix else 0 :],
         *(w for s in lines[1:] for w in s.words),
     ]
-    text = normalise(" ".join(nfc(w.text) for w in words)).strip(" .,;:-_")
+    text = normalise(" ".join(nfc(w.text) for w in _without_specks(words))).strip(" .,;:-_")
     text = _SPECK_BEFORE_WORD.sub("", text)
     return _Reading(text, tuple(words)) if text else _NOTHING
+
+
+def _without_specks(words: Sequence[Word]) -> list[Word]:
+    """A summary's words without what OCR made of specks: a full stop glued to a word inside the
+    sentence ("xây. dựng": a summary is one sentence), a last word with no cased letter or
+    digit ("ˆ")."""
+    kept = list(words)
+    while kept and not any(c.isdigit() or c.islower() or c.isupper() for c in kept[-1].text):
+        kept.pop()
+    for at, (word, following) in enumerate(itertools.pairwise(kept)):
+        if word.text.endswith(".") and following.text[:1].islower():
+            kept[at] = dataclasses.replace(word, text=word.text[:-1])
+    return kept
 
 
 def _opens_the_body(span: _Span, margins: tuple[int, int]) -> bool:
