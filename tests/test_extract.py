@@ -52,15 +52,17 @@ def centred(text: str) -> list[tuple[int, str]]:
 
 
 def official(
-    issuer: tuple[str, str] = ("UỶ BAN NHÂN DÂN", "HUYỆN HẢI HẬU"),
+    issuer: tuple[str, ...] = ("UỶ BAN NHÂN DÂN", "HUYỆN HẢI HẬU"),
     number: str = "Số: 15/QĐ-UBND",
     date_line: str = "Hải Hậu, ngày 05 tháng 01 năm 2020",
     under_number: tuple[str, ...] = (),
 ) -> list[list[tuple[int, str]]]:
-    """The two-column header of Decree 30: issuer and number left, motto and date right."""
+    """The two-column header of Decree 30: issuer (two lines, or more) and number left, motto
+    and date right."""
     return [
         [(300, issuer[0]), (800, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")],
         [(320, issuer[1]), (880, "Độc lập - Tự do - Hạnh phúc")],
+        *([(320, line)] for line in issuer[2:]),
         [(330, number), (850, date_line)],
         *([(280, line)] for line in under_number),
     ]
@@ -278,12 +280,12 @@ def test_a_department_takes_the_place_of_its_parent():
 
 
 def test_a_parents_place_wrapped_at_a_word_that_names_a_kind_of_office_is_one_place():
-    page = laid_out(
-        [(300, "UBND THÀNH PHỐ HẢI"), (800, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")],
-        [(380, "PHÒNG"), (880, "Độc lập - Tự do - Hạnh phúc")],
-        [(300, "SỞ KẾ HOẠCH VÀ ĐẦU TƯ")],
-        [(330, "Số: 772/TB-SKHĐT"), (850, "Hải Phòng, ngày 17 tháng 10 năm 2019")],
+    header = official(
+        ("UBND THÀNH PHỐ HẢI", "PHÒNG", "SỞ KẾ HOẠCH VÀ ĐẦU TƯ"),
+        number="Số: 772/TB-SKHĐT",
+        date_line="Hải Phòng, ngày 17 tháng 10 năm 2019",
     )
+    page = laid_out(*header)
     assert extract_fields("thong_bao", [page]).fields.co_quan_ban_hanh == (
         "Sở Kế hoạch và Đầu tư thành phố Hải Phòng"
     )
@@ -387,12 +389,12 @@ def test_a_word_that_is_no_syllable_is_not_split_into_lone_letters():
 
 
 def test_a_place_name_on_the_line_under_its_unit_word_completes_the_issuer():
-    page = laid_out(
-        [(300, "CÔNG AN THÀNH PHỐ SẦM SƠN"), (800, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")],
-        [(320, "CÔNG AN PHƯỜNG"), (880, "Độc lập - Tự do - Hạnh phúc")],
-        [(320, "TRƯỜNG SƠN")],
-        [(330, "Số: 1417/XN-CAX"), (850, "Sầm Sơn, ngày 04 tháng 6 năm 2020")],
+    header = official(
+        ("CÔNG AN THÀNH PHỐ SẦM SƠN", "CÔNG AN PHƯỜNG", "TRƯỜNG SƠN"),
+        number="Số: 1417/XN-CAX",
+        date_line="Sầm Sơn, ngày 04 tháng 6 năm 2020",
     )
+    page = laid_out(*header)
     assert extract_fields("xac_nhan_cu_tru", [page]).fields.co_quan_ban_hanh == (
         "Công an phường Trường Sơn"
     )
