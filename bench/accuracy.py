@@ -1,17 +1,21 @@
 """Accuracy report: digitise a generated sample set with the `sohoa` CLI and score the output.
 
-    python -m bench.accuracy [--seed 9001] [--count 6] [--set DIR] [--keep DIR] [--json]
+    python -m bench.accuracy [--seed 9001] [--count 6] [--set DIR] [--keep DIR] [--data-dir DIR]
+                             [--json]
 
 Text is scored from the text layer of the produced PDFs (what a reader of the archive gets),
 page by page against the generator's truth.json; the rest from the manifest. It is a report:
 missed targets do not change the exit status, only failures to run do (exit 1), including a
-dossier the CLI could not digitise, since the figures would then leave it out.
+dossier the CLI could not digitise, since the figures would then leave it out. It digitises
+into a fresh data dir unless given one: dossiers an earlier run committed would come back as
+they were.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -45,6 +49,7 @@ from sohoa.storage.objects import ObjectStore
 
 DEFAULT_SEED = 9001  # never used for tuning: keep it that way
 SOHOA_EXIT_PARTIAL = 4  # some inputs quarantined: a manifest is still written
+LANGUAGE = "vie"  # for every engine in the benchmarks; sohoa gets it as SOHOA_OCR_LANG
 
 stderr = Console(stderr=True)
 
@@ -169,6 +174,24 @@ def dossier_folders(sample_set: Path) -> list[Path]:
     return folders
 
 
+@contextmanager
+def sohoa_environment(sohoa: str, data_dir: Path | None) -> Iterator[dict[str, str]]:
+    """The environment for every sohoa run: SOHOA_DATA_DIR set to the given folder, or to a
+    fresh one whose background services are stopped and which is removed at the end. A data
+    dir an earlier run left would hand back its committed dossiers as they were."""
+    base = {**os.environ, "SOHOA_OCR_LANG": LANGUAGE}
+    if data_dir is not None:
+        yield {**base, "SOHOA_DATA_DIR": str(data_dir)}
+        return
+    with tempfile.TemporaryDirectory(prefix="sohoa-bench-data-") as tmp:
+        env = {**base, "SOHOA_DATA_DIR": tmp}
+        try:
+            yield env
+        finally:
+            for service in ("worker", "storage", "prefect"):
+                subprocess.run([sohoa, service, "stop"], env=env, capture_output=True)
+
+
 def sohoa_executable() -> str:
     """The CLI of the venv this runs in, else the one on PATH."""
     beside_python = Path(sys.executable).with_name("sohoa")
@@ -188,11 +211,13 @@ class DigitiseRun:
     problem: str | None
 
 
-def digitise(sohoa: str, inputs: Sequence[Path], dossier_id: str, out: Path) -> DigitiseRun:
+def digitise(
+    sohoa: str, env: dict[str, str], inputs: Sequence[Path], dossier_id: str, out: Path
+) -> DigitiseRun:
     command = [sohoa, "digitise", *map(str, inputs), "--dossier-id", dossier_id]
     command += ["--out", str(out), "--json"]
     started = time.perf_counter()
-    result = subprocess.run(command, capture_output=True, text=True)
+    result = subprocess.run(command, capture_output=True, text=True, env=env)
     seconds = time.perf_counter() - started
     manifest_path = out / "manifest.json"
     if result.returncode not in (0, SOHOA_EXIT_PARTIAL) or not manifest_path.exists():
@@ -618,14 +643,19 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--set", type=Path, help="score this existing sample set instead")
     parser.add_argument("--keep", type=Path, help="keep the set and sohoa's output here")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument(
+        "--data-dir", type=Path, help="SOHOA_DATA_DIR to digitise into (default: a fresh one)"
+    )
     return parser.parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     sohoa = sohoa_executable()
-    store = ObjectStore.from_settings(Settings())  # where the CLI stores: same environment
-    with work_dir(args.keep) as work:
+    with sohoa_environment(sohoa, args.data_dir) as env, work_dir(args.keep) as work:
+        # Where the CLI stores: its data dir, its language.
+        settings = Settings(data_dir=Path(env["SOHOA_DATA_DIR"]), ocr_lang=LANGUAGE)
+        store = ObjectStore.from_settings(settings)
         sample_set = args.set or generate_set(args.seed, args.count, work / "set")
         scores = []
         for folder in dossier_folders(sample_set):
@@ -633,7 +663,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             dossier_id = truth["dossier_id"]
             stderr.print(f"digitising {dossier_id} ({len(truth['pages'])} pages)")
             inputs = [folder / name for name in truth["files"]]
-            run = digitise(sohoa, inputs, dossier_id, work / "out" / dossier_id)
+            run = digitise(sohoa, env, inputs, dossier_id, work / "out" / dossier_id)
             scores.append(score_dossier(truth, run, store))
     summary = summarise(scores)
     if args.json:

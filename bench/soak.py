@@ -38,13 +38,11 @@ import psutil
 from rich.console import Console
 from rich.table import Table
 
-from bench.accuracy import SOHOA_EXIT_PARTIAL, sohoa_executable
+from bench.accuracy import LANGUAGE, SOHOA_EXIT_PARTIAL, sohoa_environment, sohoa_executable
 from bench.throughput import (
-    LANGUAGE,
     SCAN_DPI,
     SOHOA_TO_TESSERACT_TARGET,
     plain_tesseract,
-    sohoa_environment,
     tree_rss,
 )
 from samples.generate import generate_set

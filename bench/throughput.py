@@ -28,9 +28,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -39,12 +38,11 @@ import psutil
 from rich.console import Console
 from rich.table import Table
 
-from bench.accuracy import SOHOA_EXIT_PARTIAL, sohoa_executable
+from bench.accuracy import LANGUAGE, SOHOA_EXIT_PARTIAL, sohoa_environment, sohoa_executable
 
 RSS_SAMPLE_SECONDS = 0.2
 FIXED_COST_RUNS = 3
 SCAN_DPI = 300  # fixed, so figures from different runs compare
-LANGUAGE = "vie"  # for every engine here; sohoa gets it as SOHOA_OCR_LANG
 MEMORY_GROWTH_ALLOWED = 1.5  # peak RSS for --memory-pages over the peak for --pages
 FIXED_COST_TARGET_SECONDS = 2.0
 SOHOA_TO_TESSERACT_TARGET = 0.85
@@ -341,23 +339,6 @@ def megabytes(size: int) -> str:
 
 
 # --- command line ---------------------------------------------------------------------------
-
-
-@contextmanager
-def sohoa_environment(sohoa: str, data_dir: Path | None) -> Iterator[dict[str, str]]:
-    """The environment for every sohoa run: SOHOA_DATA_DIR set to the given folder, or to a
-    fresh one whose background services are stopped and which is removed at the end."""
-    base = {**os.environ, "SOHOA_OCR_LANG": LANGUAGE}
-    if data_dir is not None:
-        yield {**base, "SOHOA_DATA_DIR": str(data_dir)}
-        return
-    with tempfile.TemporaryDirectory(prefix="sohoa-bench-data-") as tmp:
-        env = {**base, "SOHOA_DATA_DIR": tmp}
-        try:
-            yield env
-        finally:
-            for service in ("worker", "storage", "prefect"):
-                subprocess.run([sohoa, service, "stop"], env=env, capture_output=True)
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
