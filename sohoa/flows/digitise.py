@@ -7,17 +7,16 @@ Grain: one task keeps the originals and reads all pages of the dossier (a bounde
 processes inside), one task per document finds whether it is a paper already on file and
 assembles and stores it, and one commits the manifest and catalogues the dossier. Few task runs
 per dossier matter: each costs the Prefect server about 30 ms of CPU, taken from OCR on a small
-machine. `digitise` is
-that sequence as a plain function, so that one flow run can digitise one dossier (the
-`digitise-dossier` flow) or a whole batch of them (`sohoa.flows.backlog`). Every dossier a
-process reads at once shares one bound on pages in work, so several dossiers at a time never
-run more OCR processes than configured, nor hold more page images in memory. Before it is
-stored, each document is looked up in the catalogue: one already on file is linked to it
-(`reuse_of`) in its record. Storage work is
-retried with exponential backoff when the error is transient. Idempotency comes from
-deterministic keys, not from Prefect's cache: originals are content-addressed, page readings
-are kept by source hash and page, and a dossier whose manifest already covers the same inputs
-is returned as it is.
+machine. `digitise` is that sequence as a plain function, so that one flow run can digitise one
+dossier (the `digitise-dossier` flow) or a whole batch of them (`sohoa.flows.backlog`).
+
+Every dossier a process reads at once shares one bound on pages in work, so several dossiers at
+a time never run more OCR processes than configured, nor hold more page images in memory.
+Before it is stored, each document is looked up in the catalogue: one already on file is linked
+to it (`reuse_of`) in its record. Storage work is retried with exponential backoff when the
+error is transient. Idempotency comes from deterministic keys, not from Prefect's cache:
+originals are content-addressed, page readings are kept by source hash and page, and a dossier
+whose manifest already covers the same inputs is returned as it is.
 """
 
 from __future__ import annotations
