@@ -400,7 +400,9 @@ def digitise_dossier(paths: list[str], dossier_id: str | None = None) -> dict[st
 
 
 def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    # To the microsecond: papers on file are offered for reuse oldest first by this time, and
+    # two dossiers digitised within one second must not tie.
+    return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 def _documents(
