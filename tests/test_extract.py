@@ -682,6 +682,11 @@ def test_a_name_at_the_line_end_does_not_take_a_capitalised_word_that_opens_a_ph
     assert extract_fields("quyet_dinh", [page]).fields.ho_ten == "Phan Thanh Quyên"
 
 
+def test_a_name_keeps_its_last_word_with_an_underscore_ocr_glued_to_it():
+    page = laid_out(body("Họ và tên chồng: TRẦN MINH KHOA_"))
+    assert extract_fields("giay_chung_nhan_ket_hon", [page]).fields.ho_ten == "Trần Minh Khoa"
+
+
 def test_a_common_surname_gets_its_marks_back():
     page = laid_out([(480, "Họ và tên / Full name:")], [(480, "NGUYÊN BẢO KHOA")])
     assert extract_fields("cccd", [page]).fields.ho_ten == "Nguyễn Bảo Khoa"

@@ -1355,7 +1355,7 @@ def _name_words(words: Sequence[Word]) -> list[Word]:
     name: list[Word] = []
     for i, word in enumerate(words):
         following = words[i + 1] if i + 1 < len(words) else None
-        raw = nfc(word.text).strip("'\"‘’“”")
+        raw = nfc(word.text).strip("'\"‘’“”_")
         bare = raw.rstrip(",.;")
         if not bare.isalpha() or not bare[0].isupper() or _opens_a_label(bare, following):
             break
@@ -1383,7 +1383,7 @@ def _broken_name(span: _Span, name: Sequence[Word], following: _Span) -> list[Wo
 
 
 def _name_reading(name: Sequence[Word]) -> _Reading:
-    parts = [normalise(nfc(w.text).strip("'\"‘’“”,.;").capitalize()) for w in name]
+    parts = [normalise(nfc(w.text).strip("'\"‘’“”,.;_").capitalize()) for w in name]
     parts[0] = _SURNAME_OF_FOLDED.get(fold(parts[0]), parts[0])
     return _Reading(" ".join(parts), tuple(name))
 
@@ -1415,7 +1415,7 @@ def _wrapped_name(span: _Span, name: Sequence[Word], following: _Span) -> list[W
 
 
 def _in_capitals(word: Word) -> bool:
-    return nfc(word.text).strip("'\"‘’“”,.;").isupper()
+    return nfc(word.text).strip("'\"‘’“”,.;_").isupper()
 
 
 def _columns(words: Sequence[Word]) -> list[list[Word]]:
