@@ -118,6 +118,11 @@ def test_a_t_read_as_an_i_in_a_known_abbreviation_is_restored():
     assert extract_fields("to_trinh", [page]).fields.so_ky_hieu == "369/TTr-STP"
 
 
+def test_a_full_stop_ocr_read_before_an_abbreviation_is_dropped():
+    page = decision(number="Số: 454/BC-.UBND")
+    assert extract_fields("bao_cao", [page]).fields.so_ky_hieu == "454/BC-UBND"
+
+
 def test_a_number_that_lost_its_slash_goes_to_review():
     extraction = extract_fields("to_trinh", [decision(number="Số: 72TT-UBND")])
     assert extraction.fields.so_ky_hieu is None

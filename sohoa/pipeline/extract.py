@@ -607,7 +607,8 @@ def _number_after(words: Sequence[Word]) -> tuple[str | None, tuple[Word, ...]]:
         joined = f"{lost_slash[1]}/{lost_slash[2]}{lost_slash[3]}"  # "726BC-SGDĐT"
     if not _NUMBER_SHAPE.fullmatch(joined):
         return None, tuple(pieces)  # "72TT-UBND": the "/" after the count was lost
-    parts = re.split(r"([/-])", joined)
+    # A speck read as a full stop before an abbreviation ("454/BC-.UBND") is dropped.
+    parts = [part.lstrip(".") for part in re.split(r"([/-])", joined)]
     restored = "".join(_type_abbreviation(_WITH_D_BAR.get(p, p)) for p in parts)
     return restored, tuple(pieces)
 
