@@ -123,6 +123,11 @@ def test_a_full_stop_ocr_read_before_an_abbreviation_is_dropped():
     assert extract_fields("bao_cao", [page]).fields.so_ky_hieu == "454/BC-UBND"
 
 
+def test_a_number_after_a_colon_and_a_speck_is_read():
+    page = decision(number="Số:.145")
+    assert extract_fields("giay_chung_nhan_ket_hon", [page]).fields.so_ky_hieu == "145"
+
+
 def test_a_number_that_lost_its_slash_goes_to_review():
     extraction = extract_fields("to_trinh", [decision(number="Số: 72TT-UBND")])
     assert extraction.fields.so_ky_hieu is None
@@ -690,6 +695,12 @@ def test_a_name_at_the_line_end_does_not_take_a_capitalised_word_that_opens_a_ph
 def test_a_name_keeps_its_last_word_with_an_underscore_ocr_glued_to_it():
     page = laid_out(body("Họ và tên chồng: TRẦN MINH KHOA_"))
     assert extract_fields("giay_chung_nhan_ket_hon", [page]).fields.ho_ten == "Trần Minh Khoa"
+
+
+def test_particulars_under_a_title_split_at_the_header_edge_are_no_header():
+    title = [(657, "GIẤY CHỨNG NHẬN"), (913, "KẾT HÔN")]  # a wide gap near the motto's edge
+    page = laid_out(*official(), title, body("Họ và tên chồng: HOÀNG ĐỨC HƯỞNG"))
+    assert extract_fields("giay_chung_nhan_ket_hon", [page]).fields.ho_ten == "Hoàng Đức Hưởng"
 
 
 def test_a_common_surname_gets_its_marks_back():

@@ -126,7 +126,7 @@ _MOTTO_WORDS_BEFORE = {"cong hoa": 0, "xa hoi chu": 2, "chu nghia viet": 4}
 # The motto's second line, which stands for it where OCR lost the first ("ĐIỀN Độc lập - …").
 _MOTTO_SECOND_LINE = re.compile(r"doc lap\W+tu do")
 # OCR reads the capital S of "Số" as "§" now and then ("§ố: 87/2021/HĐMB").
-_NUMBER_LABEL = re.compile(r"^[\W_]{0,3}[s§]o\s*[:;.]?\s*(?=\d)")
+_NUMBER_LABEL = re.compile(r"^[\W_]{0,3}[s§]o\s*[:;.]{0,2}\s*(?=\d)")
 # "Số. 169": OCR reads the colon as a full stop now and then.
 _NUMBER_LINE = re.compile(r"^[\W_]{0,3}[s§]o\s*(?:[:;\d]|\.\s*\d)")
 _NUMBER_TOKEN = re.compile(r"[0-9A-Za-zĐđ/.\-]+")
@@ -218,6 +218,8 @@ _MRZ_FIRST_LINE = re.compile(r"[I1T]DVNM(\d{9})(\d)(\d{12})<")
 # A centred summary wraps onto another line only from a line at least this share of the text
 # width; under a shorter one, the next line is the body.
 _WRAPPING_SHARE = 0.5
+# A title's middle is this close to the page's, in page widths.
+_TITLE_CENTRING = 0.04
 _TIGHT_CENTRING = 0.008
 # Between a header's columns OCR leaves a gap wider than this many word heights; between
 # words of one line, 0.4 (median) to 0.57 (95th percentile) on the dev set.
@@ -479,6 +481,8 @@ def _header(page: int, text: PageText) -> tuple[_Header, set[tuple[int, int]]]:
         if columns is None:
             break  # a line across both columns: the body has begun
         on_left, on_right = columns
+        if dated and on_left and on_right and _is_centred_title(line.words, text.width):
+            break  # the title, centred over the edge with a gap between its words at it
         if not on_left and not on_right:
             continue
         far_below = line.box.y0 - last_bottom > 1.5 * _Span(page, line.words).height
@@ -495,6 +499,15 @@ def _header(page: int, text: PageText) -> tuple[_Header, set[tuple[int, int]]]:
         taken.add((page, id(line)))
         last_bottom = line.box.y1
     return _Header(left, right), taken
+
+
+def _is_centred_title(words: Sequence[Word], page_width: int) -> bool:
+    """A line all in capitals whose middle (specks aside) is the page's."""
+    inked = [w for w in words if any(c.isalnum() for c in w.text)] or list(words)
+    letters = [c for w in inked for c in w.text if c.isalpha()]
+    middle = (inked[0].box.x0 + inked[-1].box.x1) / 2
+    centred = abs(middle - page_width / 2) < _TITLE_CENTRING * page_width
+    return centred and len(letters) >= 4 and not any(c.islower() for c in letters)
 
 
 def _gap_between(a: Word, b: Word, height: float | None = None) -> bool:
