@@ -234,6 +234,6 @@ def test_a_full_work_disk_fails_cleanly_and_commits_nothing(
 
     assert code == 4, err
     assert [o["result"] for o in outcomes] == ["failed", "failed"]
-    assert all("no space left in the work folder" in str(o["error"]) for o in outcomes)
+    assert all("no space left in the work folder" in str(o["error"]) for o in outcomes), outcomes
     assert not _manifests(ObjectStore.from_settings(make_settings(data_dir)))
     assert not list(tiny_disk.iterdir())  # nothing left behind
