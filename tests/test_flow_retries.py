@@ -11,7 +11,7 @@ from sohoa.config import Settings
 from sohoa.pipeline.dossier import Rejected
 from sohoa.pipeline.ingest import open_source
 from sohoa.pipeline.model import QuarantineRecord
-from sohoa.storage.objects import StorageAuthError, StorageUnavailable
+from sohoa.storage.objects import ObjectNotFound, StorageAuthError, StorageUnavailable
 from tests.pages import save_jpeg, text_page
 
 pytestmark = pytest.mark.slow
@@ -77,3 +77,34 @@ def test_permanent_storage_errors_are_not_retried(tmp_path: Path) -> None:
     with pytest.raises(StorageAuthError):
         _store_originals(store, tmp_path)
     assert store.attempts == 1
+
+
+class StoreAwayAtFirst:
+    """Refuses connections for the first `failures` calls, then holds no manifest."""
+
+    def __init__(self, failures: int) -> None:
+        self.failures = failures
+        self.attempts = 0
+
+    def ensure_bucket(self) -> None:
+        self.attempts += 1
+        if self.attempts <= self.failures:
+            raise StorageUnavailable("connection refused")
+
+    def get_bytes(self, key: str) -> bytes:
+        raise ObjectNotFound(key)
+
+
+def test_an_object_store_away_when_a_dossier_starts_is_waited_for() -> None:
+    from prefect import flow
+
+    from sohoa.flows.digitise import open_dossier
+
+    store = StoreAwayAtFirst(failures=2)
+
+    @flow
+    def open_one() -> object:
+        return open_dossier.with_options(retry_delay_seconds=0)(store, "d1")
+
+    assert open_one() is None
+    assert store.attempts == 3

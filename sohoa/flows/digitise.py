@@ -3,12 +3,13 @@
 Import this module only after `prefect_server.configure_client_env` has pointed Prefect at its
 server (the worker does): Prefect reads its settings when it is imported.
 
-Grain: one task keeps the originals and reads all pages of the dossier (a bounded pool of OCR
-processes inside), one task per document finds whether it is a paper already on file and
-assembles and stores it, and one commits the manifest and catalogues the dossier. Few task runs
-per dossier matter: each costs the Prefect server about 30 ms of CPU, taken from OCR on a small
-machine. `digitise` is that sequence as a plain function, so that one flow run can digitise one
-dossier (the `digitise-dossier` flow) or a whole batch of them (`sohoa.flows.backlog`).
+Grain: one task looks up the dossier's committed manifest, one keeps the originals and reads
+all pages of the dossier (a bounded pool of OCR processes inside), one task per document finds
+whether it is a paper already on file and assembles and stores it, and one commits the manifest
+and catalogues the dossier. Few task runs per dossier matter: each costs the Prefect server about
+30 ms of CPU, taken from OCR on a small machine. `digitise` is that sequence as a plain function,
+so that one flow run can digitise one dossier (the `digitise-dossier` flow) or a whole batch of
+them (`sohoa.flows.backlog`).
 
 Every dossier a process reads at once shares one bound on pages in work, so several dossiers at
 a time never run more OCR processes than configured, nor hold more page images in memory.
@@ -321,7 +322,11 @@ def update_catalogue(store: ObjectStore, catalogue: Catalogue, manifest: Manifes
     catalogue_dossier(store, catalogue, manifest)
 
 
-def load_manifest(store: ObjectStore, dossier_id: str) -> Manifest | None:
+@task(name="open-dossier", **_STORAGE_RETRIES)
+def open_dossier(store: ObjectStore, dossier_id: str) -> Manifest | None:
+    """The dossier's committed manifest, if any. A task so that an object store away just when
+    a dossier starts is waited for, like everywhere else."""
+    store.ensure_bucket()
     try:
         return Manifest.model_validate_json(store.get_bytes(manifest_key(dossier_id)))
     except ObjectNotFound:
@@ -348,13 +353,12 @@ def digitise(
     time (default: the configured concurrency); `received` is when the dossier arrived."""
     settings = Settings()
     store = ObjectStore.from_settings(settings)
-    store.ensure_bucket()
     sources, rejected = admit([Path(p) for p in paths])
     dossier_id = safe_key_part(dossier_id or default_dossier_id(sources, rejected))
     quarantined = [r.record for r in rejected]
     catalogue = Catalogue.from_settings(settings)
     try:
-        existing = load_manifest(store, dossier_id)
+        existing = open_dossier(store, dossier_id)
         if existing is not None and covers(existing, sources, quarantined, PIPELINE_VERSION):
             progress.current().pages_total(0)
             update_catalogue(store, catalogue, existing)
