@@ -128,6 +128,16 @@ def test_a_number_after_a_colon_and_a_speck_is_read():
     assert extract_fields("giay_chung_nhan_ket_hon", [page]).fields.so_ky_hieu == "145"
 
 
+def test_a_slash_after_the_year_read_as_a_seven_is_restored():
+    page = decision(number="Số: 80/20207HĐCN")
+    assert extract_fields("hop_dong", [page]).fields.so_ky_hieu == "80/2020/HĐCN"
+
+
+def test_a_number_label_whose_o_was_read_as_an_a_is_read():
+    page = decision(number="Sấ:126")
+    assert extract_fields("giay_khai_sinh", [page]).fields.so_ky_hieu == "126"
+
+
 def test_a_number_that_lost_its_slash_goes_to_review():
     extraction = extract_fields("to_trinh", [decision(number="Số: 72TT-UBND")])
     assert extraction.fields.so_ky_hieu is None
@@ -180,6 +190,11 @@ def test_a_land_certificate_is_numbered_by_its_serial():
     assert extract_fields("gcn_quyen_su_dung_dat", [page]).fields.so_ky_hieu == "VH 848078"
 
 
+def test_a_land_certificate_serial_with_a_speck_after_its_letters_is_read():
+    page = laid_out(centred("GIẤY CHỨNG NHẬN"), centred("Số phát hành: HZ. 609008"))
+    assert extract_fields("gcn_quyen_su_dung_dat", [page]).fields.so_ky_hieu == "HZ 609008"
+
+
 def test_an_id_card_number_is_not_a_document_number():
     page = laid_out(centred("CĂN CƯỚC CÔNG DÂN"), [(480, "Số / No.: 036189001234")])
     assert extract_fields("cccd", [page]).fields.so_ky_hieu is None
@@ -223,6 +238,19 @@ def test_an_application_dated_above_its_signature_is_read_across_a_wrapped_year(
         [(1300, "2023")],
     )
     assert extract_fields("don_de_nghi", [page]).fields.ngay_ban_hanh == "2023-07-06"
+
+
+def test_a_place_and_date_line_whose_comma_was_read_as_a_full_stop_is_read():
+    page = laid_out(centred("GIẤY CHỨNG NHẬN"), [(900, "Đà Nẵng. ngày 19 tháng 01 năm 2024")])
+    assert extract_fields("gcn_quyen_su_dung_dat", [page]).fields.ngay_ban_hanh == "2024-01-19"
+
+
+def test_a_sentence_of_the_body_opening_with_a_date_does_not_date_the_paper():
+    page = laid_out(
+        centred("ĐƠN ĐỀ NGHỊ"),
+        body("Gia đình tôi đã nộp hồ sơ theo quy định của pháp luật hiện hành. Ngày 19 tháng 01"),
+    )
+    assert extract_fields("don_de_nghi", [page]).fields.ngay_ban_hanh is None
 
 
 def test_a_place_and_date_line_with_an_underscore_after_the_comma_is_read():
@@ -727,6 +755,11 @@ def test_a_name_whose_unmarked_words_are_syllables_in_use_is_not_put_up_for_revi
     assert "ho_ten" not in extract_fields("cccd", [page]).review
 
 
+def test_an_owner_after_a_speck_read_as_an_underscore_is_read():
+    page = laid_out(body("_Ông: BÙI QUANG HUỲNH Năm sinh: 1988"))
+    assert extract_fields("gcn_quyen_su_dung_dat", [page]).fields.ho_ten == "Bùi Quang Huỳnh"
+
+
 def test_the_first_person_listed_is_the_owner_whatever_their_label():
     page = laid_out(
         body("Ông: LÊ MINH DŨNG Năm sinh: 1960"),
@@ -1137,3 +1170,14 @@ def test_a_name_up_for_review_for_its_marks_alone_says_so():
     unsure = with_confidence(page, {"HOÀNG", "THỊ", "HUYEN"}, REVIEW_CONFIDENCE - 1)
     assert extract_fields("cccd", [page]).name_source.review_for_marks_only
     assert not extract_fields("cccd", [unsure]).name_source.review_for_marks_only
+
+
+def test_a_stamp_in_lower_case_above_an_applications_motto_is_no_issuer():
+    page = laid_out(
+        body("[am] : bó : -—_"),
+        centred("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"),
+        centred("Độc lập - Tự do - Hạnh phúc"),
+        [(900, "Cần Thơ, ngày 29 tháng 10 năm 2023")],
+        centred("ĐƠN ĐỀ NGHỊ"),
+    )
+    assert extract_fields("don_de_nghi", [page]).fields.co_quan_ban_hanh is None

@@ -11,7 +11,7 @@ from sohoa.storage.objects import safe_key_part
 READING_VERSION = "10"
 # Bump when splitting, classification or field extraction change what is made of the readings:
 # a committed dossier is then understood again, from its stored readings, by the next run.
-UNDERSTANDING_VERSION = "2"
+UNDERSTANDING_VERSION = "3"
 PIPELINE_VERSION = f"{__version__}/reading-{READING_VERSION}/understanding-{UNDERSTANDING_VERSION}"
 
 

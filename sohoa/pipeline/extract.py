@@ -125,10 +125,11 @@ _MOTTO = re.compile(r"cong hoa|chu nghia viet|xa hoi chu")
 _MOTTO_WORDS_BEFORE = {"cong hoa": 0, "xa hoi chu": 2, "chu nghia viet": 4}
 # The motto's second line, which stands for it where OCR lost the first ("ĐIỀN Độc lập - …").
 _MOTTO_SECOND_LINE = re.compile(r"doc lap\W+tu do")
-# OCR reads the capital S of "Số" as "§" now and then ("§ố: 87/2021/HĐMB").
-_NUMBER_LABEL = re.compile(r"^[\W_]{0,3}[s§]o\s*[:;.]{0,2}\s*(?=\d)")
+# OCR reads the capital S of "Số" as "§" now and then ("§ố: 87/2021/HĐMB"), and its "ố" as
+# "ấ" with a colon after it ("Sấ:126").
+_NUMBER_LABEL = re.compile(r"^[\W_]{0,3}(?:[s§]o\s*[:;.]{0,2}|sa\s*:)\s*(?=\d)")
 # "Số. 169": OCR reads the colon as a full stop now and then.
-_NUMBER_LINE = re.compile(r"^[\W_]{0,3}[s§]o\s*(?:[:;\d]|\.\s*\d)")
+_NUMBER_LINE = re.compile(r"^[\W_]{0,3}(?:[s§]o\s*(?:[:;\d]|\.\s*\d)|sa\s*:\s*\d)")
 _NUMBER_TOKEN = re.compile(r"[0-9A-Za-zĐđ/.\-]+")
 # A count, then the type and the issuer's abbreviations after a "/" ("15/QĐ-UBND", "81").
 _NUMBER_SHAPE = re.compile(r"\d+(?:/.+)?")
@@ -136,8 +137,10 @@ _NUMBER_SHAPE = re.compile(r"\d+(?:/.+)?")
 # with a space ("931 1/XN-CAX").
 _LOST_SLASH = re.compile(r"(\d+)([A-Za-zĐđ]+)(-.*|)")
 _SPLIT_COUNT = re.compile(r"\d+/")
+# A "/" after the year that OCR read as a "7" or "1" ("80/20207HĐCN").
+_SLASH_AFTER_YEAR = re.compile(r"(/(?:19|20)\d\d)[17](?=[A-ZĐ])")
 _SERIAL_LABEL = re.compile(r"[s§]o phat hanh\s*:?\s*")
-_SERIAL = re.compile(r"([A-Z]{2})\s?(\d{6})(?!\d)")
+_SERIAL = re.compile(r"([A-Z]{2})[.,]?\s?(\d{6})(?!\d)")  # OCR adds a speck: "HZ. 609008"
 _ETH = str.maketrans({"Ð": "Đ", "ð": "đ"})
 _DOCUMENT_NUMBER = re.compile(r"\d[0-9A-Za-zĐđ./\-]*")
 # "V/v" loses its second v to OCR now and then ("V/ thực hiện …").
@@ -163,8 +166,9 @@ _MINUTES_OPENING = re.compile(r"^[\W_]{0,3}hom nay\b")
 # A paragraph's first line is indented and reaches the right margin; a centred line that
 # reaches it reaches the left margin too. Both within this share of the text's width.
 _AT_MARGIN = 0.02
-# OCR reads the space after the comma as "_" now and then ("Phòng,_ngày").
-_PLACE_DATE = re.compile(r",[\s_]*ngay\s*\d{1,2}\s*th[a-z]{1,3}\b")
+# OCR reads the space after the comma as "_" now and then ("Phòng,_ngày"), and the comma after
+# a short place name as a full stop ("Đà Nẵng. ngày").
+_PLACE_DATE = re.compile(r"(?:,|^[\w ]{2,30}\.)[\s_]*ngay\s*\d{1,2}\s*th[a-z]{1,3}\b")
 # A place-and-date line whatever its day reads as: the day is often handwritten.
 _PLACE_DATE_LINE = re.compile(r",[\s_]*ngay\b.*\b(?:thang|nam)\b")
 _CARD_ISSUE_DATE = re.compile(r"date, month, year|ngay cap|ngay, thang, nam\s*[/:]")
@@ -175,7 +179,7 @@ _NAME_LABEL = re.compile(
 )
 _NOT_THE_MAIN_PERSON = re.compile(r"nguoi (?:me|cha|vo|chong)|chu ho|nguoi ky|ghi ro")
 _PARTY_LABEL = re.compile(
-    r"^\W{0,3}(?:\d+\.\s*)?(?:(?:ong|ba)|nguoi dai dien(?: theo phap luat)?)\s*:"
+    r"^[\W_]{0,3}(?:\d+\.\s*)?(?:(?:ong|ba)|nguoi dai dien(?: theo phap luat)?)\s*:"
 )
 # Words that open the next label on a line of particulars ("Ông: X   Sinh ngày: …").
 # Two-word labels whose first word is also a name ("Quốc", "Quân") are told by their second.
@@ -598,8 +602,8 @@ def _serial(document: _Document) -> _Reading:
 
 def _number_after(words: Sequence[Word]) -> tuple[str | None, tuple[Word, ...]]:
     """The document number that `words` open with, OCR's spaces around "/" and "-" and inside
-    the count dropped, a "/" it lost before a known type restored; None with the words read
-    where they are no well-formed number."""
+    the count dropped, a "/" it lost before a known type or misread after the year restored;
+    None with the words read where they are no well-formed number."""
     pieces: list[Word] = []
     for word in words:
         raw = _bar_d(nfc(word.text).strip("_"))
@@ -613,6 +617,7 @@ def _number_after(words: Sequence[Word]) -> tuple[str | None, tuple[Word, ...]]:
             break
         pieces.append(word)
     joined = "".join(_bar_d(nfc(w.text).strip("_")) for w in pieces).rstrip(".,;:")
+    joined = _SLASH_AFTER_YEAR.sub(r"\1/", joined)
     if not _DOCUMENT_NUMBER.fullmatch(joined):
         return None, ()
     lost_slash = _LOST_SLASH.fullmatch(joined)
@@ -726,6 +731,8 @@ def _issuer(doc_type: str, document: _Document, number: object) -> _Reading:
         if lines and span.y0 - lines[-1].y1 > lines[-1].height:
             break  # the title, under a gap, reaching left of the motto's edge
         lines.append(span)
+    if not any(_in_capitals(span) for span in lines):
+        return _NOTHING  # a stamp or speck above an application's motto, in lower case
     named = _issuer_named(document, lines)
     if named is None:
         return _NOTHING
@@ -799,6 +806,12 @@ def _is_noise(span: _Span) -> bool:
         return False
     words = _words_of(span.text)
     return not words or any(len(w) == 1 or not is_valid_syllable(w) for w in words)
+
+
+def _in_capitals(span: _Span) -> bool:
+    """Whether a header line is printed in capitals, as an issuer's name is: some word of it is
+    two capitals or more."""
+    return any(sum(c.isupper() for c in word) >= 2 for word in _header_words(span))
 
 
 def _header_words(span: _Span) -> list[str]:
