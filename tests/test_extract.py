@@ -253,6 +253,16 @@ def test_a_sentence_of_the_body_opening_with_a_date_does_not_date_the_paper():
     assert extract_fields("don_de_nghi", [page]).fields.ngay_ban_hanh is None
 
 
+def test_a_header_date_that_does_not_read_is_for_review_not_a_date_from_the_body():
+    page = decision(
+        body("Đã chết vào lúc: 16 giờ 03 phút, ngày 17 tháng 10 năm 2023"),
+        date_line="Hà Nội, ngày 24 tháng ?? năm 2023",
+    )
+    extraction = extract_fields("trich_luc_khai_tu", [page])
+    assert extraction.fields.ngay_ban_hanh is None
+    assert "ngay_ban_hanh" in extraction.review
+
+
 def test_a_place_and_date_line_with_an_underscore_after_the_comma_is_read():
     page = laid_out(centred("GIẤY CHỨNG NHẬN"), [(900, "Hải Phòng,_ngày 19 thúng 5 năm 2025")])
     assert extract_fields("gcn_quyen_su_dung_dat", [page]).fields.ngay_ban_hanh == "2025-05-19"

@@ -674,6 +674,9 @@ def _issuing_date(doc_type: str, document: _Document) -> _Reading:
     day = parse_date(_joined(right))
     if day:
         return _Reading(day.isoformat(), tuple(w for s in right for w in _digits(s.words)))
+    if any(_PLACE_DATE_LINE.search(span.folded) for span in right):
+        # The header's date does not read: a date further down is some other day.
+        return _Reading(failed_check=True)
     body = document.body()
     for i, span in enumerate(body):
         place_date = _PLACE_DATE.search(span.folded)
@@ -681,7 +684,7 @@ def _issuing_date(doc_type: str, document: _Document) -> _Reading:
             found = _date_in(span, place_date.start(), body[i + 1 : i + 2])
             if found:
                 return found
-    if any(_PLACE_DATE_LINE.search(span.folded) for span in [*right, *body]):
+    if any(_PLACE_DATE_LINE.search(span.folded) for span in body):
         # The paper is dated, but its day or month does not read: handwritten, most likely.
         return _Reading(failed_check=True)
     return _NOTHING
