@@ -1191,3 +1191,24 @@ def test_a_stamp_in_lower_case_above_an_applications_motto_is_no_issuer():
         centred("ĐƠN ĐỀ NGHỊ"),
     )
     assert extract_fields("don_de_nghi", [page]).fields.co_quan_ban_hanh is None
+
+
+def test_a_place_whose_second_word_ocr_lost_from_the_header_is_completed_from_the_body():
+    page = laid_out(
+        *official(issuer=("CÔNG AN QUẬN THỦ ĐỨC", "CÔNG AN PHƯỜNG HIỆP"), number="Số: 259/XN-CAX"),
+        centred("XÁC NHẬN THÔNG TIN VỀ CƯ TRÚ"),
+        body("Công an phường Hiệp Phú xác nhận thông tin về cư trú của công dân như sau:"),
+    )
+    issuer = extract_fields("xac_nhan_cu_tru", [page]).fields.co_quan_ban_hanh
+    assert issuer == "Công an phường Hiệp Phú"
+
+
+def test_a_place_is_not_completed_by_the_first_word_of_the_next_sentence():
+    page = laid_out(
+        *official(issuer=("UBND TỈNH NGHỆ AN", "UBND THÀNH PHỐ VINH")),
+        centred("QUYẾT ĐỊNH"),
+        body("Theo đề nghị của Ủy ban nhân dân thành phố Vinh"),
+        body("Căn cứ Luật Tổ chức chính quyền địa phương;"),
+    )
+    issuer = extract_fields("quyet_dinh", [page]).fields.co_quan_ban_hanh
+    assert issuer == "Ủy ban nhân dân thành phố Vinh"

@@ -798,8 +798,36 @@ def _issuer_named(document: _Document, lines: Sequence[_Span]) -> _Reading | Non
     if not blocks:
         return None
     used = tuple(w for s in lines for w in s.words)
-    name = _Reading(_as_spelled_in(document, _with_parent(blocks, document)), used)
-    return _spelled_as_elsewhere(document, name)
+    name = _place_completed(document, _as_spelled_in(document, _with_parent(blocks, document)))
+    return _spelled_as_elsewhere(document, _Reading(name, used))
+
+
+def _place_completed(document: _Document, name: str) -> str:
+    """`name` with the second word of its place as a line of the body writes it after the same
+    name, where the header's line holding that word was lost ("CÔNG AN PHƯỜNG HIỆP" over a lost
+    "PHÚ", and the body says "Công an phường Hiệp Phú xác nhận …"). Only a place of one word
+    is completed: most places have two, one-word places are rare."""
+    words = name.split(" ")
+    folded = [fold(w) for w in words]
+    first_unit = next(
+        (i for i in range(len(words)) if " ".join(folded[: i + 1]).endswith(_FOLDED_UNITS)),
+        None,
+    )
+    if first_unit is None or len(words) - first_unit != 2 or not words[-1].isalpha():
+        return name
+    continuations: Counter[str] = Counter()
+    for span in document.body():
+        tokens = [nfc(w.text) for w in span.words]
+        for start in range(len(tokens) - len(words)):
+            run = tokens[start : start + len(words)]
+            if [fold(t) for t in run] != folded or run[-1][-1:] in string.punctuation:
+                continue
+            following = tokens[start + len(words)].rstrip(string.punctuation)
+            if following[:1].isupper() and following.isalpha() and is_valid_syllable(following):
+                continuations[following] += 1
+    if not continuations:
+        return name
+    return f"{name} {continuations.most_common(1)[0][0]}"
 
 
 def _is_noise(span: _Span) -> bool:
