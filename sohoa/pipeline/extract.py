@@ -734,7 +734,7 @@ def _issuer(doc_type: str, document: _Document, number: object) -> _Reading:
         if lines and span.y0 - lines[-1].y1 > lines[-1].height:
             break  # the title, under a gap, reaching left of the motto's edge
         lines.append(span)
-    if not any(_in_capitals(span) for span in lines):
+    if not any(_printed_in_capitals(span) for span in lines):
         return _NOTHING  # a stamp or speck above an application's motto, in lower case
     named = _issuer_named(document, lines)
     if named is None:
@@ -839,7 +839,7 @@ def _is_noise(span: _Span) -> bool:
     return not words or any(len(w) == 1 or not is_valid_syllable(w) for w in words)
 
 
-def _in_capitals(span: _Span) -> bool:
+def _printed_in_capitals(span: _Span) -> bool:
     """Whether a header line is printed in capitals, as an issuer's name is: some word of it is
     two capitals or more."""
     return any(sum(c.isupper() for c in word) >= 2 for word in _header_words(span))
