@@ -263,6 +263,14 @@ def test_a_header_date_that_does_not_read_is_for_review_not_a_date_from_the_body
     assert "ngay_ban_hanh" in extraction.review
 
 
+def test_an_issuing_date_still_to_come_is_a_misread_digit_for_review():
+    extraction = extract_fields(
+        "quyet_dinh", [decision(date_line="Hà Nội, ngày 21 tháng 10 năm 2053")]
+    )
+    assert extraction.fields.ngay_ban_hanh is None
+    assert "ngay_ban_hanh" in extraction.review
+
+
 def test_a_place_and_date_line_with_an_underscore_after_the_comma_is_read():
     page = laid_out(centred("GIẤY CHỨNG NHẬN"), [(900, "Hải Phòng,_ngày 19 thúng 5 năm 2025")])
     assert extract_fields("gcn_quyen_su_dung_dat", [page]).fields.ngay_ban_hanh == "2025-05-19"

@@ -89,6 +89,7 @@ def test_parse_date_reads_worded_and_slashed_dates(text, day):
         ("Hà Nội, ngày 09/] 1/2018", date(2018, 11, 9)),
         ("ngày l2 tháng |0 năm 2O21", date(2021, 10, 12)),
         ("Hà Nội, ngày 24 tháng T1 năm 2023", date(2023, 11, 24)),
+        ("Buôn Ma Thuột, ngày 01 tháng 12 năm - | 2021", date(2021, 12, 1)),
     ],
 )
 def test_parse_date_reads_digits_ocr_split_or_misread_as_look_alikes(text, day):

@@ -263,7 +263,7 @@ def extract_fields(doc_type: str, pages: Sequence[PageContent]) -> Extraction:
     document = _Document.read(pages)
     codes = _CodeData.read(code for page in pages for code in page.codes)
     person, name_source = _main_person(document)
-    issued = _issuing_date(doc_type, document)
+    issued = _not_after_today(_issuing_date(doc_type, document))
     if doc_type == "cccd" and codes.card is not None:
         # The card's own QR code: its holder's name with every mark, and its issue date.
         person, name_source = _Reading(codes.card.holder), NameSource(sure=True)
@@ -688,6 +688,14 @@ def _issuing_date(doc_type: str, document: _Document) -> _Reading:
         # The paper is dated, but its day or month does not read: handwritten, most likely.
         return _Reading(failed_check=True)
     return _NOTHING
+
+
+def _not_after_today(issued: _Reading) -> _Reading:
+    """`issued`, unless it is a day still to come: no paper is issued in the future, so OCR
+    misread a digit ("2053" for "2023"), and a person reads the date."""
+    if isinstance(issued.value, str) and issued.value > datetime.now().date().isoformat():
+        return _Reading(failed_check=True)
+    return issued
 
 
 def _latest_registration(document: _Document) -> _Reading:

@@ -46,10 +46,12 @@ _YEAR = rf"{_DIGITISH}(?: ?{_DIGITISH}){{3}}"
 # Between the words of a date: spaces, and the specks and quotes OCR reads from a seal or a
 # wrapped line's italics ("tháng 08 \"“năm2024").
 _GAP = r"[\s.,:;\"'“”‘’_-]*"
+# A year wrapped onto the next line sometimes comes after a rule or border read as "|".
+_RULE = r"(?:\|\s+)?"
 # "tháng" as OCR reads it now and then: "thúng", "thư".
 _MONTH = r"th[a-z]{1,3}"
 _WORDED_DATE = re.compile(
-    rf"(?=ngay{_GAP}({_NUMBER}){_GAP}{_MONTH}{_GAP}({_NUMBER}){_GAP}nam{_GAP}({_YEAR}))"
+    rf"(?=ngay{_GAP}({_NUMBER}){_GAP}{_MONTH}{_GAP}({_NUMBER}){_GAP}nam{_GAP}{_RULE}({_YEAR}))"
 )
 _SLASHED_DATE = re.compile(rf"(?=({_NUMBER})\s*[/.-]\s*({_NUMBER})\s*[/.-]\s*({_YEAR})(?!\d))")
 _AS_DIGITS = str.maketrans(
