@@ -271,6 +271,14 @@ def test_an_issuing_date_still_to_come_is_a_misread_digit_for_review():
     assert "ngay_ban_hanh" in extraction.review
 
 
+def test_an_issuing_date_still_to_come_is_the_same_day_written_in_the_body():
+    page = decision(
+        body("Hôm nay, ngày 21 tháng 10 năm 2023, tại trụ sở Ủy ban nhân dân huyện"),
+        date_line="Hà Nội, ngày 21 tháng 10 năm 2053",
+    )
+    assert extract_fields("bien_ban", [page]).fields.ngay_ban_hanh == "2023-10-21"
+
+
 def test_a_place_and_date_line_with_an_underscore_after_the_comma_is_read():
     page = laid_out(centred("GIẤY CHỨNG NHẬN"), [(900, "Hải Phòng,_ngày 19 thúng 5 năm 2025")])
     assert extract_fields("gcn_quyen_su_dung_dat", [page]).fields.ngay_ban_hanh == "2025-05-19"

@@ -263,7 +263,7 @@ def extract_fields(doc_type: str, pages: Sequence[PageContent]) -> Extraction:
     document = _Document.read(pages)
     codes = _CodeData.read(code for page in pages for code in page.codes)
     person, name_source = _main_person(document)
-    issued = _not_after_today(_issuing_date(doc_type, document))
+    issued = _not_after_today(_issuing_date(doc_type, document), document)
     if doc_type == "cccd" and codes.card is not None:
         # The card's own QR code: its holder's name with every mark, and its issue date.
         person, name_source = _Reading(codes.card.holder), NameSource(sure=True)
@@ -690,12 +690,20 @@ def _issuing_date(doc_type: str, document: _Document) -> _Reading:
     return _NOTHING
 
 
-def _not_after_today(issued: _Reading) -> _Reading:
+def _not_after_today(issued: _Reading, document: _Document) -> _Reading:
     """`issued`, unless it is a day still to come: no paper is issued in the future, so OCR
-    misread a digit ("2053" for "2023"), and a person reads the date."""
-    if isinstance(issued.value, str) and issued.value > datetime.now().date().isoformat():
-        return _Reading(failed_check=True)
-    return issued
+    misread a digit of the year ("2053" for "2023"). The same day and month with a past year
+    elsewhere in the paper ("Hôm nay, ngày 05 tháng 10 năm 2023") is then the date; else a
+    person reads it."""
+    today = datetime.now().date()
+    if not isinstance(issued.value, str) or issued.value <= today.isoformat():
+        return issued
+    misread = datetime.fromisoformat(issued.value).date()
+    for span in document.spans:
+        day = parse_date(span.text)
+        if day and (day.month, day.day) == (misread.month, misread.day) and day <= today:
+            return _Reading(day.isoformat(), tuple(_digits(span.words)))
+    return _Reading(failed_check=True)
 
 
 def _latest_registration(document: _Document) -> _Reading:
