@@ -814,36 +814,8 @@ def _issuer_named(document: _Document, lines: Sequence[_Span]) -> _Reading | Non
     if not blocks:
         return None
     used = tuple(w for s in lines for w in s.words)
-    name = _place_completed(document, _as_spelled_in(document, _with_parent(blocks, document)))
-    return _spelled_as_elsewhere(document, _Reading(name, used))
-
-
-def _place_completed(document: _Document, name: str) -> str:
-    """`name` with the second word of its place as a line of the body writes it after the same
-    name, where the header's line holding that word was lost ("CÔNG AN PHƯỜNG HIỆP" over a lost
-    "PHÚ", and the body says "Công an phường Hiệp Phú xác nhận …"). Only a place of one word
-    is completed: most places have two, one-word places are rare."""
-    words = name.split(" ")
-    folded = [fold(w) for w in words]
-    first_unit = next(
-        (i for i in range(len(words)) if " ".join(folded[: i + 1]).endswith(_FOLDED_UNITS)),
-        None,
-    )
-    if first_unit is None or len(words) - first_unit != 2 or not words[-1].isalpha():
-        return name
-    continuations: Counter[str] = Counter()
-    for span in document.body():
-        tokens = [nfc(w.text) for w in span.words]
-        for start in range(len(tokens) - len(words)):
-            run = tokens[start : start + len(words)]
-            if [fold(t) for t in run] != folded or run[-1][-1:] in string.punctuation:
-                continue
-            following = tokens[start + len(words)].rstrip(string.punctuation)
-            if following[:1].isupper() and following.isalpha() and is_valid_syllable(following):
-                continuations[following] += 1
-    if not continuations:
-        return name
-    return f"{name} {continuations.most_common(1)[0][0]}"
+    name = _Reading(_as_spelled_in(document, _with_parent(blocks, document)), used)
+    return _spelled_as_elsewhere(document, name)
 
 
 def _is_noise(span: _Span) -> bool:
@@ -941,18 +913,22 @@ def _as_named_in_body(document: _Document, name: str) -> str:
     header: a place alone ("PHƯỜNG LINH TRUNG", the "ỦY BAN NHÂN DÂN" line above it misread)
     takes the organisation the body puts before it; an organisation whose unit word was lost
     ("CÔNG AN HƯNG") takes the unit and the whole place the body writes after it ("Công an
-    phường Hưng Lợi xác nhận …"): a place name is its capitalised words."""
+    phường Hưng Lợi xác nhận …"), and so does a place of one word, whose second OCR lost with
+    its line ("CÔNG AN PHƯỜNG HIỆP" over "PHÚ"): a place name is its capitalised words."""
     folded = fold(name)
     units = "|".join(_FOLDED_UNITS)
+    known = next((o for o in _ORGANISATIONS if folded.startswith(fold(o) + " ")), None)
+    rest = folded[len(known) + 1 :] if known else ""
     if folded.startswith(_FOLDED_UNITS):
         organisations = "|".join(re.escape(fold(o)) for o in _ORGANISATIONS)
         pattern = re.compile(rf"(?<!\w)({organisations}) {re.escape(folded)}(?!\w)")
-    else:
-        known = next((o for o in _ORGANISATIONS if folded.startswith(fold(o) + " ")), None)
-        rest = folded[len(known) + 1 :] if known else ""
-        if not known or rest.startswith(_FOLDED_UNITS) or _place_of(name):
-            return name
+    elif known and re.fullmatch(rf"(?:{units}) [^\W\d_]+", rest):
+        # Most places have two words or more; one-word places are rare.
+        pattern = re.compile(rf"(?<!\w)({re.escape(fold(known))}) {re.escape(rest)}(?= )")
+    elif known and not rest.startswith(_FOLDED_UNITS) and not _place_of(name):
         pattern = re.compile(rf"(?<!\w)({re.escape(fold(known))}) (?:{units}) {re.escape(rest)}")
+    else:
+        return name
     for span in document.body():
         found = pattern.search(span.folded)
         if found is None:
