@@ -1228,3 +1228,9 @@ def test_a_place_is_not_completed_by_the_first_word_of_the_next_sentence():
     )
     issuer = extract_fields("quyet_dinh", [page]).fields.co_quan_ban_hanh
     assert issuer == "Ủy ban nhân dân thành phố Vinh"
+
+
+def test_an_issuer_whose_first_word_a_seal_took_is_the_peoples_committee():
+    page = decision(issuer=(": BAN NHÂN DÂN", "PHƯỜNG PHÚC XÁ"))
+    issuer = extract_fields("quyet_dinh", [page]).fields.co_quan_ban_hanh
+    assert issuer == "Ủy ban nhân dân phường Phúc Xá"

@@ -1026,9 +1026,12 @@ def _completes_an_organisation(block: Sequence[str], words: Sequence[str]) -> bo
 
 
 def _organisation(words: Sequence[str]) -> str:
-    """One organisation of an issuer block in sentence case, "UBND" spelled out."""
+    """One organisation of an issuer block in sentence case, "UBND" spelled out, and its "ỦY"
+    restored where a seal or speck took it ("BAN NHÂN DÂN")."""
     if fold(words[0]) == "ubnd":
         words = [*_UBND.split(), *words[1:]]
+    elif fold(" ".join(words[:3])) == "ban nhan dan":
+        words = [_UBND.split()[0], *words]
     if fold(" ".join(words)).startswith(_FOLDED_UNITS):
         return _place(words)
     squeezed = _squeezed(words)
