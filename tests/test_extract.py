@@ -175,6 +175,27 @@ def test_a_contracts_number_centred_under_its_title_is_read():
     assert extract_fields("hop_dong", [page]).fields.so_ky_hieu == "96/2025/HĐMB"
 
 
+def test_a_contracts_number_whose_label_ocr_garbled_is_read():
+    page = laid_out(
+        centred("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"),
+        centred("Độc lập - Tự do - Hạnh phúc"),
+        centred("HỢP ĐỒNG DỊCH VỤ"),
+        centred("j 9G? 07/2021/HĐDV"),
+        body("Căn cứ Bộ luật Dân sự số 91/2015/QH13 ngày 24 tháng 11 năm 2015;"),
+    )
+    assert extract_fields("hop_dong", [page]).fields.so_ky_hieu == "07/2021/HĐDV"
+
+
+def test_a_contract_cited_in_the_body_is_not_the_contracts_number():
+    page = laid_out(
+        centred("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"),
+        centred("Độc lập - Tự do - Hạnh phúc"),
+        centred("HỢP ĐỒNG DỊCH VỤ"),
+        body("Căn cứ Hợp đồng nguyên tắc số 12/2020/HĐNT"),
+    )
+    assert extract_fields("hop_dong", [page]).fields.so_ky_hieu is None
+
+
 def test_an_eth_and_a_d_bar_read_twice_are_one_d_bar_in_the_number():
     page = laid_out(centred("HỢP ĐỒNG DỊCH VỤ"), centred("Số: 92/2020/HĐÐĐDV"))
     assert extract_fields("hop_dong", [page]).fields.so_ky_hieu == "92/2020/HĐDV"

@@ -131,6 +131,10 @@ _NUMBER_LABEL = re.compile(r"^[\W_]{0,3}(?:[s§]o\s*[:;.]{0,2}|sa\s*:)\s*(?=\d)"
 # "Số. 169": OCR reads the colon as a full stop now and then.
 _NUMBER_LINE = re.compile(r"^[\W_]{0,3}(?:[s§]o\s*(?:[:;\d]|\.\s*\d)|sa\s*:\s*\d)")
 _NUMBER_TOKEN = re.compile(r"[0-9A-Za-zĐđ/.\-]+")
+# A count, its year and its type ("07/2021/HĐDV"): a number even where its label does not read,
+# as long as no more than a label's worth of specks stands before it.
+_DATED_NUMBER = re.compile(r"\d{1,5}/(?:19|20)\d\d/[A-ZĐ][A-ZĐa-z-]+")
+_GARBLED_LABEL_WORDS = 2
 # A count, then the type and the issuer's abbreviations after a "/" ("15/QĐ-UBND", "81").
 _NUMBER_SHAPE = re.compile(r"\d+(?:/.+)?")
 # A count whose "/" OCR lost before the type ("726BC-SGDĐT"), and the rest of a count OCR split
@@ -554,7 +558,8 @@ def _split_at(
 
 def _document_number(document: _Document) -> _Reading:
     """ "Số: 15/QĐ-UBND" under the issuer, or centred under a contract's title (which the
-    header takes into its right column where the motto is centred, with no left column)."""
+    header takes into its right column where the motto is centred, with no left column), or a
+    whole dated number alone on its line there."""
     top = (document.first_page.height / 2) if document.first_page else 0
     candidates = [
         *document.header.left,
@@ -572,6 +577,14 @@ def _document_number(document: _Document) -> _Reading:
         value, used = _number_after(_words_from(span, label.end()))
         if value or used:
             return _Reading(value, used, failed_check=value is None)
+    for span in candidates:
+        # A whole dated number alone on its line, its "Số:" garbled ("j 9G? 07/2021/HĐDV").
+        if len(span.words) <= _GARBLED_LABEL_WORDS + 1 and _DATED_NUMBER.fullmatch(
+            _bar_d(nfc(span.words[-1].text))
+        ):
+            value, used = _number_after(span.words[-1:])
+            if value:
+                return _Reading(value, used)
     if any(_NUMBER_LINE.match(span.folded) for span in document.header.left):
         # "Số:" is printed but what follows is no number: handwritten, most likely.
         return _Reading(failed_check=True)
