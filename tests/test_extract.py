@@ -1255,3 +1255,16 @@ def test_an_issuer_whose_first_word_a_seal_took_is_the_peoples_committee():
     page = decision(issuer=(": BAN NHÂN DÂN", "PHƯỜNG PHÚC XÁ"))
     issuer = extract_fields("quyet_dinh", [page]).fields.co_quan_ban_hanh
     assert issuer == "Ủy ban nhân dân phường Phúc Xá"
+
+
+def test_a_subject_as_wide_as_a_paragraph_is_the_summary_where_the_addressee_follows_it():
+    page = laid_out(
+        *official(number="Số: 515/TTr-SKHĐT"),
+        centred("TỜ TRÌNH"),
+        [(330, "Đề nghị phê duyệt kế hoạch số hóa hồ sơ, kết quả giải quyết thủ tục hành chính")],
+        centred("Kính gửi: Hội đồng nhân dân xã."),
+        [(330, "Căn cứ Nghị định số 61/2018/NĐ-CP ngày 23 tháng 4 năm 2018 của Chính phủ")],
+        body("về thực hiện cơ chế một cửa, một cửa liên thông trong giải quyết thủ tục hành chính;"),
+    )
+    summary = extract_fields("to_trinh", [page]).fields.trich_yeu
+    assert summary == "Đề nghị phê duyệt kế hoạch số hóa hồ sơ, kết quả giải quyết thủ tục hành chính"

@@ -1164,7 +1164,7 @@ def _summary(doc_type: str, document: _Document) -> _Reading:
     if title_at is None:
         return _NOTHING
     under = list(itertools.dropwhile(_is_title, body[title_at:]))
-    if not under or not _opens_a_summary(under[0], document.margins):
+    if not under or not _opens_a_summary(under, document.margins):
         return _NOTHING
     lines = [under[0]]
     for following, after in itertools.zip_longest(under[1:], under[2:]):
@@ -1223,13 +1223,17 @@ def _core(token: str) -> str:
     return found[0] if len(found) == 1 else ""
 
 
-def _opens_a_summary(span: _Span, margins: tuple[int, int]) -> bool:
-    """Whether the line under a title is its subject: "Về việc …", or a centred line that is not
-    the addressee ("Kính gửi: …"). A subject as wide as the text is still centred on it."""
+def _opens_a_summary(under_title: Sequence[_Span], margins: tuple[int, int]) -> bool:
+    """Whether the first line under a title is its subject: "Về việc …", or a centred line that
+    is not the addressee ("Kính gửi: …"), or any line that the addressee follows within a
+    line or two. A subject as wide as the text is still centred on it."""
+    span = under_title[0]
     if _SUMMARY_PREFIX.match(span.folded):
         return True
     if _ADDRESSEE.match(span.folded):
         return False
+    if any(_ADDRESSEE.match(s.folded) for s in under_title[1:3]):
+        return True
     return _is_centred(span, margins) or _centre_offset(span, margins) < _TIGHT_CENTRING
 
 
