@@ -1264,7 +1264,9 @@ def test_a_subject_as_wide_as_a_paragraph_is_the_summary_where_the_addressee_fol
         [(330, "Đề nghị phê duyệt kế hoạch số hóa hồ sơ, kết quả giải quyết thủ tục hành chính")],
         centred("Kính gửi: Hội đồng nhân dân xã."),
         [(330, "Căn cứ Nghị định số 61/2018/NĐ-CP ngày 23 tháng 4 năm 2018 của Chính phủ")],
-        body("về thực hiện cơ chế một cửa, một cửa liên thông trong giải quyết thủ tục hành chính;"),
+        body("về thực hiện cơ chế một cửa, một cửa liên thông trong giải quyết thủ tục;"),
     )
     summary = extract_fields("to_trinh", [page]).fields.trich_yeu
-    assert summary == "Đề nghị phê duyệt kế hoạch số hóa hồ sơ, kết quả giải quyết thủ tục hành chính"
+    assert summary == (
+        "Đề nghị phê duyệt kế hoạch số hóa hồ sơ, kết quả giải quyết thủ tục hành chính"
+    )
