@@ -1270,3 +1270,9 @@ def test_a_subject_as_wide_as_a_paragraph_is_the_summary_where_the_addressee_fol
     assert summary == (
         "Đề nghị phê duyệt kế hoạch số hóa hồ sơ, kết quả giải quyết thủ tục hành chính"
     )
+
+
+def test_the_province_an_issuer_ends_with_is_spelled_as_it_is():
+    page = decision(issuer=("UBND THÀNH PHỐ CÂN THƠ", "SỞ GIÁO DỤC VÀ ĐÀO TẠO"))
+    issuer = extract_fields("cong_van", [page]).fields.co_quan_ban_hanh
+    assert issuer == "Sở Giáo dục và Đào tạo thành phố Cần Thơ"

@@ -39,6 +39,7 @@ from sohoa.pipeline.identifiers import (
 )
 from sohoa.pipeline.model import DocumentFields
 from sohoa.pipeline.page import PageContent
+from sohoa.pipeline.places import province_named
 from sohoa.pipeline.taxonomy import load_taxonomy
 from sohoa.pipeline.text import fold, nfc, normalise, split_tone, syllables
 
@@ -827,8 +828,25 @@ def _issuer_named(document: _Document, lines: Sequence[_Span]) -> _Reading | Non
     if not blocks:
         return None
     used = tuple(w for s in lines for w in s.words)
-    name = _Reading(_as_spelled_in(document, _with_parent(blocks, document)), used)
-    return _spelled_as_elsewhere(document, name)
+    name = _spelled_as_elsewhere(
+        document, _Reading(_as_spelled_in(document, _with_parent(blocks, document)), used)
+    )
+    return dataclasses.replace(name, value=_province_spelled(str(name.value)))
+
+
+def _province_spelled(name: str) -> str:
+    """`name` with the province or centrally-run city it ends with spelled as it is: OCR loses
+    the marks of the header's capitals ("… thành phố Cân Thơ"), and their names are few."""
+    folded = fold(name)
+    for unit in ("tinh ", "thanh pho "):
+        at = folded.rfind(f" {unit}")
+        if at < 0:
+            continue
+        rest_at = at + 1 + len(unit)
+        province = province_named(name[rest_at:])
+        if province:
+            return name[:rest_at] + province
+    return name
 
 
 def _is_noise(span: _Span) -> bool:
