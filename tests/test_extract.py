@@ -1276,3 +1276,52 @@ def test_the_province_an_issuer_ends_with_is_spelled_as_it_is():
     page = decision(issuer=("UBND THÀNH PHỐ CÂN THƠ", "SỞ GIÁO DỤC VÀ ĐÀO TẠO"))
     issuer = extract_fields("cong_van", [page]).fields.co_quan_ban_hanh
     assert issuer == "Sở Giáo dục và Đào tạo thành phố Cần Thơ"
+
+
+def on_axis(text: str, axis: int = 827) -> list[tuple[int, str]]:
+    """`text` laid out with the middle of its words exactly on `axis`."""
+    tokens = text.split()
+    width = CHAR_WIDTH * sum(len(t) for t in tokens) + WORD_GAP * (len(tokens) - 1)
+    return [(axis - width // 2, text)]
+
+
+def _report_under_uneven_margins(*under_title: str) -> PageContent:
+    """A report whose body text reaches further right than left of the page's middle, where
+    its title and the lines of its summary are centred."""
+    return laid_out(
+        *official(number="Số: 397/BC-UBND"),
+        on_axis("BÁO CÁO"),
+        *(on_axis(line) for line in under_title),
+        body("I. KẾT QUẢ THỰC HIỆN"),
+        body("Thực hiện Quyết định số 357/QĐ-UBND và Tờ trình số 233/TTr-UBND, trong kỳ báo cáo"),
+        body("đã tiếp nhận 3547 hồ sơ, giải quyết đúng hạn 3532 hồ sơ; số hóa 180 giấy tờ khác"),
+    )
+
+
+def test_a_wide_summary_is_read_where_it_is_centred_on_the_title_not_on_the_text():
+    summary = "Kết quả số hóa hồ sơ, kết quả giải quyết thủ tục hành chính tại các xã"
+    page = _report_under_uneven_margins(summary)
+    assert extract_fields("bao_cao", [page]).fields.trich_yeu == summary
+
+
+def test_a_summary_wrapped_under_its_first_line_goes_on_along_that_lines_axis():
+    page = _report_under_uneven_margins(
+        "Kết quả số hóa hồ sơ, kết quả giải quyết thủ tục hành chính tại các xã",
+        "6 tháng đầu năm 2023",
+    )
+    assert extract_fields("bao_cao", [page]).fields.trich_yeu == (
+        "Kết quả số hóa hồ sơ, kết quả giải quyết thủ tục hành chính tại các xã "
+        "6 tháng đầu năm 2023"
+    )
+
+
+def test_specks_inside_a_summary_are_dropped():
+    page = laid_out(
+        *official(number="Số: 12/TB-UBND"),
+        centred("THÔNG BÁO"),
+        centred("Về việc niêm yết công khai kết quả giải quyết thủ tục hành . _—_ chính"),
+        body("Hồ sơ, giấy tờ đã được số hóa và lưu trữ trong kho dữ liệu điện tử của tổ chức,"),
+    )
+    assert extract_fields("thong_bao", [page]).fields.trich_yeu == (
+        "niêm yết công khai kết quả giải quyết thủ tục hành chính"
+    )

@@ -1182,7 +1182,7 @@ def _summary(doc_type: str, document: _Document) -> _Reading:
     if title_at is None:
         return _NOTHING
     under = list(itertools.dropwhile(_is_title, body[title_at:]))
-    if not under or not _opens_a_summary(under, document.margins):
+    if not under or not _opens_a_summary(under, body[title_at], document.margins):
         return _NOTHING
     lines = [under[0]]
     for following, after in itertools.zip_longest(under[1:], under[2:]):
@@ -1241,10 +1241,13 @@ def _core(token: str) -> str:
     return found[0] if len(found) == 1 else ""
 
 
-def _opens_a_summary(under_title: Sequence[_Span], margins: tuple[int, int]) -> bool:
+def _opens_a_summary(
+    under_title: Sequence[_Span], title: _Span, margins: tuple[int, int]
+) -> bool:
     """Whether the first line under a title is its subject: "Về việc …", or a centred line that
     is not the addressee ("Kính gửi: …"), or any line that the addressee follows within a
-    line or two. A subject as wide as the text is still centred on it."""
+    line or two. A subject as wide as the text is still centred on it, and on the title above
+    it where the text's margins are uneven."""
     span = under_title[0]
     if _SUMMARY_PREFIX.match(span.folded):
         return True
@@ -1252,7 +1255,19 @@ def _opens_a_summary(under_title: Sequence[_Span], margins: tuple[int, int]) -> 
         return False
     if any(_ADDRESSEE.match(s.folded) for s in under_title[1:3]):
         return True
-    return _is_centred(span, margins) or _centre_offset(span, margins) < _TIGHT_CENTRING
+    return (
+        _is_centred(span, margins)
+        or _centre_offset(span, margins) < _TIGHT_CENTRING
+        or _axis_offset(span, title, margins) < _TIGHT_CENTRING
+    )
+
+
+def _axis_offset(span: _Span, above: _Span, margins: tuple[int, int]) -> float:
+    """How far the middle of `span`'s letters is from the middle of `above`'s, in text widths:
+    a title and its summary's lines share their axis, which on a page with uneven margins is
+    not the text's."""
+    (x0, x1), (a0, a1) = _inked(span), _inked(above)
+    return abs((x0 + x1) / 2 - (a0 + a1) / 2) / max(margins[1] - margins[0], 1)
 
 
 def _summary_of(lines: Sequence[_Span]) -> _Reading:
@@ -1268,11 +1283,9 @@ def _summary_of(lines: Sequence[_Span]) -> _Reading:
 
 def _without_specks(words: Sequence[Word]) -> list[Word]:
     """A summary's words without what OCR made of specks: a full stop glued to a word inside the
-    sentence ("xây. dựng": a summary is one sentence), a last word with no cased letter or
-    digit ("ˆ")."""
-    kept = list(words)
-    while kept and not any(c.isdigit() or c.islower() or c.isupper() for c in kept[-1].text):
-        kept.pop()
+    sentence ("xây. dựng": a summary is one sentence), a word with no cased letter or digit
+    ("ˆ", "_—_")."""
+    kept = [w for w in words if any(c.isdigit() or c.islower() or c.isupper() for c in w.text)]
     for at, (word, following) in enumerate(itertools.pairwise(kept)):
         if word.text.endswith(".") and following.text[:1].islower():
             kept[at] = dataclasses.replace(word, text=word.text[:-1])
@@ -1340,13 +1353,15 @@ def _is_centred(span: _Span, margins: tuple[int, int]) -> bool:
 
 def _continues(previous: _Span, span: _Span, margins: tuple[int, int]) -> bool:
     """Whether `span` is the next line of the centred summary ending with `previous`: close
-    under it and centred. A line opening with a capital must be centred tightly: the first line
+    under it and centred, on the text or, unless it opens with a capital, on `previous`. A line opening with a capital must be centred tightly: the first line
     of the paragraph under the summary, indented and ragged on the right, is nearly centred."""
     if not _close_under(previous, span) or _is_title(span) or _opens_the_body(span, margins):
         return False
     if previous.x1 - previous.x0 < _WRAPPING_SHARE * (margins[1] - margins[0]):
         return False  # a line that short did not wrap: the summary ended with it
     offset = _centre_offset(span, margins)
+    if not span.text[:1].isupper():  # a line opening a paragraph may sit on any axis
+        offset = min(offset, _axis_offset(span, previous, margins))
     return offset < _TIGHT_CENTRING or (span.text[:1].islower() and offset < 0.03)
 
 
