@@ -1241,9 +1241,7 @@ def _core(token: str) -> str:
     return found[0] if len(found) == 1 else ""
 
 
-def _opens_a_summary(
-    under_title: Sequence[_Span], title: _Span, margins: tuple[int, int]
-) -> bool:
+def _opens_a_summary(under_title: Sequence[_Span], title: _Span, margins: tuple[int, int]) -> bool:
     """Whether the first line under a title is its subject: "Về việc …", or a centred line that
     is not the addressee ("Kính gửi: …"), or any line that the addressee follows within a
     line or two. A subject as wide as the text is still centred on it, and on the title above
@@ -1353,8 +1351,9 @@ def _is_centred(span: _Span, margins: tuple[int, int]) -> bool:
 
 def _continues(previous: _Span, span: _Span, margins: tuple[int, int]) -> bool:
     """Whether `span` is the next line of the centred summary ending with `previous`: close
-    under it and centred, on the text or, unless it opens with a capital, on `previous`. A line opening with a capital must be centred tightly: the first line
-    of the paragraph under the summary, indented and ragged on the right, is nearly centred."""
+    under it and centred, on the text or, unless it opens with a capital, on `previous`. A line
+    opening with a capital must be centred tightly: the first line of the paragraph under the
+    summary, indented and ragged on the right, is nearly centred."""
     if not _close_under(previous, span) or _is_title(span) or _opens_the_body(span, margins):
         return False
     if previous.x1 - previous.x0 < _WRAPPING_SHARE * (margins[1] - margins[0]):
