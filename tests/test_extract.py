@@ -1325,3 +1325,23 @@ def test_specks_inside_a_summary_are_dropped():
     assert extract_fields("thong_bao", [page]).fields.trich_yeu == (
         "niêm yết công khai kết quả giải quyết thủ tục hành chính"
     )
+
+
+TEXT_AXIS = 774  # the middle of the body lines below
+
+
+def test_a_ragged_paragraph_under_a_summary_is_not_read_on_into_it():
+    page = laid_out(
+        *official(number="Số: 111/TB-UBND"),
+        on_axis("THÔNG BÁO", axis=TEXT_AXIS),
+        on_axis(
+            "Kết luận của Chủ tịch Ủy ban nhân dân tại cuộc họp giao ban tháng", axis=TEXT_AXIS
+        ),
+        # indented, ragged, and by chance centred
+        on_axis("Định kỳ hằng quý, các đơn vị báo cáo kết quả thực hiện về Ủy ban", axis=TEXT_AXIS),
+        body("nhân dân để theo dõi, chỉ đạo; thời hạn gửi báo cáo trước ngày 20 của"),
+        body("tháng cuối quý."),
+        body("Hồ sơ, giấy tờ đã được số hóa và lưu trữ trong kho dữ liệu điện tử của tổ chức,"),
+    )
+    summary = extract_fields("thong_bao", [page]).fields.trich_yeu
+    assert summary == "Kết luận của Chủ tịch Ủy ban nhân dân tại cuộc họp giao ban tháng"

@@ -1300,10 +1300,12 @@ def _opens_the_body(span: _Span, margins: tuple[int, int]) -> bool:
 
 def _opens_a_paragraph(span: _Span, after: _Span, margins: tuple[int, int]) -> bool:
     """Whether `span` is a paragraph's indented first line, its right end ragged (nearly
-    centred by chance), followed closely by the paragraph's next line, from margin to margin."""
+    centred by chance), followed closely by the paragraph's next line: a long line from the
+    left margin, justified to the right one or ragged."""
     left, right = margins
-    full_width = after.x0 <= left + _slack(margins) and after.x1 >= right - _slack(margins)
-    return _is_indented(span, margins) and full_width and _close_under(span, after)
+    long = after.x1 - after.x0 > _WRAPPING_SHARE * (right - left)
+    long_from_margin = long and after.x0 <= left + _slack(margins)
+    return _is_indented(span, margins) and long_from_margin and _close_under(span, after)
 
 
 def _is_indented(span: _Span, margins: tuple[int, int]) -> bool:
