@@ -158,6 +158,17 @@ def test_a_handwritten_day_that_does_not_read_goes_to_review_empty():
     assert "ngay_ban_hanh" in extraction.review
 
 
+def test_a_summary_whose_ve_viec_gained_a_letter_is_read_without_it():
+    page = laid_out(
+        *official(),
+        centred("QUYẾT ĐỊNH"),
+        centred("vev việc thu hồi Giấy chứng nhận đăng ký hộ kinh doanh"),
+        body("Căn cứ Luật Tổ chức chính quyền địa phương ngày 19 tháng 6 năm 2015;"),
+    )
+    summary = extract_fields("quyet_dinh", [page]).fields.trich_yeu
+    assert summary == "thu hồi Giấy chứng nhận đăng ký hộ kinh doanh"
+
+
 def test_a_subject_line_that_lost_its_second_v_is_the_summary_up_to_the_addressee():
     page = decision(under_number=("V/ triển khai chương trình", "giáo dục phổ thông", "Kính gửi:"))
     summary = extract_fields("cong_van", [page]).fields.trich_yeu

@@ -90,6 +90,7 @@ def test_parse_date_reads_worded_and_slashed_dates(text, day):
         ("ngày l2 tháng |0 năm 2O21", date(2021, 10, 12)),
         ("Hà Nội, ngày 24 tháng T1 năm 2023", date(2023, 11, 24)),
         ("Buôn Ma Thuột, ngày 01 tháng 12 năm - | 2021", date(2021, 12, 1)),
+        ("Nghi Lộc, ngày Z5 tháng 03 năm 2025", date(2025, 3, 25)),
     ],
 )
 def test_parse_date_reads_digits_ocr_split_or_misread_as_look_alikes(text, day):

@@ -148,8 +148,8 @@ _SERIAL_LABEL = re.compile(r"[s§]o phat hanh\s*:?\s*")
 _SERIAL = re.compile(r"([A-Z]{2})[.,]?\s?(\d{6})(?!\d)")  # OCR adds a speck: "HZ. 609008"
 _ETH = str.maketrans({"Ð": "Đ", "ð": "đ"})
 _DOCUMENT_NUMBER = re.compile(r"\d[0-9A-Za-zĐđ./\-]*")
-# "V/v" loses its second v to OCR now and then ("V/ thực hiện …").
-_SUMMARY_PREFIX = re.compile(r"^[\W_]{0,3}(?:ve viec|v\s*[/.]?\s*[vw]\b|v\s*/)\s*:?\s*")
+# "V/v" loses its second v to OCR now and then ("V/ thực hiện …"), "Về" gains a letter ("vev").
+_SUMMARY_PREFIX = re.compile(r"^[\W_]{0,3}(?:ve[a-z]? ?viec|v\s*[/.]?\s*[vw]\b|v\s*/)\s*:?\s*")
 # A speck OCR read as a stop glued to the front of a word inside a line ("hồ sơ :đăng ký"):
 # no word opens with one.
 _SPECK_BEFORE_WORD = re.compile(r"(?<=\s)[.:;,]+(?=[^\W\d_])")
