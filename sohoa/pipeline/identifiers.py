@@ -33,9 +33,9 @@ _TAX_CODE = re.compile(r"\d{10}(?:-\d{3})?")
 # to the next word ("26tháng") or reads a speck beside it as a stop or colon ("6.năm", "năm:"),
 # hence [\s.,:]*; it misreads the vowel of an italic "tháng" now and then ("thúng").
 # Inside a number OCR now and then puts a space ("tháng 1 0") or reads a 1 as "]", "|", "l",
-# "I", "T" or "!", a 2 as "Z" and a 0 as "O" ("09/] 1/2018", "tháng T1", "ngày Z5"): a number is its digits and these
-# look-alikes, one space between them at most, and at least one real digit, so that a blank
-# ("ngày … tháng") or a word never reads as a number.
+# "I", "T" or "!", a 2 as "Z" and a 0 as "O" ("09/] 1/2018", "tháng T1", "ngày Z5"): a number
+# is its digits and these look-alikes, one space between them at most, and at least one real
+# digit, so that a blank ("ngày … tháng") or a word never reads as a number.
 _LOOKALIKE = r"[\]|!litz]"
 _ZERO = "o"
 _DIGITISH = rf"(?:\d|{_LOOKALIKE}|{_ZERO})"
