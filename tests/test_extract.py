@@ -477,6 +477,12 @@ def test_syllables_ocr_glued_in_the_issuer_are_split():
     )
 
 
+def test_more_than_two_syllables_ocr_glued_in_the_issuer_are_split():
+    page = decision(issuer=("CÔNG AN QUẬN LÊ CHÂN", "_CÔNGANPHƯỜNGTRẠI", "CAU."))
+    issuer = extract_fields("xac_nhan_cu_tru", [page]).fields.co_quan_ban_hanh
+    assert issuer == "Công an phường Trại Cau"
+
+
 def test_a_word_that_is_no_syllable_is_not_split_into_lone_letters():
     page = decision(issuer=("UBND HUYỆN KRÔNG PẮC", "UBND XÃ EA PHÊ"))
     assert extract_fields("quyet_dinh", [page]).fields.co_quan_ban_hanh == (

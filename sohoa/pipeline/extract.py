@@ -880,19 +880,38 @@ def _header_words(span: _Span) -> list[str]:
 
 
 def _glued_syllables(word: str) -> list[str]:
-    """`word` as the two syllables OCR read as one ("HÀNỘI" -> "HÀ", "NỘI"), where it is no
-    syllable itself but two known ones, the commonest pair where it splits more ways. Not into
-    a lone letter: "EA" of "EA PHÊ" is a word of the Ê Đê language, no "E A"."""
+    """`word` as the syllables OCR read as one ("HÀNỘI" -> "HÀ", "NỘI"; "CÔNGANPHƯỜNG" -> "CÔNG",
+    "AN", "PHƯỜNG"), where it is no syllable itself but known ones: the fewest, and of those
+    the split whose rarest syllable is commonest. Not into a lone letter: "EA" of "EA PHÊ" is a
+    word of the Ê Đê language, no "E A"."""
     if not word.isalpha() or is_valid_syllable(word):
         return [word]
+    split = _syllable_split(word)
+    return list(split[2]) if split else [word]
+
+
+@functools.lru_cache(maxsize=4096)  # bounded: a watcher reads words for days
+def _syllable_split(word: str) -> tuple[int, float, tuple[str, ...]] | None:
+    """How `word` splits into known syllables of two letters or more: their count negated (so
+    that the best split is the largest), the frequency of the rarest, and the syllables."""
     lexicon = default_lexicon()
-    splits = []
+
+    def known(part: str) -> float | None:
+        spelled = normalise(part.lower())
+        if len(part) < 2 or not is_valid_syllable(spelled) or spelled not in lexicon.known:
+            return None
+        return lexicon.zipf.get(spelled, 0.0)
+
+    splits: list[tuple[int, float, tuple[str, ...]]] = []
+    whole = known(word)
+    if whole is not None:
+        splits.append((-1, whole, (word,)))
     for at in range(2, len(word) - 1):
-        parts = [word[:at], word[at:]]
-        spelled = [normalise(part.lower()) for part in parts]
-        if all(is_valid_syllable(part) and part in lexicon.known for part in spelled):
-            splits.append((min(lexicon.zipf.get(part, 0.0) for part in spelled), parts))
-    return max(splits)[1] if splits else [word]
+        first = known(word[:at])
+        rest = _syllable_split(word[at:]) if first is not None else None
+        if first is not None and rest is not None:
+            splits.append((rest[0] - 1, min(first, rest[1]), (word[:at], *rest[2])))
+    return max(splits) if splits else None
 
 
 def _ends_with_a_unit(block: Sequence[str]) -> bool:
