@@ -1362,3 +1362,15 @@ def test_a_ragged_paragraph_under_a_summary_is_not_read_on_into_it():
     )
     summary = extract_fields("thong_bao", [page]).fields.trich_yeu
     assert summary == "Kết luận của Chủ tịch Ủy ban nhân dân tại cuộc họp giao ban tháng"
+
+
+def test_a_word_in_lower_case_after_an_issuer_line_in_capitals_is_a_seals_edge():
+    page = decision(issuer=(".UỶ BẠN NHÂN DÂN", "XÃ UY NỖ Tỷ"), number="Số: 562/TTr-UBND")
+    issuer = extract_fields("to_trinh", [page]).fields.co_quan_ban_hanh
+    assert issuer == "Ủy ban nhân dân xã Uy Nỗ"
+
+
+def test_a_ward_named_by_its_number_keeps_it():
+    page = decision(issuer=("UBND QUẬN GÒ VẤP", "UBND PHƯỜNG 5"))
+    issuer = extract_fields("quyet_dinh", [page]).fields.co_quan_ban_hanh
+    assert issuer == "Ủy ban nhân dân phường 5"

@@ -876,6 +876,9 @@ def _header_words(span: _Span) -> list[str]:
     ]
     if words and len(words[-1]) == 1 and words[-1].isalpha():
         words.pop()
+    last_in_lower_case = any(c.islower() for c in words[-1]) if words else False
+    if len(words) >= 3 and all(w.isupper() for w in words[:-1]) and last_in_lower_case:
+        words.pop()  # a seal's edge read after a name in capitals ("XÃ UY NỖ Tỷ")
     return words
 
 
