@@ -866,7 +866,8 @@ def _printed_in_capitals(span: _Span) -> bool:
 
 def _header_words(span: _Span) -> list[str]:
     """The words of an issuer line, syllables OCR glued together split ("HIỆPPHÚ"), without a
-    lone letter at its end (a speck of the rule under the name read as "l")."""
+    lone letter at its end (a speck of the rule under the name read as "l") or a word in lower
+    case after capitals."""
     words = [
         part
         for word in span.words
