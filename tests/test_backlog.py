@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from sohoa.config import Settings
-from sohoa.flows import prefect_server, worker
+from sohoa.flows import prefect_server
 from sohoa.flows.keys import DOSSIERS_PREFIX, MANIFEST_NAME
 from sohoa.pipeline.model import Manifest
 from sohoa.storage import embedded
@@ -78,16 +78,6 @@ def _wait_for_manifests(store: ObjectStore, count: int, timeout: float = 300.0) 
     while len(_manifests(store)) < count:
         assert time.monotonic() < deadline, f"fewer than {count} manifests after {timeout} s"
         time.sleep(0.5)
-
-
-@pytest.fixture
-def data_dir(tmp_path: Path) -> Iterator[Path]:
-    data = tmp_path / "data"
-    yield data
-    settings = make_settings(data)
-    worker.stop_all(settings)
-    prefect_server.stop(settings)
-    embedded.stop(settings)
 
 
 def test_a_killed_backlog_resumes_losing_and_duplicating_nothing(

@@ -4,7 +4,6 @@ engines must answer every query the same way."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -54,17 +53,6 @@ def manifest(
         pipeline_version="test",
         created=created,
     )
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])
-def catalogue(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Catalogue]:
-    if request.param == "sqlite":
-        opened = Catalogue(f"sqlite:///{tmp_path / 'catalogue.sqlite'}")
-    else:
-        opened = Catalogue(request.getfixturevalue("postgres_url"))
-        opened.clear()  # one server for the session: each test starts empty
-    yield opened
-    opened.close()
 
 
 def ids(catalogue: Catalogue, query: str = "", **filters: Any) -> list[str]:

@@ -4,11 +4,8 @@ PostgreSQL server."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
-
-import pytest
 
 from sohoa.pipeline.indicators import dossier_facts
 from sohoa.pipeline.model import (
@@ -51,17 +48,6 @@ def manifest(
         started="2025-03-01T09:59:00+00:00",
         received="2025-03-01T09:00:00+00:00",
     )
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])
-def catalogue(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Catalogue]:
-    if request.param == "sqlite":
-        opened = Catalogue(f"sqlite:///{tmp_path / 'catalogue.sqlite'}")
-    else:
-        opened = Catalogue(request.getfixturevalue("postgres_url"))
-        opened.clear()  # one server for the session: each test starts empty
-    yield opened
-    opened.close()
 
 
 def ids(

@@ -22,10 +22,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from sohoa.flows import prefect_server, worker
+from sohoa.flows import prefect_server
 from sohoa.flows.keys import DOSSIERS_PREFIX, MANIFEST_NAME
 from sohoa.pipeline.model import Manifest
-from sohoa.storage import embedded
 from sohoa.storage.objects import ObjectStore
 from tests.conftest import make_settings
 from tests.pages import save_jpeg, text_page
@@ -148,18 +147,6 @@ def processes(tmp_path: Path) -> Iterator[Processes]:
     started = Processes(logs)
     yield started
     started.stop_all()
-
-
-@pytest.fixture
-def data_dir(tmp_path: Path) -> Iterator[Path]:
-    """The data dir shared by every process of a test (its embedded S3 server stands for the
-    cluster's one S3 endpoint); what sohoa started there is stopped at the end."""
-    data = tmp_path / "data"
-    yield data
-    settings = make_settings(data)
-    worker.stop_all(settings)
-    prefect_server.stop(settings)
-    embedded.stop(settings)
 
 
 def _results(outcomes: list[dict[str, Any]]) -> dict[str, str]:
