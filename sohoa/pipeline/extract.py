@@ -716,7 +716,7 @@ def _not_after_today(issued: _Reading, document: _Document) -> _Reading:
     for span in document.spans:
         day = parse_date(span.text)
         if day and (day.month, day.day) == (misread.month, misread.day) and day <= today:
-            return _Reading(day.isoformat(), tuple(_digits(span.words)))
+            return _Reading(day.isoformat(), _digits(span.words))
     return _Reading(failed_check=True)
 
 
@@ -912,8 +912,10 @@ def _syllable_split(word: str) -> tuple[int, float, tuple[str, ...]] | None:
         splits.append((-1, whole, (word,)))
     for at in range(2, len(word) - 1):
         first = known(word[:at])
-        rest = _syllable_split(word[at:]) if first is not None else None
-        if first is not None and rest is not None:
+        if first is None:
+            continue
+        rest = _syllable_split(word[at:])
+        if rest is not None:
             splits.append((rest[0] - 1, min(first, rest[1]), (word[:at], *rest[2])))
     return max(splits) if splits else None
 
