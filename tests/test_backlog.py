@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import psutil
 import pytest
 
 from sohoa.config import Settings
@@ -179,27 +180,27 @@ def test_a_backlog_waits_for_an_object_store_that_stops_for_30_seconds(tmp_path:
     assert [o["status"] for o in outcomes] == ["done"] * 6
 
 
+def _stop_first_page_reader(run: subprocess.Popen[str], timeout: float = 120.0) -> None:
+    """Stop (SIGSTOP) the first Tesseract reader the backlog starts, before it reads a page: the
+    page it is given next hangs."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for child in psutil.Process(run.pid).children(recursive=True):
+            if "sohoa.ocr.page_reader" in child.cmdline():
+                child.send_signal(signal.SIGSTOP)
+                return
+        time.sleep(0.02)
+    raise AssertionError(f"no Tesseract reader started in {timeout} s")
+
+
 def test_a_page_that_hangs_ocr_times_out_and_the_backlog_goes_on(
     tmp_path: Path, data_dir: Path
 ) -> None:
-    # A tesseract that hangs on the first page it is asked to read, then behaves.
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    marker = tmp_path / "hang-once"
-    marker.touch()
-    real = subprocess.run(["which", "tesseract"], capture_output=True, text=True).stdout.strip()
-    script = bin_dir / "tesseract"
-    script.write_text(
-        "#!/bin/sh\n"
-        f'case "$*" in *hocr*) if mv "{marker}" "{marker}.taken" 2>/dev/null; '
-        "then exec sleep 600; fi;; esac\n"
-        f'exec "{real}" "$@"\n'
-    )
-    script.chmod(0o755)
     folder = _backlog_folder(tmp_path / "backlog", good=3, broken=0)
-    env = {"PATH": f"{bin_dir}:{os.environ['PATH']}", "SOHOA_OCR_TIMEOUT_S": "5"}
+    run = _backlog(data_dir, folder, SOHOA_OCR_TIMEOUT_S="5")
+    _stop_first_page_reader(run)
 
-    code, outcomes, err = _finish(_backlog(data_dir, folder, **env))
+    code, outcomes, err = _finish(run)
 
     assert code == 4, err
     statuses = sorted(str(o["status"]) for o in outcomes)
@@ -207,7 +208,7 @@ def test_a_page_that_hangs_ocr_times_out_and_the_backlog_goes_on(
     (hung,) = [o for o in outcomes if o["status"] == "partial"]
     assert "OCR failed" in hung["quarantined"][0]["reason"]  # type: ignore[index]
     # A re-run reads the failed page again (and only it: the others are stored).
-    code, outcomes, err = _finish(_backlog(data_dir, folder, **env))
+    code, outcomes, err = _finish(_backlog(data_dir, folder, SOHOA_OCR_TIMEOUT_S="5"))
     assert code == 0, err
     assert sorted(str(o["result"]) for o in outcomes) == ["digitised", "on_file", "on_file"]
 

@@ -1,8 +1,13 @@
+import os
+import signal
+import time
 from pathlib import Path
 
+import psutil
 import pytest
 
-from sohoa.ocr.tesseract import TesseractEngine, parse_hocr
+from sohoa.ocr.engine import OcrError
+from sohoa.ocr.tesseract import TesseractEngine, _Reader, parse_hocr
 from tests.pages import text_page
 
 HOCR = """<?xml version="1.0" encoding="UTF-8"?>
@@ -47,3 +52,77 @@ def test_tesseract_tells_an_upside_down_page(tmp_path: Path) -> None:
     text_page(dpi=200).convert("L").rotate(180).save(path)
     orientation = TesseractEngine("vie").detect_orientation(path, dpi=200)
     assert orientation is not None and orientation.rotation == 180
+
+
+def _page_readers() -> list[psutil.Process]:
+    """This process's long-lived Tesseract readers."""
+    return [
+        child for child in psutil.Process().children() if "sohoa.ocr.page_reader" in child.cmdline()
+    ]
+
+
+@pytest.fixture
+def page(tmp_path: Path) -> Path:
+    path = tmp_path / "page.pgm"
+    text_page(dpi=200).convert("L").save(path)
+    return path
+
+
+@pytest.mark.slow
+def test_engines_share_readers_that_outlive_them(page: Path) -> None:
+    TesseractEngine("vie").recognise(page, dpi=200)
+    readers = _page_readers()
+
+    TesseractEngine("vie").recognise(page, dpi=200)
+
+    assert readers and _page_readers() == readers
+
+
+@pytest.mark.slow
+def test_a_page_that_hangs_tesseract_times_out_and_the_next_page_is_read(page: Path) -> None:
+    engine = TesseractEngine("vie", timeout_s=2)
+    engine.recognise(page, dpi=200)
+    for reader in _page_readers():
+        os.kill(reader.pid, signal.SIGSTOP)  # stuck, as on a page that never ends
+
+    with pytest.raises(OcrError, match="timed out"):
+        engine.recognise(page, dpi=200)
+
+    assert "Định" in {w.text for w in engine.recognise(page, dpi=200).words}
+
+
+@pytest.mark.slow
+def test_a_reader_that_died_fails_one_page_and_the_next_page_is_read(page: Path) -> None:
+    engine = TesseractEngine("vie")
+    engine.recognise(page, dpi=200)
+    for reader in _page_readers():
+        reader.kill()
+        reader.wait()
+
+    with pytest.raises(OcrError, match="tesseract stopped"):
+        engine.recognise(page, dpi=200)
+
+    assert "Định" in {w.text for w in engine.recognise(page, dpi=200).words}
+
+
+@pytest.mark.slow
+def test_an_unreadable_image_fails_its_page_and_the_reader_goes_on(
+    page: Path, tmp_path: Path
+) -> None:
+    engine = TesseractEngine("vie")
+    engine.recognise(page, dpi=200)
+    readers = _page_readers()
+    broken = tmp_path / "broken.pgm"
+    broken.write_bytes(b"P5 not an image")
+
+    with pytest.raises(OcrError, match=r"failed: .* on broken\.pgm"):
+        engine.recognise(broken, dpi=200)
+
+    assert "Định" in {w.text for w in engine.recognise(page, dpi=200).words}
+    assert _page_readers() == readers
+
+
+@pytest.mark.slow
+def test_a_reader_that_cannot_start_says_why() -> None:
+    with pytest.raises(OcrError, match=r"could not start: .*language data 'xx'"):
+        _Reader("xx", deadline=time.monotonic() + 30)

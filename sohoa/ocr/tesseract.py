@@ -1,12 +1,18 @@
-"""Tesseract through pytesseract: one hOCR call per page gives words, boxes, confidences, lines."""
+"""Tesseract: pages read by long-lived readers (`page_reader`, libtesseract), one hOCR per page
+giving words, boxes, confidences and lines; orientation asked of the `tesseract` command."""
 
 from __future__ import annotations
 
+import atexit
 import functools
 import os
 import re
+import select
 import shutil
 import subprocess
+import sys
+import threading
+import time
 import unicodedata
 from pathlib import Path
 from xml.etree import ElementTree
@@ -29,11 +35,12 @@ class TesseractMissing(RuntimeError):
 
 
 class TesseractEngine:
-    """Runs the `tesseract` binary, one process per call, single-threaded.
+    """Reads pages with one Tesseract process per page read at once, each single-threaded.
 
     Tesseract's OpenMP threads fight each other when several pages run at once: on 2 cores one
     300 dpi page took 13 s instead of 1.6 s. So each process gets one thread and sohoa runs as
-    many processes as there are cores.
+    many processes as there are cores. The readers outlive the engine: every engine of a
+    process shares them, so a dossier does not pay for loading the language model again.
     """
 
     def __init__(self, lang: str = "vie", *, timeout_s: float = 300.0) -> None:
@@ -43,16 +50,13 @@ class TesseractEngine:
         check_installed(lang)
 
     def recognise(self, image: Path, *, dpi: int) -> PageText:
+        deadline = time.monotonic() + self.timeout_s
+        readers = _readers(self.lang)
+        reader = readers.take(deadline)
         try:
-            hocr = pytesseract.image_to_pdf_or_hocr(
-                str(image),
-                lang=self.lang,
-                extension="hocr",
-                config=f"--psm 3 --dpi {dpi}",
-                timeout=self.timeout_s,
-            )
-        except (pytesseract.TesseractError, RuntimeError, OSError) as e:
-            raise OcrError(f"tesseract failed on {image.name}: {e}") from e
+            hocr = reader.hocr(image, dpi, deadline)
+        finally:
+            readers.give_back(reader)
         return parse_hocr(hocr)
 
     def detect_orientation(self, image: Path, *, dpi: int) -> Orientation | None:
@@ -66,6 +70,116 @@ class TesseractEngine:
         if not rotate or not confidence:
             return None
         return Orientation(rotation=int(rotate.group(1)) % 360, confidence=float(confidence[1]))
+
+
+class _Reader:
+    """One `page_reader` process, used by one thread at a time. One that hung or died is
+    stopped, and is then no longer `alive`. Its start counts towards the time its first page
+    may take: it loads the language model, a fraction of a second."""
+
+    def __init__(self, lang: str, deadline: float) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "sohoa.ocr.page_reader", lang],
+            bufsize=0,  # a request goes out whole at once; nothing is left to flush at a kill
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,  # Tesseract's chatter ("Detected 130 diacritics")
+            env={**os.environ, "OMP_THREAD_LIMIT": "1"},  # see TesseractEngine
+        )
+        try:
+            status, message = self._reply_line(deadline)
+        except OcrError as e:
+            raise OcrError(f"tesseract could not start: {e}") from e
+        if status != "ready":
+            self.stop()
+            raise OcrError(f"tesseract could not start: {message}")
+
+    def hocr(self, image: Path, dpi: int, deadline: float) -> bytes:
+        assert self.process.stdin is not None
+        try:
+            self.process.stdin.write(f"{dpi}\t{image}\n".encode())
+        except OSError as e:
+            self.stop()
+            raise OcrError(f"tesseract stopped before reading {image.name} ({e})") from e
+        try:
+            status, detail = self._reply_line(deadline)
+            if status != "ok":
+                raise OcrError(f"failed: {detail}")
+            return self._read_exactly(int(detail), deadline)
+        except OcrError as e:
+            raise OcrError(f"tesseract {e} on {image.name}") from e
+
+    @property
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def stop(self) -> None:
+        self.process.kill()
+        self.process.wait()
+        for pipe in (self.process.stdin, self.process.stdout):
+            if pipe is not None:
+                pipe.close()
+
+    def _reply_line(self, deadline: float) -> tuple[str, str]:
+        line = bytearray()
+        while not line.endswith(b"\n"):
+            line += self._read(1, deadline)
+        status, _, detail = line.decode().rstrip("\n").partition(" ")
+        return status, detail
+
+    def _read_exactly(self, size: int, deadline: float) -> bytes:
+        data = bytearray()
+        while len(data) < size:
+            data += self._read(size - len(data), deadline)
+        return bytes(data)
+
+    def _read(self, most: int, deadline: float) -> bytes:
+        assert self.process.stdout is not None
+        pipe = self.process.stdout.fileno()
+        ready, _, _ = select.select([pipe], [], [], max(0.0, deadline - time.monotonic()))
+        if not ready:
+            self.stop()
+            raise OcrError("timed out")
+        data = os.read(pipe, most)
+        if not data:
+            self.stop()
+            raise OcrError(f"stopped (exit status {self.process.returncode})")
+        return data
+
+
+class _Readers:
+    """The idle readers of one language; a new one starts when every reader is busy, so there
+    are as many as pages were ever read at once."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+        self._idle: list[_Reader] = []
+        self._lock = threading.Lock()
+
+    def take(self, deadline: float) -> _Reader:
+        with self._lock:
+            if self._idle:
+                return self._idle.pop()
+        return _Reader(self.lang, deadline)
+
+    def give_back(self, reader: _Reader) -> None:
+        if not reader.alive:
+            return
+        with self._lock:
+            self._idle.append(reader)
+
+    def stop(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for reader in idle:
+            reader.stop()
+
+
+@functools.cache
+def _readers(lang: str) -> _Readers:
+    readers = _Readers(lang)
+    atexit.register(readers.stop)
+    return readers
 
 
 @functools.cache
