@@ -39,6 +39,15 @@ def test_upright_turns_clockwise() -> None:
     assert turned.getpixel((99, 0)) == 0  # a clockwise quarter turn moves it top right
 
 
+@pytest.mark.parametrize("angle", [-2.5, 1.5])
+def test_upright_takes_the_skew_out_and_keeps_the_size(angle: float) -> None:
+    page = text_page().convert("L").rotate(angle, fillcolor=255, resample=Image.Resampling.BICUBIC)
+    straight = upright(page, 0, straighten=angle)
+    assert straight.size == page.size and straight.mode == "L"
+    assert analyse_page(straight, 200).skew == pytest.approx(0, abs=0.25)
+    assert straight.getpixel((0, 0)) == 255  # where no page was: white
+
+
 def test_red_seal_ink_is_whitened_for_ocr_and_black_text_kept() -> None:
     page = Image.new("RGB", (30, 10), "white")
     page.paste((200, 30, 40), (0, 0, 10, 10))  # seal red
