@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import os
 import sys
 from typing import BinaryIO
 
@@ -106,5 +107,13 @@ def _reply(replies: BinaryIO, message: bytes, end: bytes = b"\n") -> None:
     replies.flush()
 
 
+def main() -> None:
+    # Replies get a descriptor of their own and the process's stdout goes to its stderr, so
+    # that nothing Tesseract or Leptonica print can get between a reply's header and its hOCR.
+    replies = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    serve(sys.argv[1], sys.stdin.buffer, replies)
+
+
 if __name__ == "__main__":
-    serve(sys.argv[1], sys.stdin.buffer, sys.stdout.buffer)
+    main()

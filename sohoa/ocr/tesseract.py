@@ -103,8 +103,11 @@ class _Reader:
             raise OcrError(f"tesseract stopped before reading {image.name} ({e})") from e
         try:
             status, detail = self._reply_line(deadline)
-            if status != "ok":
+            if status == "error":
                 raise OcrError(f"failed: {detail}")
+            if status != "ok" or not detail.isdigit():
+                self.stop()  # out of step with its reader: nothing it says can be trusted now
+                raise OcrError(f"answered {status!r} {detail[:80]!r}")
             return self._read_exactly(int(detail), deadline)
         except OcrError as e:
             raise OcrError(f"tesseract {e} on {image.name}") from e
