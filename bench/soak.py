@@ -152,6 +152,9 @@ def report(backlog: Backlog, run: SoakRun, tesseract_s: float, workers: int) -> 
     ]
     for name, value in rows:
         table.add_row(name, value)
+    for outcome in run.outcomes:
+        if outcome["result"] == "failed":
+            table.add_row(f"failed: {outcome['name']}", str(outcome.get("error")))
     return table
 
 
