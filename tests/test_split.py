@@ -104,6 +104,11 @@ def test_signature_block_behind_seal_noise_closes_a_document() -> None:
     assert split_documents([decision, plain]) == [[0], [1]]
 
 
+def test_a_page_with_text_only_in_its_lower_half_has_no_title() -> None:
+    # Nothing in the header zone: a signing page, a form's back.
+    assert not page_cues(page(*body(*RUNNING_TEXT, top=0.6), *signed(top=0.8))).title
+
+
 def test_issuer_number_starts_a_document_without_a_readable_motto() -> None:
     letter = page(
         line("ỦY BAN NHÂN DÂN", 0.05, left=0.12),

@@ -15,6 +15,7 @@ paperless-ngx's "patch T" sheet) end the current document and belong to none.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -241,7 +242,7 @@ def _has_title(header: Sequence[Line], page: PageText) -> bool:
     """Whether a title opens the page: a line in capitals, centred, that is not the motto, with
     no paragraph above it (a heading under running text is no title) and no signature note
     under it ("NGƯỜI NỘP HỒ SƠ" over "(Ký, ghi rõ họ tên)" is who signs)."""
-    for line, below in zip(header, [*header[1:], None], strict=True):
+    for line, below in itertools.zip_longest(header, header[1:]):
         if _is_paragraph_line(line):
             return False
         centre = (line.box.x0 + line.box.x1) / 2
