@@ -68,7 +68,9 @@ class PageReader:
 
     def hocr(self, image_path: str, dpi: int) -> bytes:
         with Image.open(image_path) as image:
-            grey = image.convert("L")
+            image.load()
+            # sohoa hands over grey PGMs: converting one to grey again would copy it (6 ms).
+            grey = image if image.mode == "L" else image.convert("L")
         lib, api = self._lib, self._api
         lib.TessBaseAPISetImage(api, grey.tobytes(), grey.width, grey.height, 1, grey.width)
         lib.TessBaseAPISetSourceResolution(api, dpi)
