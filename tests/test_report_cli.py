@@ -9,7 +9,7 @@ import random
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -92,7 +92,14 @@ def test_the_broken_file_is_a_corrupt_file_failure(filed: Filed) -> None:
 def test_pages_per_second_is_over_the_time_spent_digitising(filed: Filed) -> None:
     throughput = filed.report()["throughput"]
     assert (throughput["dossiers"], throughput["pages"]) == (2, 2)
-    assert 1 <= throughput["busy_seconds"] <= filed.seconds + 1  # the manifests' times: seconds
+    spans = sorted(
+        (datetime.fromisoformat(m["started"]), datetime.fromisoformat(m["created"]))
+        for m in filed.manifests
+    )
+    assert spans[0][1] <= spans[1][0]  # digitised one after the other: the spans add up
+    digitising = sum((end - start).total_seconds() for start, end in spans)
+    assert 0 < digitising <= filed.seconds
+    assert throughput["busy_seconds"] == pytest.approx(digitising, abs=1e-6)
     assert throughput["pages_per_second"] == pytest.approx(2 / throughput["busy_seconds"])
 
 
