@@ -51,6 +51,11 @@ def centred(text: str) -> list[tuple[int, str]]:
     return [(827 - CHAR_WIDTH * len(text) // 2, text)]
 
 
+def motto() -> list[list[tuple[int, str]]]:
+    """The motto's two lines, centred, as an application or a contract opens."""
+    return [centred("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"), centred("Độc lập - Tự do - Hạnh phúc")]
+
+
 def official(
     issuer: tuple[str, ...] = ("UỶ BAN NHÂN DÂN", "HUYỆN HẢI HẬU"),
     number: str = "Số: 15/QĐ-UBND",
@@ -177,8 +182,7 @@ def test_a_subject_line_that_lost_its_second_v_is_the_summary_up_to_the_addresse
 
 def test_a_contracts_number_centred_under_its_title_is_read():
     page = laid_out(
-        centred("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"),
-        centred("Độc lập - Tự do - Hạnh phúc"),
+        *motto(),
         centred("HỢP ĐỒNG MUA BÁN HÀNG HÓA"),
         centred("Số: 96/2025/HĐMB"),
         body("Căn cứ Bộ luật Dân sự số 91/2015/QH13 ngày 24 tháng 11 năm 2015;"),
@@ -188,8 +192,7 @@ def test_a_contracts_number_centred_under_its_title_is_read():
 
 def test_a_contracts_number_whose_label_ocr_garbled_is_read():
     page = laid_out(
-        centred("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"),
-        centred("Độc lập - Tự do - Hạnh phúc"),
+        *motto(),
         centred("HỢP ĐỒNG DỊCH VỤ"),
         centred("j 9G? 07/2021/HĐDV"),
         body("Căn cứ Bộ luật Dân sự số 91/2015/QH13 ngày 24 tháng 11 năm 2015;"),
@@ -199,8 +202,7 @@ def test_a_contracts_number_whose_label_ocr_garbled_is_read():
 
 def test_a_contract_cited_in_the_body_is_not_the_contracts_number():
     page = laid_out(
-        centred("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"),
-        centred("Độc lập - Tự do - Hạnh phúc"),
+        *motto(),
         centred("HỢP ĐỒNG DỊCH VỤ"),
         body("Căn cứ Hợp đồng nguyên tắc số 12/2020/HĐNT"),
     )
@@ -607,8 +609,7 @@ def test_a_short_summary_does_not_run_on_into_a_paragraph_that_happens_to_be_cen
 
 def test_a_paper_without_an_issuer_column_has_its_summary_under_its_title():
     page = laid_out(
-        centred("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"),
-        centred("Độc lập - Tự do - Hạnh phúc"),
+        *motto(),
         centred("BIÊN BẢN ˆ"),  # a speck OCR read as a letter without case
         centred("Về việc xác minh hiện trạng thửa đất"),
         body("Hôm nay, vào lúc 14 giờ 30 phút, ngày 05 tháng 10 năm 2023, tại Thôn Tây,"),
@@ -1239,8 +1240,7 @@ def test_a_name_up_for_review_for_its_marks_alone_says_so():
 def test_a_stamp_in_lower_case_above_an_applications_motto_is_no_issuer():
     page = laid_out(
         body("[am] : bó : -—_"),
-        centred("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"),
-        centred("Độc lập - Tự do - Hạnh phúc"),
+        *motto(),
         [(900, "Cần Thơ, ngày 29 tháng 10 năm 2023")],
         centred("ĐƠN ĐỀ NGHỊ"),
     )
