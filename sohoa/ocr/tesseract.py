@@ -44,7 +44,7 @@ class TesseractEngine:
     """
 
     def __init__(self, lang: str = "vie", *, timeout_s: float = 300.0) -> None:
-        os.environ["OMP_THREAD_LIMIT"] = "1"  # inherited by every tesseract process we start
+        os.environ["OMP_THREAD_LIMIT"] = "1"  # for the `tesseract` command (orientation checks)
         self.lang = lang
         self.timeout_s = timeout_s
         check_installed(lang)
