@@ -178,11 +178,17 @@ class _Readers:
             reader.stop()
 
 
-@functools.cache
+_pools: dict[str, _Readers] = {}
+_pools_lock = threading.Lock()
+
+
 def _readers(lang: str) -> _Readers:
-    readers = _Readers(lang)
-    atexit.register(readers.stop)
-    return readers
+    """The process's readers of `lang`: one pool, even when dossiers start side by side."""
+    with _pools_lock:
+        if lang not in _pools:
+            _pools[lang] = _Readers(lang)
+            atexit.register(_pools[lang].stop)
+        return _pools[lang]
 
 
 @functools.cache
