@@ -186,7 +186,11 @@ def _stop_first_page_reader(run: subprocess.Popen[str], timeout: float = 120.0) 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         for child in psutil.Process(run.pid).children(recursive=True):
-            if "sohoa.ocr.page_reader" in child.cmdline():
+            try:
+                reader = "sohoa.ocr.page_reader" in child.cmdline()
+            except psutil.Error:
+                continue  # gone meanwhile: `tesseract --list-langs` and other short-lived ones
+            if reader:
                 child.send_signal(signal.SIGSTOP)
                 return
         time.sleep(0.02)
