@@ -4,6 +4,8 @@ engines must answer every query the same way."""
 from __future__ import annotations
 
 import secrets
+import sqlite3
+import threading
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -371,6 +373,24 @@ def test_a_document_shows_the_paper_it_reuses(catalogue: Catalogue) -> None:
 def test_the_default_catalogue_is_a_sqlite_file_in_the_data_dir(tmp_path: Path) -> None:
     settings = make_settings(tmp_path)
     assert catalogue_url(settings) == f"sqlite:///{tmp_path / 'catalogue.sqlite'}"
+
+
+def test_a_new_sqlite_catalogue_opens_while_another_connection_is_writing_it(
+    tmp_path: Path,
+) -> None:
+    # As when dossiers started side by side all open a new catalogue at once: SQLite answers
+    # "database is locked" to the switch to WAL at once, without its busy timeout.
+    path = tmp_path / "catalogue.sqlite"
+    writer = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    writer.execute("BEGIN IMMEDIATE")
+    writer.execute("CREATE TABLE other (x)")
+    commit = threading.Timer(0.3, writer.execute, ["COMMIT"])
+    commit.start()
+
+    Catalogue(f"sqlite:///{path}").close()  # raises CatalogueError if it did not wait
+
+    commit.join()
+    writer.close()
 
 
 # --- the object store is the truth ---------------------------------------------------------------

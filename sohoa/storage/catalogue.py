@@ -24,6 +24,8 @@ each document is listed once, with its best page.
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date
@@ -637,12 +639,27 @@ class _PgFullText:
         ).where(vector.op("@@")(query))
 
 
-def _configure_sqlite(connection: Any, _record: Any) -> None:
-    # WAL lets a search read while the worker writes a dossier.
+def _configure_sqlite(connection: sqlite3.Connection, _record: Any) -> None:
     cursor = connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    _use_wal(cursor)
     cursor.close()
+
+
+def _use_wal(cursor: sqlite3.Cursor) -> None:
+    """Put the file in WAL mode (it stays so), which lets a search read while a dossier is
+    written. Switching a new file needs it to itself, and SQLite answers "database is locked"
+    there without waiting for the busy timeout, which dossiers started side by side hit as they
+    all open a new catalogue at once: so it is tried again until the timeout."""
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 def _insert_paper(conn: Connection, paper: Paper) -> None:
