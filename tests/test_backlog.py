@@ -181,8 +181,8 @@ def test_a_backlog_waits_for_an_object_store_that_stops_for_30_seconds(tmp_path:
 
 
 def _stop_first_page_reader(run: subprocess.Popen[str], timeout: float = 120.0) -> None:
-    """Stop (SIGSTOP) the first Tesseract reader the backlog starts, before it reads a page: the
-    page it is given next hangs."""
+    """Stop (SIGSTOP) the first Tesseract reader the backlog starts: the page it is reading, or
+    the next it is given, hangs."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         for child in psutil.Process(run.pid).children(recursive=True):
@@ -201,7 +201,9 @@ def test_a_page_that_hangs_ocr_times_out_and_the_backlog_goes_on(
     tmp_path: Path, data_dir: Path
 ) -> None:
     folder = _backlog_folder(tmp_path / "backlog", good=3, broken=0)
-    run = _backlog(data_dir, folder, SOHOA_OCR_TIMEOUT_S="5")
+    # One page read at a time, so one reader: the one stopped is the one the next page waits
+    # for. With two, the stopped one could sit idle in the pool while the other read the rest.
+    run = _backlog(data_dir, folder, SOHOA_OCR_TIMEOUT_S="5", SOHOA_WORKERS="1")
     _stop_first_page_reader(run)
 
     code, outcomes, err = _finish(run)
