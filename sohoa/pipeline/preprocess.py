@@ -73,6 +73,8 @@ def grey_for_ocr(image: Image.Image) -> Image.Image:
     block otherwise turns the lines under it into noise. Only OCR sees this; the PDF keeps the
     scan's colours. (OpenCV: 10 ms on a 300 dpi A4 page in colour, Pillow's channel
     arithmetic 18 ms.)"""
+    if image.mode == "L":
+        return image  # read only from here on, so not copied
     if image.mode != "RGB":
         return image.convert("L")
     rgb = np.asarray(image)
