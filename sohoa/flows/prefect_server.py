@@ -132,6 +132,11 @@ def _launch(settings: Settings) -> Launch:
         PREFECT_HOME=str(prefect_dir(settings)),  # the SQLite database goes here too
         PREFECT_SERVER_ANALYTICS_ENABLED="false",  # else it reports to Prefect over the internet
         DO_NOT_TRACK="1",
+        # Flow and task runs are recorded all the same; what goes is the event feed and the
+        # automations, which sohoa does not use: 1 s of the server's 6 s of CPU on a backlog
+        # of 40 dossiers, and an events table that would grow with every run.
+        PREFECT_SERVER_SERVICES_EVENT_PERSISTER_ENABLED="false",
+        PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED="false",
     )
     if settings.prefect_database_url is not None:
         # Prefect 3 reads PREFECT_SERVER_DATABASE_CONNECTION_URL (PREFECT_API_DATABASE_… is its
