@@ -1,10 +1,12 @@
 import os
 import signal
+import subprocess
 import time
 from pathlib import Path
 
 import psutil
 import pytest
+from PIL import Image
 
 from sohoa.ocr.engine import OcrError
 from sohoa.ocr.tesseract import TesseractEngine, _Reader, parse_hocr
@@ -47,11 +49,32 @@ def test_tesseract_reads_vietnamese_print(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_tesseract_tells_an_upside_down_page(tmp_path: Path) -> None:
+@pytest.mark.parametrize("turned", [90, 180, 270])
+def test_tesseract_tells_how_to_turn_a_page_upright_as_its_command_does(
+    tmp_path: Path, turned: int
+) -> None:
     path = tmp_path / "page.pgm"
-    text_page(dpi=200).convert("L").rotate(180).save(path)
+    text_page(dpi=200).convert("L").rotate(turned, expand=True).save(path)  # anticlockwise
+
     orientation = TesseractEngine("vie").detect_orientation(path, dpi=200)
-    assert orientation is not None and orientation.rotation == 180
+
+    command = subprocess.run(
+        ["tesseract", str(path), "-", "--psm", "0", "--dpi", "200"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert orientation is not None and orientation.rotation == turned
+    assert f"Rotate: {turned}" in command
+    assert f"Orientation confidence: {orientation.confidence:.2f}" in command
+
+
+@pytest.mark.slow
+def test_a_page_with_too_little_text_has_no_orientation(tmp_path: Path) -> None:
+    path = tmp_path / "blank.pgm"
+    Image.new("L", (1654, 2339), 255).save(path)
+
+    assert TesseractEngine("vie").detect_orientation(path, dpi=200) is None
 
 
 def _page_readers() -> list[psutil.Process]:

@@ -1,5 +1,5 @@
 """Tesseract: pages read by long-lived readers (`page_reader`, libtesseract), one hOCR per page
-giving words, boxes, confidences and lines; orientation asked of the `tesseract` command."""
+giving words, boxes, confidences and lines, and orientation told by the same readers."""
 
 from __future__ import annotations
 
@@ -17,8 +17,6 @@ import unicodedata
 from pathlib import Path
 from xml.etree import ElementTree
 
-import pytesseract
-
 from sohoa.ocr.engine import Box, Line, OcrError, Orientation, PageText, Word
 
 _XHTML = "{http://www.w3.org/1999/xhtml}"
@@ -26,8 +24,6 @@ _LINE_CLASSES = {"ocr_line", "ocr_header", "ocr_caption", "ocr_textfloat"}
 _BBOX = re.compile(r"bbox (-?\d+) (-?\d+) (-?\d+) (-?\d+)")
 _BASELINE = re.compile(r"baseline (-?[\d.]+) (-?[\d.]+)")
 _WCONF = re.compile(r"x_wconf (-?[\d.]+)")
-_OSD_ROTATE = re.compile(r"Rotate: (\d+)")
-_OSD_CONFIDENCE = re.compile(r"Orientation confidence: ([\d.]+)")
 
 
 class TesseractMissing(RuntimeError):
@@ -44,32 +40,27 @@ class TesseractEngine:
     """
 
     def __init__(self, lang: str = "vie", *, timeout_s: float = 300.0) -> None:
-        os.environ["OMP_THREAD_LIMIT"] = "1"  # for the `tesseract` command (orientation checks)
         self.lang = lang
         self.timeout_s = timeout_s
         check_installed(lang)
 
     def recognise(self, image: Path, *, dpi: int) -> PageText:
+        return parse_hocr(self._ask("hocr", image, dpi))
+
+    def detect_orientation(self, image: Path, *, dpi: int) -> Orientation | None:
+        told = self._ask("osd", image, dpi).split()
+        if not told:
+            return None  # too little text to tell: not an error, just no opinion
+        return Orientation(rotation=int(told[0]), confidence=float(told[1]))
+
+    def _ask(self, kind: str, image: Path, dpi: int) -> bytes:
         deadline = time.monotonic() + self.timeout_s
         readers = _readers(self.lang)
         reader = readers.take(deadline)
         try:
-            hocr = reader.hocr(image, dpi, deadline)
+            return reader.ask(kind, image, dpi, deadline)
         finally:
             readers.give_back(reader)
-        return parse_hocr(hocr)
-
-    def detect_orientation(self, image: Path, *, dpi: int) -> Orientation | None:
-        try:
-            report = pytesseract.image_to_osd(
-                str(image), config=f"--psm 0 --dpi {dpi}", timeout=self.timeout_s
-            )
-        except (pytesseract.TesseractError, RuntimeError, OSError):
-            return None  # too little text to tell: not an error, just no opinion
-        rotate, confidence = _OSD_ROTATE.search(report), _OSD_CONFIDENCE.search(report)
-        if not rotate or not confidence:
-            return None
-        return Orientation(rotation=int(rotate.group(1)) % 360, confidence=float(confidence[1]))
 
 
 class _Reader:
@@ -94,10 +85,11 @@ class _Reader:
             self.stop()
             raise OcrError(f"tesseract could not start: {message}")
 
-    def hocr(self, image: Path, dpi: int, deadline: float) -> bytes:
+    def ask(self, kind: str, image: Path, dpi: int, deadline: float) -> bytes:
+        """The reader's answer to a `kind` request (`page_reader`'s protocol) on `image`."""
         assert self.process.stdin is not None
         try:
-            self.process.stdin.write(f"{dpi}\t{image}\n".encode())
+            self.process.stdin.write(f"{kind}\t{dpi}\t{image}\n".encode())
         except OSError as e:
             self.stop()
             raise OcrError(f"tesseract stopped before reading {image.name} ({e})") from e
