@@ -86,5 +86,6 @@ class OcrEngine(Protocol):
         ...
 
     def detect_orientation(self, image: Path, *, dpi: int) -> Orientation | None:
-        """Guess how the page in `image` must turn to be upright; None when it cannot tell."""
+        """Guess how the page in `image` must turn to be upright; None when it cannot tell.
+        Raises OcrError when the engine fails, as `recognise` does."""
         ...
