@@ -354,7 +354,7 @@ def _image_pages(source: SourceFile) -> Iterator[PageImage]:
                 dpi, assumed = _image_dpi(frame)
                 original = _encode_image(source, frame)
                 if source.kind == "jpeg":
-                    ImageOps.exif_transpose(frame, in_place=True)  # a copy when upright already
+                    ImageOps.exif_transpose(frame, in_place=True)  # else a copy, even when upright
                 raster = grey_for_ocr(frame.convert("RGB") if frame.mode != "L" else frame)
             except (OSError, SyntaxError, ValueError) as e:
                 raise InputRejected(f"corrupt image: page {number} cannot be decoded ({e})") from e
