@@ -244,13 +244,19 @@ def _decode_page_image(image: pikepdf.PdfImage, original: EncodedImage) -> Image
             # decoding (13 ms for a 300 dpi A4 page in colour).
             jpeg = Image.open(io.BytesIO(original.data))
             jpeg.load()
-            decoded = jpeg if jpeg.mode in ("L", "RGB") else jpeg.convert("RGB")
+            decoded = _grey_or_colour(jpeg)
         else:
             decoded = image.as_pil_image()
     except (OSError, SyntaxError, ValueError, pikepdf.PdfError) as e:
         raise InputRejected(f"corrupt PDF: a page image cannot be decoded ({e})") from e
     raster = grey_for_ocr(decoded)
     return raster.rotate(-original.turned, expand=True) if original.turned else raster
+
+
+def _grey_or_colour(image: Image.Image) -> Image.Image:
+    """The image in grey or RGB, the modes `grey_for_ocr` reads (it whitens seals in colour);
+    converted, and so copied, only when it is in neither."""
+    return image if image.mode in ("L", "RGB") else image.convert("RGB")
 
 
 def _render_pdf_page(path: Path, number: int, dpi: int) -> Image.Image:
@@ -355,7 +361,7 @@ def _image_pages(source: SourceFile) -> Iterator[PageImage]:
                 original = _encode_image(source, frame)
                 if source.kind == "jpeg":
                     ImageOps.exif_transpose(frame, in_place=True)  # else a copy, even when upright
-                raster = grey_for_ocr(frame.convert("RGB") if frame.mode != "L" else frame)
+                raster = grey_for_ocr(_grey_or_colour(frame))
             except (OSError, SyntaxError, ValueError) as e:
                 raise InputRejected(f"corrupt image: page {number} cannot be decoded ({e})") from e
             yield PageImage(f"{source.name}#{number}", number, raster, dpi, assumed, original)
