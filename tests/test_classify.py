@@ -11,6 +11,7 @@ from sohoa.pipeline.classify import (
     ModelError,
     classify_document,
     find_title,
+    hashed_features,
     load_model,
     title_region,
 )
@@ -170,3 +171,15 @@ def test_letter_without_title_and_with_a_misread_number_is_a_cong_van():
     )
     result = classify_document([letter])
     assert (result.type, result.needs_review) == ("cong_van", False)
+
+
+def test_tokens_hash_to_the_columns_scikit_learn_gave_them_when_the_model_was_trained() -> None:
+    from sklearn.utils import murmurhash3_32
+
+    tokens = ["giấy", "khai sinh", "cộng hòa", "rule:cue=HT01", "đ", "", "Số: 12/2024/QĐ-UBND"]
+    n_features = 2**18
+    expected: dict[int, int] = {}
+    for token in tokens:
+        column = murmurhash3_32(token, positive=True) % n_features
+        expected[column] = expected.get(column, 0) + 1
+    assert hashed_features(tokens, n_features) == expected
