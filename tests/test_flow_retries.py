@@ -1,18 +1,15 @@
-"""Storage tasks retry transient errors, and only those, through Prefect's real task engine."""
+"""A dossier whose task failed because the object store was away is started again, and only
+then, through Prefect's real task engine."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
+from typing import Any
 
 import pytest
 
-from sohoa.config import Settings
-from sohoa.pipeline.dossier import Rejected
-from sohoa.pipeline.ingest import open_source
-from sohoa.pipeline.model import QuarantineRecord
-from sohoa.storage.objects import ObjectNotFound, StorageAuthError, StorageUnavailable
-from tests.pages import save_jpeg, text_page
+from sohoa.pipeline.model import Manifest
+from sohoa.storage.objects import StorageAuthError, StorageError, StorageUnavailable
 
 pytestmark = pytest.mark.slow
 
@@ -29,82 +26,72 @@ def prefect_harness() -> Iterator[None]:
         yield
 
 
-class FlakyStore:
-    """Fails the first `failures` puts with `error`, then stores."""
+class FlakyDigitise:
+    """Stands for `digitise`: fails the first `failures` calls with `error`, then digitises."""
 
-    def __init__(self, failures: int, error: Exception) -> None:
+    def __init__(self, failures: int, error: StorageError) -> None:
         self.failures, self.error = failures, error
         self.attempts = 0
-        self.keys: list[str] = []
 
-    def exists(self, key: str) -> bool:
-        return key in self.keys
+    def __call__(self, paths: list[str], dossier_id: str | None = None, **_: Any) -> Any:
+        from sohoa.flows.digitise import Digitised
 
-    def put_file(self, key: str, path: Path, content_type: str) -> None:
         self.attempts += 1
         if self.attempts <= self.failures:
             raise self.error
-        self.keys.append(key)
-
-
-def _store_originals(store: FlakyStore, tmp_path: Path) -> None:
-    """The read-pages task on a dossier of one unusable file, which it keeps in quarantine."""
-    from prefect import flow
-
-    from sohoa.flows.digitise import read_pages
-
-    path = save_jpeg(text_page(), tmp_path / "page.jpg")
-    digest = open_source(path, path.name).sha256
-    unusable = Rejected(path, QuarantineRecord(source=path.name, reason="test", sha256=digest))
-
-    @flow
-    def store_one() -> None:
-        read_pages.with_options(retry_delay_seconds=0)(
-            store, [], [unusable], Settings(), tmp_path, 1
+        manifest = Manifest(
+            dossier_id=dossier_id or "d1", status="done", pipeline_version="test", created="now"
         )
-
-    store_one()
-
-
-def test_transient_storage_errors_are_retried(tmp_path: Path) -> None:
-    store = FlakyStore(failures=2, error=StorageUnavailable("connection refused"))
-    _store_originals(store, tmp_path)
-    assert store.attempts == 3 and len(store.keys) == 1
+        return Digitised(manifest, fresh=True)
 
 
-def test_permanent_storage_errors_are_not_retried(tmp_path: Path) -> None:
-    store = FlakyStore(failures=1, error=StorageAuthError("SignatureDoesNotMatch"))
-    with pytest.raises(StorageAuthError):
-        _store_originals(store, tmp_path)
-    assert store.attempts == 1
-
-
-class StoreAwayAtFirst:
-    """Refuses connections for the first `failures` calls, then holds no manifest."""
-
-    def __init__(self, failures: int) -> None:
-        self.failures = failures
-        self.attempts = 0
-
-    def ensure_bucket(self) -> None:
-        self.attempts += 1
-        if self.attempts <= self.failures:
-            raise StorageUnavailable("connection refused")
-
-    def get_bytes(self, key: str) -> bytes:
-        raise ObjectNotFound(key)
-
-
-def test_an_object_store_away_when_a_dossier_starts_is_waited_for() -> None:
+def _digitise_one(flaky: FlakyDigitise, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The `digitise-dossier` task of a single-dossier flow run; returns the dossier id."""
     from prefect import flow
 
-    from sohoa.flows.digitise import open_dossier
+    from sohoa.flows import digitise
 
-    store = StoreAwayAtFirst(failures=2)
+    monkeypatch.setattr(digitise, "digitise", flaky)
 
     @flow
-    def open_one() -> object:
-        return open_dossier.with_options(retry_delay_seconds=0)(store, "d1")
+    def one_dossier() -> str:
+        task = digitise.digitise_retried.with_options(retry_delay_seconds=0)
+        return task(["scan.pdf"], "d1").manifest.dossier_id
 
-    assert open_one() is None
-    assert store.attempts == 3
+    return one_dossier()
+
+
+def test_a_dossier_that_met_the_object_store_away_is_started_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    flaky = FlakyDigitise(failures=2, error=StorageUnavailable("connection refused"))
+    assert _digitise_one(flaky, monkeypatch) == "d1"
+    assert flaky.attempts == 3
+
+
+def test_a_dossier_refused_by_the_object_store_is_not_started_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    flaky = FlakyDigitise(failures=1, error=StorageAuthError("SignatureDoesNotMatch"))
+    with pytest.raises(StorageAuthError):
+        _digitise_one(flaky, monkeypatch)
+    assert flaky.attempts == 1
+
+
+def test_a_dossier_of_a_batch_that_met_the_object_store_away_is_started_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from prefect import flow
+
+    from sohoa.flows import backlog
+
+    flaky = FlakyDigitise(failures=2, error=StorageUnavailable("connection refused"))
+    monkeypatch.setattr(backlog, "digitise", flaky)
+
+    @flow
+    def one_batch() -> str:
+        task = backlog.digitise_in_batch.with_options(retry_delay_seconds=0)
+        return task(backlog.DossierInput(name="ho-so-1", paths=["scan.pdf"]), 1).result
+
+    assert one_batch() == "digitised"
+    assert flaky.attempts == 3

@@ -155,11 +155,12 @@ def _results(outcomes: list[dict[str, Any]]) -> dict[str, str]:
 
 
 def _each_committed_once(outcomes: list[dict[str, Any]], data_dir: Path, api_url: str) -> None:
-    """Every dossier of the backlog has its manifest in storage, committed once: not twice by
-    two workers or two runs."""
+    """Every dossier of the backlog has its manifest in storage, digitised once, not twice by
+    two workers or two runs: each of its documents was stored by one task run."""
     manifests = _manifests(data_dir)
     assert sorted(m.dossier_id for m in manifests) == sorted(o["dossier_id"] for o in outcomes)
-    assert _completed_task_runs(api_url, "commit-dossier") == len(manifests)
+    documents = sum(len(m.documents) for m in manifests)
+    assert _completed_task_runs(api_url, "store-document") == documents
 
 
 # --- Dask -------------------------------------------------------------------------------------

@@ -2,8 +2,8 @@
 
 Import this module only after `prefect_server.configure_client_env` (it imports Prefect).
 
-Each dossier is one `digitise-dossier` task of the batch's flow run (its pages, documents and
-manifest are the nested tasks of `digitise.digitise`), given only the paths of its files and
+Each dossier is one `digitise-dossier` task of the batch's flow run (its documents are nested
+`store-document` tasks, see `sohoa.flows.digitise`), given only the paths of its files and
 returning a small `DossierOutcome`: no image or PDF ever crosses a task boundary. What makes a
 backlog resumable is the same as for one dossier: a dossier whose committed manifest covers its
 files is not digitised again, page readings are kept in storage as they are made, and the
@@ -32,13 +32,12 @@ from prefect.artifacts import (
     create_table_artifact,
     update_progress_artifact,
 )
-from prefect.cache_policies import NONE as NO_CACHE
 from prefect.futures import PrefectFuture, as_completed
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from pydantic import BaseModel, Field
 
 from sohoa.flows import progress
-from sohoa.flows.digitise import digitise
+from sohoa.flows.digitise import STORAGE_RETRIES, digitise
 from sohoa.flows.workdir import WorkDirFull
 from sohoa.pipeline.model import DossierStatus, Manifest, QuarantineRecord
 from sohoa.storage.objects import StorageError
@@ -118,9 +117,10 @@ def current_listener() -> OutcomeListener | None:
 # --- The flow ---------------------------------------------------------------------------------
 
 
-@task(name="digitise-dossier", cache_policy=NO_CACHE)
+@task(name="digitise-dossier", **STORAGE_RETRIES)
 def digitise_in_batch(dossier: DossierInput, workers: int | None) -> DossierOutcome:
-    """One dossier of a batch, its pages read `workers` at a time (None: as configured)."""
+    """One dossier of a batch, its pages read `workers` at a time (None: as configured); started
+    again while the object store is away."""
     digitised = digitise(dossier.paths, workers=workers)
     return DossierOutcome.of(dossier.name, digitised.manifest, digitised.fresh)
 

@@ -3,21 +3,21 @@
 Import this module only after `prefect_server.configure_client_env` has pointed Prefect at its
 server (the worker does): Prefect reads its settings when it is imported.
 
-Grain: one task looks up the dossier's committed manifest, one keeps the originals and reads
-all pages of the dossier (a bounded pool of OCR processes inside), one task per document finds
-whether it is a paper already on file and assembles and stores it, and one commits the manifest
-and catalogues the dossier. Few task runs per dossier matter: each costs the Prefect server about
-30 ms of CPU, taken from OCR on a small machine. `digitise` is that sequence as a plain function,
-so that one flow run can digitise one dossier (the `digitise-dossier` flow) or a whole batch of
-them (`sohoa.flows.backlog`).
+Grain: a dossier is one task (`digitise-dossier`), and each of its documents one more
+(`store-document`: finds whether it is a paper already on file, assembles and stores it). Few
+task runs matter: each costs about 15 ms of CPU, most of it in the Prefect server, taken
+from OCR on a small machine, and a backlog's dossiers have two or three pages. `digitise` is a
+dossier's work as a plain function, so that one flow run can digitise one dossier (the
+`digitise-dossier` flow) or a whole batch of them (`sohoa.flows.backlog`), each in a task.
 
 Every dossier a process reads at once shares one bound on pages in work, so several dossiers at
 a time never run more OCR processes than configured, nor hold more page images in memory.
 Before it is stored, each document is looked up in the catalogue: one already on file is linked
-to it (`reuse_of`) in its record. Storage work is retried with exponential backoff when the
-error is transient. Idempotency comes from deterministic keys, not from Prefect's cache:
-originals are content-addressed, page readings are kept by source hash and page, and a dossier
-whose manifest already covers the same inputs is returned as it is.
+to it (`reuse_of`) in its record. A dossier whose task failed because the object store was away
+is started again after a pause, with exponential backoff (`STORAGE_RETRIES`). Idempotency comes
+from deterministic keys, not from Prefect's cache: originals are content-addressed, page
+readings are kept by source hash and page (so a dossier started again does not read its pages
+again), and a dossier whose manifest already covers the same inputs is returned as it is.
 """
 
 from __future__ import annotations
@@ -98,8 +98,9 @@ def _retry_if_transient(task: Any, task_run: Any, state: Any) -> bool:
     return False
 
 
-# An object store restarting or briefly away (up to about two minutes) is waited for.
-_STORAGE_RETRIES: dict[str, Any] = {
+# A dossier that failed because the object store was away is started again, after 1, 2, 4 … 64 s:
+# an object store restarting or briefly away (up to about two minutes) is waited for.
+STORAGE_RETRIES: dict[str, Any] = {
     "retries": 7,
     "retry_delay_seconds": exponential_backoff(backoff_factor=1),
     "retry_condition_fn": _retry_if_transient,
@@ -107,7 +108,7 @@ _STORAGE_RETRIES: dict[str, Any] = {
 }
 
 
-# --- Tasks ------------------------------------------------------------------------------------
+# --- A dossier's steps ---------------------------------------------------------------------------
 
 
 def store_originals(
@@ -137,7 +138,6 @@ def page_slots(workers: int) -> PageSlots:
     return PageSlots(workers)
 
 
-@task(name="read-pages", **_STORAGE_RETRIES)
 def read_pages(
     store: ObjectStore,
     sources: list[SourceFile],
@@ -237,7 +237,7 @@ def _stored_reading(store: ObjectStore, key: str) -> PageReading | None:
         return None
 
 
-@task(name="store-document", **_STORAGE_RETRIES)
+@task(name="store-document", cache_policy=NO_CACHE)
 def store_document(
     store: ObjectStore,
     catalogue: Catalogue,
@@ -299,7 +299,6 @@ def _recorded(stored: objects.StoredObject) -> StoredObject:
     return StoredObject(key=stored.key, sha256=stored.sha256, bytes=stored.size)
 
 
-@task(name="commit-dossier", **_STORAGE_RETRIES)
 def commit_dossier(
     store: ObjectStore,
     catalogue: Catalogue,
@@ -316,16 +315,8 @@ def commit_dossier(
     index_dossier(catalogue, manifest, texts)
 
 
-@task(name="catalogue-dossier", **_STORAGE_RETRIES)
-def update_catalogue(store: ObjectStore, catalogue: Catalogue, manifest: Manifest) -> None:
-    """Catalogue a dossier committed earlier, its texts read back from storage."""
-    catalogue_dossier(store, catalogue, manifest)
-
-
-@task(name="open-dossier", **_STORAGE_RETRIES)
-def open_dossier(store: ObjectStore, dossier_id: str) -> Manifest | None:
-    """The dossier's committed manifest, if any. A task so that an object store away just when
-    a dossier starts is waited for, like everywhere else."""
+def committed_manifest(store: ObjectStore, dossier_id: str) -> Manifest | None:
+    """The dossier's committed manifest, if any."""
     store.ensure_bucket()
     try:
         return Manifest.model_validate_json(store.get_bytes(manifest_key(dossier_id)))
@@ -358,10 +349,10 @@ def digitise(
     quarantined = [r.record for r in rejected]
     catalogue = Catalogue.from_settings(settings)
     try:
-        existing = open_dossier(store, dossier_id)
+        existing = committed_manifest(store, dossier_id)
         if existing is not None and covers(existing, sources, quarantined, PIPELINE_VERSION):
             progress.current().pages_total(0)
-            update_catalogue(store, catalogue, existing)
+            catalogue_dossier(store, catalogue, existing)  # committed, perhaps not catalogued
             return Digitised(existing, fresh=False)
 
         started = _now()
@@ -397,10 +388,22 @@ def digitise(
     return Digitised(manifest, fresh=True)
 
 
+@task(name="digitise-dossier", **STORAGE_RETRIES)
+def digitise_retried(
+    paths: list[str],
+    dossier_id: str | None = None,
+    *,
+    workers: int | None = None,
+    received: str | None = None,
+) -> Digitised:
+    """`digitise` as a task, started again while the object store is away."""
+    return digitise(paths, dossier_id, workers=workers, received=received)
+
+
 @flow(name="digitise-dossier", log_prints=False, validate_parameters=False)
 def digitise_dossier(paths: list[str], dossier_id: str | None = None) -> dict[str, Any]:
     """Digitise the files in `paths` (files or folders) as one dossier; returns the manifest."""
-    return digitise(paths, dossier_id).manifest.model_dump()
+    return digitise_retried(paths, dossier_id).manifest.model_dump()
 
 
 def _now() -> str:

@@ -64,7 +64,7 @@ from sohoa.flows.arrivals import (
     stage,
 )
 from sohoa.flows.claims import try_claim, utc_now, watcher_id
-from sohoa.flows.digitise import digitise
+from sohoa.flows.digitise import digitise_retried
 from sohoa.flows.workdir import WorkDirFull
 from sohoa.pipeline.model import DossierStatus, QuarantineRecord
 from sohoa.storage.objects import ObjectStore, StorageError
@@ -206,7 +206,7 @@ def digitise_arrival(
             return None
         with workdir.dossier_dir(settings) as work:
             paths = stage(store, arrival, work)
-            digitised = digitise(paths, workers=watch.workers, received=arrival.received)
+            digitised = digitise_retried(paths, workers=watch.workers, received=arrival.received)
         searchable = utc_now()
         manifest = digitised.manifest
         if claim.held:
