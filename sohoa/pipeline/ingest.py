@@ -238,25 +238,27 @@ def _pdf_pages(source: SourceFile) -> Iterator[PageImage]:
 
 
 def _decode_page_image(image: pikepdf.PdfImage, original: EncodedImage) -> Image.Image:
+    decoded: Image.Image
     try:
         if original.filter == "/DCTDecode":
             # Not closed: closing would drop the decoded pixels, and a copy costs as much as
             # decoding (13 ms for a 300 dpi A4 page in colour).
-            jpeg = Image.open(io.BytesIO(original.data))
-            jpeg.load()
-            decoded = _grey_or_colour(jpeg)
+            decoded = Image.open(io.BytesIO(original.data))
+            decoded.load()
         else:
             decoded = image.as_pil_image()
     except (OSError, SyntaxError, ValueError, pikepdf.PdfError) as e:
         raise InputRejected(f"corrupt PDF: a page image cannot be decoded ({e})") from e
-    raster = grey_for_ocr(decoded)
+    raster = grey_for_ocr(_grey_or_colour(decoded))
     return raster.rotate(-original.turned, expand=True) if original.turned else raster
 
 
 def _grey_or_colour(image: Image.Image) -> Image.Image:
-    """The image in grey or RGB, the modes `grey_for_ocr` reads (it whitens seals in colour);
-    converted, and so copied, only when it is in neither."""
-    return image if image.mode in ("L", "RGB") else image.convert("RGB")
+    """The image in grey or RGB, whichever holds what it shows (Pillow's base mode): the modes
+    `grey_for_ocr` reads, whitening seals only in colour. Converted, and so copied, only when it
+    is in neither: a bilevel scan goes to grey (3 ms a page), never through colour (35 ms)."""
+    base = Image.getmodebase(image.mode)
+    return image if image.mode == base else image.convert(base)
 
 
 def _render_pdf_page(path: Path, number: int, dpi: int) -> Image.Image:
