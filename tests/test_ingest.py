@@ -88,22 +88,6 @@ def test_bilevel_tiff_stays_bilevel(tmp_path: Path) -> None:
     assert all(p.original.bits_per_component == 1 for p in pages)
 
 
-def test_a_bilevel_page_reaches_ocr_in_grey_without_going_through_colour(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    path = tmp_path / "scan.tif"
-    text_page(mode="L").convert("1").save(path, compression="group4", dpi=(200, 200))
-    modes: list[str] = []
-
-    def grey_for_ocr(image: Image.Image) -> Image.Image:
-        modes.append(image.mode)
-        return image
-
-    monkeypatch.setattr(ingest, "grey_for_ocr", grey_for_ocr)
-    list(iter_pages(open_source(path, path.name)))
-    assert modes == ["L"]
-
-
 def test_scanned_pdf_page_keeps_its_jpeg_and_native_resolution(tmp_path: Path) -> None:
     jpeg = save_jpeg(text_page(dpi=200), tmp_path / "page.jpg")
     path = tmp_path / "scan.pdf"

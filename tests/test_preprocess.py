@@ -1,6 +1,7 @@
 import pytest
 from PIL import Image
 
+from sohoa.pipeline import preprocess
 from sohoa.pipeline.preprocess import analyse_page, grey_for_ocr, upright
 from tests.pages import text_page
 
@@ -57,3 +58,23 @@ def test_red_seal_ink_is_whitened_for_ocr_and_black_text_kept() -> None:
     assert grey.getpixel((5, 5)) == 255
     assert grey.getpixel((15, 5)) < 40
     assert grey.getpixel((25, 5)) < 80
+
+
+def test_red_seal_ink_on_a_palette_page_is_whitened_for_ocr_too() -> None:
+    page = Image.new("RGB", (30, 10), "white")
+    page.paste((200, 30, 40), (0, 0, 10, 10))  # seal red
+    page.paste((20, 20, 20), (10, 0, 20, 10))  # black print
+    grey = grey_for_ocr(page.convert("P", palette=Image.Palette.ADAPTIVE))
+    assert grey.getpixel((5, 5)) == 255
+    assert grey.getpixel((15, 5)) < 40
+
+
+def test_a_bilevel_page_is_made_grey_without_looking_for_seals(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(preprocess, "cv2", None)  # the colour path would need OpenCV
+    page = Image.new("1", (20, 10), 1)
+    page.paste(0, (0, 0, 10, 10))
+    grey = grey_for_ocr(page)
+    assert grey.mode == "L"
+    assert (grey.getpixel((5, 5)), grey.getpixel((15, 5))) == (0, 255)

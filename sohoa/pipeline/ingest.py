@@ -249,16 +249,8 @@ def _decode_page_image(image: pikepdf.PdfImage, original: EncodedImage) -> Image
             decoded = image.as_pil_image()
     except (OSError, SyntaxError, ValueError, pikepdf.PdfError) as e:
         raise InputRejected(f"corrupt PDF: a page image cannot be decoded ({e})") from e
-    raster = grey_for_ocr(_grey_or_colour(decoded))
+    raster = grey_for_ocr(decoded)
     return raster.rotate(-original.turned, expand=True) if original.turned else raster
-
-
-def _grey_or_colour(image: Image.Image) -> Image.Image:
-    """The image in grey or RGB, whichever holds what it shows (Pillow's base mode): the modes
-    `grey_for_ocr` reads, whitening seals only in colour. Converted, and so copied, only when it
-    is in neither: a bilevel scan goes to grey, never through colour."""
-    base = Image.getmodebase(image.mode)
-    return image if image.mode == base else image.convert(base)
 
 
 def _render_pdf_page(path: Path, number: int, dpi: int) -> Image.Image:
@@ -363,7 +355,7 @@ def _image_pages(source: SourceFile) -> Iterator[PageImage]:
                 original = _encode_image(source, frame)
                 if source.kind == "jpeg":
                     ImageOps.exif_transpose(frame, in_place=True)  # else a copy, even when upright
-                raster = grey_for_ocr(_grey_or_colour(frame))
+                raster = grey_for_ocr(frame)
             except (OSError, SyntaxError, ValueError) as e:
                 raise InputRejected(f"corrupt image: page {number} cannot be decoded ({e})") from e
             yield PageImage(f"{source.name}#{number}", number, raster, dpi, assumed, original)

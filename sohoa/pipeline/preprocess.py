@@ -72,12 +72,14 @@ def grey_for_ocr(image: Image.Image) -> Image.Image:
     """The page in grey for OCR, with red seal ink whitened: a seal stamped over the signing
     block otherwise turns the lines under it into noise. Only OCR sees this; the PDF keeps the
     scan's colours. (OpenCV: 10 ms on a 300 dpi A4 page in colour, Pillow's channel
-    arithmetic 18 ms.)"""
-    if image.mode == "L":
-        return image  # read only from here on, so not copied
-    if image.mode != "RGB":
-        return image.convert("L")
-    rgb = np.asarray(image)
+    arithmetic 18 ms.)
+
+    A page is taken by what it holds (Pillow's base mode): a grey or bilevel page has no seal to
+    whiten and goes to grey at once (a grey one is not copied: it is only read from here on);
+    a palette or CMYK page is colour, like an RGB one."""
+    if Image.getmodebase(image.mode) == "L":
+        return image if image.mode == "L" else image.convert("L")
+    rgb = np.asarray(image if image.mode == "RGB" else image.convert("RGB"))
     red, green, blue = cv2.split(rgb)
     redness = cv2.subtract(red, cv2.max(green, blue))  # saturates at 0
     _, seal = cv2.threshold(redness, SEAL_RED_MARGIN, 255, cv2.THRESH_BINARY)
