@@ -1,8 +1,9 @@
 from pathlib import Path
 
+import numpy as np
 import pikepdf
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw, ImageOps
 
 from sohoa.pipeline import ingest
 from sohoa.pipeline.ingest import InputRejected, collect_files, iter_pages, open_source
@@ -19,7 +20,7 @@ def test_empty_file_is_rejected(tmp_path: Path) -> None:
 def test_file_type_comes_from_content_not_name(tmp_path: Path) -> None:
     path = tmp_path / "notes.pdf"
     path.write_text("this is not a scan")
-    with pytest.raises(InputRejected, match="not a PDF, TIFF, JPEG or PNG"):
+    with pytest.raises(InputRejected, match="not a PDF, TIFF, JPEG, PNG or HEIF"):
         open_source(path, path.name)
 
 
@@ -77,10 +78,8 @@ def test_image_without_resolution_gets_an_assumed_a4_dpi(tmp_path: Path) -> None
 
 def test_bilevel_tiff_stays_bilevel(tmp_path: Path) -> None:
     path = tmp_path / "scan.tif"
-    frames = [text_page(mode="L").convert("1") for _ in range(2)]
-    frames[0].save(
-        path, save_all=True, append_images=frames[1:], compression="group4", dpi=(200, 200)
-    )
+    frames = marked_frames(2, mode="1")
+    save_tiff(frames, path, "group4")
     source = open_source(path, path.name)
     pages = list(iter_pages(source))
     assert source.pages == 2
@@ -113,3 +112,74 @@ def test_folders_are_read_in_name_order_without_hidden_files(tmp_path: Path) -> 
         (tmp_path / name).parent.mkdir(exist_ok=True)
         (tmp_path / name).write_bytes(b"x")
     assert [name for _, name in collect_files([tmp_path])] == ["a.jpg", "b.jpg", "sub/c.png"]
+
+
+def marked_frames(count: int, mode: str = "L") -> list[Image.Image]:
+    """Small pages that differ from each other: frame i has a black square at a place of its own."""
+    frames = []
+    for i in range(count):
+        frame = Image.new("L", (240, 320), 255)
+        ImageDraw.Draw(frame).rectangle((20 + 40 * i, 30, 50 + 40 * i, 60 + 20 * i), fill=0)
+        frames.append(frame.convert(mode))
+    return frames
+
+
+def save_tiff(frames: list[Image.Image], path: Path, compression: str) -> Path:
+    frames[0].save(
+        path, save_all=True, append_images=frames[1:], compression=compression, dpi=(200, 200)
+    )
+    return path
+
+
+@pytest.mark.parametrize(
+    ("mode", "compression"), [("L", "tiff_lzw"), ("L", "tiff_adobe_deflate"), ("1", "group4")]
+)
+def test_each_page_of_a_multi_page_tiff_keeps_its_own_frame_when_read_ahead(
+    tmp_path: Path, mode: str, compression: str
+) -> None:
+    frames = marked_frames(3, mode)
+    path = save_tiff(frames, tmp_path / "scan.tif", compression)
+    pages = list(iter_pages(open_source(path, path.name)))  # all decoded before any is used
+    assert [p.source for p in pages] == ["scan.tif#1", "scan.tif#2", "scan.tif#3"]
+    for page, frame in zip(pages, frames, strict=True):
+        assert page.raster.tobytes() == frame.convert("L").tobytes()
+
+
+def scanned_grey_page() -> Image.Image:
+    """A grey scan as a scanner gives it: print at 40 on paper at 230, never pure black."""
+    return marked_frames(1)[0].point(lambda v: 40 if v < 128 else 230)
+
+
+def test_16_bit_grey_png_decodes_to_its_grey_levels(tmp_path: Path) -> None:
+    path = tmp_path / "scan.png"
+    page = scanned_grey_page()
+    Image.fromarray(np.asarray(page).astype(np.uint16) * 257).save(path)
+    [decoded] = list(iter_pages(open_source(path, path.name)))
+    assert decoded.raster.tobytes() == page.tobytes()
+
+
+def test_16_bit_grey_tiff_decodes_to_its_grey_levels(tmp_path: Path) -> None:
+    frames = [np.asarray(f.point(lambda v: 40 if v < 128 else 230)) for f in marked_frames(2)]
+    path = tmp_path / "scan.tif"
+    wide = [Image.fromarray(f.astype(np.uint16) * 257) for f in frames]
+    wide[0].save(path, save_all=True, append_images=wide[1:], compression="tiff_lzw")
+    pages = list(iter_pages(open_source(path, path.name)))
+    assert [np.asarray(p.raster).tolist() for p in pages] == [f.tolist() for f in frames]
+
+
+def test_transparent_png_lies_on_white_paper(tmp_path: Path) -> None:
+    path = tmp_path / "scan.png"
+    ink = marked_frames(1)[0]
+    clear = Image.new("RGBA", ink.size, (0, 0, 0, 0))  # transparent black
+    clear.putalpha(ImageOps.invert(ink))  # only the print is opaque
+    clear.save(path)
+    [page] = list(iter_pages(open_source(path, path.name)))
+    assert page.raster.tobytes() == ink.tobytes()
+
+
+def test_palette_png_decodes_to_its_colours(tmp_path: Path) -> None:
+    path = tmp_path / "scan.png"
+    page = scanned_grey_page().convert("RGB").quantize(16)
+    page.save(path)
+    [decoded] = list(iter_pages(open_source(path, path.name)))
+    assert decoded.raster.tobytes() == page.convert("L").tobytes()

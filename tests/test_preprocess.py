@@ -1,5 +1,5 @@
 import pytest
-from PIL import Image
+from PIL import Image, ImageFilter
 
 from sohoa.pipeline import preprocess
 from sohoa.pipeline.preprocess import analyse_page, grey_for_ocr, upright
@@ -78,3 +78,25 @@ def test_a_bilevel_page_is_made_grey_without_looking_for_seals(
     grey = grey_for_ocr(page)
     assert grey.mode == "L"
     assert (grey.getpixel((5, 5)), grey.getpixel((15, 5))) == (0, 255)
+
+
+def faint_print(ink: int, paper: int) -> Image.Image:
+    """A printed page in two grey levels only, as a 16-colour palette leaves a sparse page: the
+    print merged with its anti-aliased edges into one light grey."""
+    printed = text_page().convert("L")
+    return printed.point(lambda v: ink if v < 128 else paper)
+
+
+def test_faint_print_is_not_blank() -> None:
+    assert not analyse_page(faint_print(ink=190, paper=233), 200).blank
+
+
+def test_faint_print_still_tells_which_way_up_it_is() -> None:
+    page = faint_print(ink=190, paper=233).rotate(90, expand=True)
+    assert analyse_page(page, 200).rotation_hint == 90
+
+
+def test_duplex_back_with_bleed_through_is_blank() -> None:
+    front = text_page().convert("L").transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+    ghost = front.filter(ImageFilter.GaussianBlur(2)).point(lambda v: round(233 - (255 - v) * 0.06))
+    assert analyse_page(ghost, 200).blank

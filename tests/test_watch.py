@@ -248,7 +248,7 @@ def test_a_file_with_nothing_usable_moves_to_the_failed_folder_with_why(
 
     assert (failed_folder / "hỏng.pdf").read_bytes() == b"this is no PDF"
     reasons = json.loads((failed_folder / "hỏng.pdf.reasons.json").read_text())
-    assert reasons["files"][0]["reason"] == "not a PDF, TIFF, JPEG or PNG file"
+    assert reasons["files"][0]["reason"] == "not a PDF, TIFF, JPEG, PNG or HEIF file"
 
 
 def test_a_hidden_file_being_written_is_left_in_the_incoming_folder(
@@ -269,7 +269,7 @@ def test_an_object_with_nothing_usable_moves_to_failed_in_the_bucket_with_why(
     (file,) = reasons["files"]
     assert (file["from"], file["reason"]) == (
         "incoming/Giấy hỏng.pdf",
-        "not a PDF, TIFF, JPEG or PNG file",
+        "not a PDF, TIFF, JPEG, PNG or HEIF file",
     )
     assert file["kept_as"] == f"{prefix}000-giay_hong.pdf"
     assert store.get_bytes(file["kept_as"], verify=False) == b"no PDF either"

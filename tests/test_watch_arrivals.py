@@ -203,13 +203,13 @@ def test_a_folder_arrival_with_nothing_usable_moves_to_failed_with_the_reason(
     (incoming / "broken.pdf").write_bytes(b"not a pdf")
     (arrival,) = folder_arrivals(incoming)
     destinations = Destinations.beside(incoming, None, None)
-    reason = QuarantineRecord(source="broken.pdf", reason="not a PDF, TIFF, JPEG or PNG file")
+    reason = QuarantineRecord(source="broken.pdf", reason="not a PDF, TIFF, JPEG, PNG or HEIF file")
 
     move_out(NO_STORE, arrival, _manifest("failed", [reason]), destinations)
 
     assert (destinations.failed / "broken.pdf").read_bytes() == b"not a pdf"
     reasons = (destinations.failed / "broken.pdf.reasons.json").read_text()
-    assert "not a PDF, TIFF, JPEG or PNG file" in reasons
+    assert "not a PDF, TIFF, JPEG, PNG or HEIF file" in reasons
     assert "dossiers/hs-000000000001/manifest.json" in reasons
 
 

@@ -68,10 +68,10 @@ from sohoa.pipeline.dossier import (
     page_records,
 )
 from sohoa.pipeline.ingest import (
-    InputRejected,
     PageImage,
     SourceFile,
-    iter_pages,
+    UnreadablePage,
+    decode_pages,
 )
 from sohoa.pipeline.model import (
     DocumentRecord,
@@ -138,6 +138,13 @@ def page_slots(workers: int) -> PageSlots:
     return PageSlots(workers)
 
 
+@dataclass(frozen=True)
+class PagesRead:
+    pages: list[PageResult]  # in order, of the sources with at least one readable page
+    failed_sources: dict[int, str]  # sources none of whose pages could be decoded: why
+    unreadable: list[QuarantineRecord]  # single pages that could not be decoded
+
+
 def read_pages(
     store: ObjectStore,
     sources: list[SourceFile],
@@ -145,14 +152,16 @@ def read_pages(
     settings: Settings,
     work: Path,
     workers: int,
-) -> tuple[list[PageResult], dict[int, str]]:
-    """Store the originals, then OCR every page, `workers` at a time. Returns the pages in
-    order and the sources that turned out unreadable part-way, with the reason."""
+) -> PagesRead:
+    """Store the originals, then OCR every page, `workers` at a time. A page that cannot be
+    decoded is reported and the rest of its file goes on; a file with no page that can be is
+    reported as a whole."""
     store_originals(store, sources, rejected)
     engine = TesseractEngine(settings.ocr_lang, timeout_s=settings.ocr_timeout_s)
     report = progress.current()  # the pool's threads do not inherit the job's context
     slots = page_slots(workers)
     failed_sources: dict[int, str] = {}
+    unreadable: list[QuarantineRecord] = []
     futures: list[Future[PageResult]] = []
 
     def work_on(source_index: int, page: PageImage) -> PageResult:
@@ -167,14 +176,21 @@ def read_pages(
 
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sohoa-page") as pool:
         for source_index, source in enumerate(sources):
-            try:
-                for page in iter_pages(source):
-                    slots.held.acquire()
-                    futures.append(pool.submit(work_on, source_index, page))
-            except InputRejected as e:
-                failed_sources[source_index] = str(e)
-    results = [f.result() for f in futures]
-    return [r for r in results if r.source_index not in failed_sources], failed_sources
+            damaged: list[UnreadablePage] = []
+            decoded = 0
+            for page in decode_pages(source):
+                if isinstance(page, UnreadablePage):
+                    damaged.append(page)
+                    report.page_done()
+                    continue
+                decoded += 1
+                slots.held.acquire()
+                futures.append(pool.submit(work_on, source_index, page))
+            if damaged and not decoded:
+                failed_sources[source_index] = "; ".join(p.reason for p in damaged)
+            else:
+                unreadable += [QuarantineRecord(source=p.source, reason=p.reason) for p in damaged]
+    return PagesRead([f.result() for f in futures], failed_sources, unreadable)
 
 
 def _read_and_lay_out(
@@ -193,11 +209,15 @@ def _read_and_lay_out(
     if reading is None:
         try:
             reading = read_page(page, engine)
-            store.put_bytes(key, reading.to_json(), "application/json")
         except OcrError as e:
-            # The page still goes into the PDF, as an image without text, and is reported.
             failure = str(e)
+        except Exception as e:  # zxing or OpenCV on a page they cannot take
+            failure = f"the page could not be analysed ({type(e).__name__}: {e})"
+        if reading is None:
+            # The page still goes into the PDF, as an image without text, and is reported.
             reading = PageReading(False, 0, 0.0, 0.0, page.raster.width, page.raster.height, None)
+        else:
+            store.put_bytes(key, reading.to_json(), "application/json")
     # Tone-mark repair is applied after storage, so the stored reading stays what OCR saw.
     text = correct_page(reading.text) if reading.text else None
     fragment = None
@@ -358,15 +378,17 @@ def digitise(
         started = _now()
         progress.current().pages_total(sum(s.pages for s in sources))
         with workdir.dossier_dir(settings) as work:
-            pages, failed_sources = read_pages(
+            read = read_pages(
                 store, sources, rejected, settings, work, workers or settings.concurrency
             )
-            for index, reason in failed_sources.items():
+            pages = read.pages
+            for index, reason in read.failed_sources.items():
                 source = sources[index]
                 quarantined.append(
                     QuarantineRecord(source=source.name, reason=reason, sha256=source.sha256)
                 )
-            usable = [s for i, s in enumerate(sources) if i not in failed_sources]
+            quarantined += read.unreadable
+            usable = [s for i, s in enumerate(sources) if i not in read.failed_sources]
             documents, texts = _documents(store, catalogue, dossier_id, usable, pages, work)
 
         quarantined += failed_pages(pages)
@@ -462,9 +484,8 @@ def _source_record(source: SourceFile) -> SourceRecord:
 
 
 def _content_type(kind: str) -> str:
-    return {"pdf": "application/pdf", "tiff": "image/tiff", "jpeg": "image/jpeg"}.get(
-        kind, "image/png"
-    )
+    types = {"pdf": "application/pdf", "tiff": "image/tiff", "jpeg": "image/jpeg"}
+    return {**types, "heif": "image/heif"}.get(kind, "image/png")
 
 
 def run_job(

@@ -39,7 +39,7 @@ _REASON_STARTS: tuple[tuple[str, FailureReason], ...] = (
     ("pdf without pages", "empty"),
     ("encrypted", "encrypted"),
     ("corrupt", "corrupt"),
-    ("not a pdf, tiff, jpeg or png", "unsupported_type"),
+    ("not a pdf, tiff, jpeg", "unsupported_type"),
     ("cannot read the file", "unreadable"),
 )
 _TOO_LARGE = ("too large",)  # a page over the pixel limit, an image too large to decode

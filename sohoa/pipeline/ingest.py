@@ -4,13 +4,19 @@ Files are recognised by their first bytes, never by their names. Every way a fil
 (empty, corrupt, encrypted, too large, not a supported format) raises `InputRejected` with a
 reason a clerk can act on; callers quarantine the file and go on with the rest.
 
-Pages stream one at a time (`iter_pages`), so memory does not grow with the number of pages.
+Pages stream one at a time (`decode_pages`), so memory does not grow with the number of pages.
+Each page owns its raster: a decoder that moves from frame to frame (a multi-page TIFF) is
+copied from before the page is handed on, since pages wait in a read-ahead queue while the file
+is read on. A page that cannot be decoded comes as an `UnreadablePage` with its reason, and the
+file's other pages go on: third-party decoders given damaged bytes raise any kind of exception,
+so at every decoder call any exception is taken as the page's (or the file's) damage.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import itertools
 import warnings
 import zlib
 from collections.abc import Iterator
@@ -18,13 +24,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 import pdf2image
 import pikepdf
-from PIL import Image, ImageOps, ImageSequence
+import pillow_heif
+from PIL import Image, ImageOps
 
 from sohoa.pipeline.preprocess import grey_for_ocr
 
-SourceKind = Literal["pdf", "tiff", "jpeg", "png"]
+pillow_heif.register_heif_opener()
+
+SourceKind = Literal["pdf", "tiff", "jpeg", "png", "heif"]
 
 # An A0 sheet at 300 dpi is 140 MP: anything larger is refused before it is decoded.
 MAX_PAGE_PIXELS = 150_000_000
@@ -37,6 +47,8 @@ A4_LONG_SIDE_INCHES = 11.69
 MIN_DPI, MAX_DPI = 70, 1200
 # PDF pages without any image (born-digital) are rendered at this resolution.
 RENDER_DPI = 300
+# poppler gets this long to render one page; a hostile page could keep it busy for ever.
+RENDER_TIMEOUT_S = 300
 
 _MAGIC: list[tuple[bytes, SourceKind]] = [
     (b"%PDF-", "pdf"),
@@ -45,10 +57,23 @@ _MAGIC: list[tuple[bytes, SourceKind]] = [
     (b"\xff\xd8\xff", "jpeg"),
     (b"\x89PNG\r\n\x1a\n", "png"),
 ]
+# HEIF (phone photos): an ISO media file whose type box names a HEIF brand.
+_HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs"}
+_HEIF_BRANDS |= {b"mif1", b"msf1"}
 
 
 class InputRejected(Exception):
     """A file that cannot be digitised; the message says why, for the manifest."""
+
+
+@dataclass(frozen=True)
+class UnreadablePage:
+    """A page of a file that cannot be decoded, with the reason; the file's other pages go on.
+    When the file cannot be read past it, the reason says so and it is the file's last."""
+
+    source: str  # "<source name>#<1-based page>"
+    number: int
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -116,25 +141,40 @@ def open_source(path: Path, name: str) -> SourceFile:
     """Check that `path` can be digitised and describe it; raise InputRejected otherwise."""
     try:
         size = path.stat().st_size
+        with path.open("rb") as f:
+            head = f.read(16)
     except OSError as e:
         raise InputRejected(f"cannot read the file: {e.strerror}") from e
     if size == 0:
         raise InputRejected("empty file (0 bytes)")
-    with path.open("rb") as f:
-        head = f.read(16)
-    kind = next((k for magic, k in _MAGIC if head.startswith(magic)), None)
+    kind = _kind(head)
     if kind is None:
-        raise InputRejected("not a PDF, TIFF, JPEG or PNG file")
-    pages, signed = _inspect_pdf(path) if kind == "pdf" else (_inspect_image(path), False)
+        raise InputRejected("not a PDF, TIFF, JPEG, PNG or HEIF file")
+    pages, signed = _inspect_pdf(path) if kind == "pdf" else (_inspect_image(path, kind), False)
     return SourceFile(path, name, kind, sha256_file(path), size, pages, signed)
 
 
-def iter_pages(source: SourceFile) -> Iterator[PageImage]:
-    """The pages of `source`, one at a time. Raises InputRejected if a page cannot be read."""
+def _kind(head: bytes) -> SourceKind | None:
+    if head[4:8] == b"ftyp" and head[8:12] in _HEIF_BRANDS:
+        return "heif"
+    return next((k for magic, k in _MAGIC if head.startswith(magic)), None)
+
+
+def decode_pages(source: SourceFile) -> Iterator[PageImage | UnreadablePage]:
+    """The pages of `source`, one at a time, each decoded into a raster of its own; a page that
+    cannot be decoded comes as an UnreadablePage. Raises nothing for a damaged page."""
     if source.kind == "pdf":
         yield from _pdf_pages(source)
     else:
         yield from _image_pages(source)
+
+
+def iter_pages(source: SourceFile) -> Iterator[PageImage]:
+    """The pages of `source`; InputRejected at the first that cannot be decoded."""
+    for page in decode_pages(source):
+        if isinstance(page, UnreadablePage):
+            raise InputRejected(page.reason)
+        yield page
 
 
 # --- PDF --------------------------------------------------------------------------------------
@@ -147,9 +187,11 @@ def _inspect_pdf(path: Path) -> tuple[int, bool]:
             signed = _is_signed(pdf)
             for number, page in enumerate(pdf.pages, start=1):
                 _check_page_size(_pdf_page_pixels(page), number)
+    except InputRejected:
+        raise
     except pikepdf.PasswordError as e:
         raise InputRejected("encrypted PDF: it needs a password to open") from e
-    except pikepdf.PdfError as e:
+    except Exception as e:  # pikepdf on damaged structure: PdfError, but also ValueError…
         raise InputRejected(f"corrupt PDF: {e}") from e
     if pages == 0:
         raise InputRejected("PDF without pages")
@@ -222,46 +264,60 @@ def _check_page_size(pixels: int, number: int) -> None:
         )
 
 
-def _pdf_pages(source: SourceFile) -> Iterator[PageImage]:
-    with pikepdf.open(source.path) as pdf:
+def _pdf_pages(source: SourceFile) -> Iterator[PageImage | UnreadablePage]:
+    try:
+        pdf = pikepdf.open(source.path)
+    except Exception as e:  # changed or damaged since it was inspected
+        yield UnreadablePage(f"{source.name}#1", 1, f"corrupt PDF: it cannot be opened ({e})")
+        return
+    with pdf:
         for number, page in enumerate(pdf.pages, start=1):
-            image = _full_page_image(page)
-            dpi = _pdf_page_dpi(page, image)
-            original = _embeddable_pdf_image(page, image) if image is not None else None
-            if image is None or original is None:
-                rendering = _render_pdf_page(source.path, number, dpi)
-                raster, original = grey_for_ocr(rendering), _encode_jpeg(rendering)
-            else:
-                # A page that is one image: decoding it is the rendering, without poppler.
-                raster = _decode_page_image(image, original)
-            yield PageImage(f"{source.name}#{number}", number, raster, dpi, False, original)
+            try:
+                yield _pdf_page(source, number, page)
+            except Exception as e:  # any decoder's (pikepdf, Pillow, poppler) failure
+                reason = f"corrupt PDF: page {number} cannot be decoded ({_described(e)})"
+                yield UnreadablePage(f"{source.name}#{number}", number, reason)
+
+
+def _pdf_page(source: SourceFile, number: int, page: pikepdf.Page) -> PageImage:
+    image = _full_page_image(page)
+    dpi = _pdf_page_dpi(page, image)
+    original = _embeddable_pdf_image(page, image) if image is not None else None
+    if image is None or original is None:
+        rendering = _render_pdf_page(source.path, number, dpi)
+        raster, original = grey_for_ocr(rendering), _encode_jpeg(rendering)
+    else:
+        # A page that is one image: decoding it is the rendering, without poppler.
+        raster = _decode_page_image(image, original)
+    return PageImage(f"{source.name}#{number}", number, raster, dpi, False, original)
 
 
 def _decode_page_image(image: pikepdf.PdfImage, original: EncodedImage) -> Image.Image:
     decoded: Image.Image
-    try:
-        if original.filter == "/DCTDecode":
-            # Not closed: closing would drop the decoded pixels, and a copy costs as much as
-            # decoding (13 ms for a 300 dpi A4 page in colour).
-            decoded = Image.open(io.BytesIO(original.data))
-            decoded.load()
-        else:
-            decoded = image.as_pil_image()
-    except (OSError, SyntaxError, ValueError, pikepdf.PdfError) as e:
-        raise InputRejected(f"corrupt PDF: a page image cannot be decoded ({e})") from e
-    raster = grey_for_ocr(decoded)
+    if original.filter == "/DCTDecode":
+        # Not closed: closing would drop the decoded pixels, and a copy costs as much as
+        # decoding (13 ms for a 300 dpi A4 page in colour).
+        decoded = Image.open(io.BytesIO(original.data))
+    else:
+        decoded = image.as_pil_image()
+    decoded.load()  # here, where damage is caught; Pillow opens lazily
+    raster = grey_for_ocr(eight_bit(decoded))
     return raster.rotate(-original.turned, expand=True) if original.turned else raster
 
 
 def _render_pdf_page(path: Path, number: int, dpi: int) -> Image.Image:
     """A page that is not one scanned image, rendered in colour by poppler."""
-    try:
-        images = pdf2image.convert_from_path(path, dpi=dpi, first_page=number, last_page=number)
-    except (pdf2image.exceptions.PDFPageCountError, pdf2image.exceptions.PDFSyntaxError) as e:
-        raise InputRejected(f"corrupt PDF: page {number} cannot be rendered ({e})") from e
+    images = pdf2image.convert_from_path(
+        path, dpi=dpi, first_page=number, last_page=number, timeout=RENDER_TIMEOUT_S
+    )
     if not images:
         raise InputRejected(f"corrupt PDF: page {number} cannot be rendered")
     return images[0].convert("RGB")
+
+
+def _described(error: Exception) -> str:
+    """An exception as a reason: its message, or its kind when it has none."""
+    return str(error) or type(error).__name__
 
 
 _COPYABLE_FILTERS = {"/DCTDecode", "/FlateDecode", "/CCITTFaxDecode"}
@@ -329,42 +385,104 @@ def _open_image(path: Path) -> Image.Image:
             f"image too large to decode safely, over {MAX_PAGE_PIXELS / 1e6:.0f} megapixels; "
             "split or downsample it before digitising"
         ) from e
-    except (OSError, SyntaxError, ValueError) as e:
-        raise InputRejected(f"corrupt image: {e}") from e
+    except Exception as e:  # Pillow on damaged headers: OSError, SyntaxError, TypeError…
+        raise InputRejected(f"corrupt image: {_described(e)}") from e
     return image
 
 
-def _inspect_image(path: Path) -> int:
+def _inspect_image(path: Path, kind: SourceKind) -> int:
+    """How many pages the image file holds, each checked for size before it is decoded.
+
+    Only a TIFF has pages: the further frames of a JPEG (an MPO's preview), a PNG (APNG) or a
+    HEIF (burst, depth) are not pages of a scan. A TIFF damaged after its first page counts up
+    to the damaged page, which is reported when the pages are read."""
     with _open_image(path) as image:
-        frames = getattr(image, "n_frames", 1)
-        try:
-            for number, frame in enumerate(ImageSequence.Iterator(image), start=1):
-                _check_page_size(frame.width * frame.height, number)
-        except (OSError, SyntaxError, ValueError) as e:
-            raise InputRejected(f"corrupt image: {e}") from e
-    return int(frames)
-
-
-def _image_pages(source: SourceFile) -> Iterator[PageImage]:
-    with _open_image(source.path) as image:
-        for number, frame in enumerate(ImageSequence.Iterator(image), start=1):
-            _check_page_size(frame.width * frame.height, number)
+        for number in itertools.count(1):
+            if number > 1 and kind != "tiff":
+                return 1
             try:
-                frame.load()
-                dpi, assumed = _image_dpi(frame)
-                original = _encode_image(source, frame)
-                if source.kind == "jpeg":
-                    ImageOps.exif_transpose(frame, in_place=True)  # else a copy, even when upright
-                raster = grey_for_ocr(frame)
-            except (OSError, SyntaxError, ValueError) as e:
-                raise InputRejected(f"corrupt image: page {number} cannot be decoded ({e})") from e
-            yield PageImage(f"{source.name}#{number}", number, raster, dpi, assumed, original)
+                image.seek(number - 1)
+            except EOFError:
+                return number - 1
+            except Exception as e:  # Pillow walking a damaged TIFF: TypeError, SyntaxError…
+                if number == 1:
+                    raise InputRejected(f"corrupt image: {_described(e)}") from e
+                return number
+            _check_page_size(image.width * image.height, number)
+    raise AssertionError("unreachable")
+
+
+def _image_pages(source: SourceFile) -> Iterator[PageImage | UnreadablePage]:
+    try:
+        image = _open_image(source.path)
+    except InputRejected as e:  # changed or damaged since it was inspected
+        yield UnreadablePage(f"{source.name}#1", 1, str(e))
+        return
+    with image:
+        for number in range(1, source.pages + 1):
+            try:
+                image.seek(number - 1)
+            except Exception as e:  # the file cannot be read past here
+                after = source.pages - number
+                reason = (
+                    f"corrupt image: page {number}"
+                    + (f" and the {after} after it" if after else "")
+                    + f" cannot be read ({_described(e)})"
+                )
+                yield UnreadablePage(f"{source.name}#{number}", number, reason)
+                return
+            try:
+                yield _image_page(source, image, number)
+            except InputRejected as e:
+                yield UnreadablePage(f"{source.name}#{number}", number, str(e))
+            except Exception as e:  # any of Pillow's (or a plugin's) decoding failures
+                reason = f"corrupt image: page {number} cannot be decoded ({_described(e)})"
+                yield UnreadablePage(f"{source.name}#{number}", number, reason)
+
+
+def _image_page(source: SourceFile, image: Image.Image, number: int) -> PageImage:
+    _check_page_size(image.width * image.height, number)
+    image.load()
+    # The page's own pixels: a multi-page decoder moves the same Image on to the next frame
+    # while this page waits to be read.
+    frame = eight_bit(image.copy() if source.pages > 1 else image)
+    dpi, assumed = _image_dpi(frame)
+    # HEVC cannot go into a PDF; a photo is lossy already, so JPEG rather than Flate.
+    original = _encode_jpeg(frame) if source.kind == "heif" else _encode_image(source, frame)
+    if source.kind == "jpeg":
+        ImageOps.exif_transpose(frame, in_place=True)  # else a copy, even when upright
+    raster = grey_for_ocr(frame)
+    return PageImage(f"{source.name}#{number}", number, raster, dpi, assumed, original)
+
+
+def eight_bit(image: Image.Image) -> Image.Image:
+    """The image in one of Pillow's 8-bit modes, as a reader sees it. 16-bit grey is scaled
+    down (Pillow's own conversion clips at 255, which turns a 16-bit scan white), and a page
+    with transparency is laid on white paper (transparent pixels hold any colour, often
+    black). Other modes are returned as they are, the same object."""
+    converted: Image.Image
+    if image.mode in ("I;16", "I;16L", "I;16B", "I;16N", "I"):
+        pixels = np.clip(np.asarray(image), 0, 65535).astype(np.uint32)
+        converted = Image.fromarray((pixels // 257).astype(np.uint8))
+    elif image.mode in ("LA", "La", "PA", "RGBA", "RGBa") or (
+        image.mode == "P" and "transparency" in image.info
+    ):
+        with_alpha = image.convert("LA" if image.mode in ("LA", "La") else "RGBA")
+        converted = Image.new(with_alpha.mode[:-1], image.size, "white")
+        converted.paste(with_alpha.convert(converted.mode), mask=with_alpha.getchannel("A"))
+    else:
+        return image
+    converted.info = dict(image.info)  # the resolution, above all
+    return converted
 
 
 def _image_dpi(image: Image.Image) -> tuple[int, bool]:
     dpi = image.info.get("dpi")
-    if dpi and MIN_DPI <= float(dpi[0]) <= MAX_DPI:
-        return round(float(dpi[0])), False
+    try:
+        if dpi and MIN_DPI <= float(dpi[0]) <= MAX_DPI:
+            return round(float(dpi[0])), False
+    except (TypeError, ValueError, IndexError):  # a malformed resolution tag: assumed instead
+        pass
     assumed = round(max(image.size) / A4_LONG_SIDE_INCHES)
     return min(max(assumed, MIN_DPI), MAX_DPI), True
 

@@ -17,6 +17,15 @@ ANALYSIS_DPI = 100
 # Dark share of the page (margins excluded) below which a page is blank: a duplex back with
 # speckle or faint bleed-through stays under it; one short printed line is above it.
 BLANK_INK_SHARE = 0.0015
+# Ink is darker than this share of the paper's shade.
+INK_DARKNESS = 0.7
+# Print can be faint as well: a palette of few colours merges a sparse page's print with its
+# anti-aliased edges into one light grey (190 on paper of 233, seen with 16 colours). Faint ink
+# counts when it covers this much more of the page than dark ink must: bleed-through on a
+# duplex back is lighter still (under 6 % darker than its paper), and a few faint specks are
+# not a page.
+FAINT_INK_DARKNESS = 0.87
+FAINT_INK_SHARE = 0.01
 MAX_SKEW_DEGREES = 6.0
 # Vertical text lines score this much higher than horizontal ones on a page turned 90°.
 VERTICAL_TEXT_RATIO = 1.6
@@ -51,8 +60,8 @@ class PageLayout:
 
 
 def analyse_page(raster: Image.Image, dpi: int) -> PageLayout:
-    ink = _inner(_ink_mask(raster, dpi))
-    if _is_blank(ink):
+    ink = _ink(_analysis_pixels(raster, dpi))
+    if ink is None:
         return PageLayout(blank=True, skew=0.0, rotation_hint=0)
     level = _InkPoints.of(ink)
     # Turned a quarter anticlockwise, a page lying on its side has level lines.
@@ -134,26 +143,32 @@ def ocr_straightening(skew: float) -> float:
     return skew if abs(skew) >= OCR_STRAIGHTEN_FROM_DEGREES else 0.0
 
 
-def _ink_mask(raster: Image.Image, dpi: int) -> np.ndarray:
-    """Dark pixels of a reduced copy; averaging while reducing removes speckle noise."""
+def _analysis_pixels(raster: Image.Image, dpi: int) -> np.ndarray:
+    """A reduced grey copy; averaging while reducing removes speckle noise."""
     scale = min(1.0, ANALYSIS_DPI / dpi)
     grey = raster if raster.mode == "L" else raster.convert("L")
-    pixels = np.asarray(grey.reduce(max(1, round(1 / scale))))
+    return np.asarray(grey.reduce(max(1, round(1 / scale))))
+
+
+def _ink(pixels: np.ndarray) -> np.ndarray | None:
+    """The inner page's ink (dark pixels, or faint ones where the print is faint), or None
+    for a blank page."""
     # The paper's shade: the 90th percentile, from the histogram (a sort costs 5 times more).
     counts = np.cumsum(np.bincount(pixels.ravel(), minlength=256))
     background = int(np.searchsorted(counts, 0.9 * pixels.size))
-    return pixels < 0.7 * background
+    inner = _inner(pixels)
+    dark = inner < INK_DARKNESS * background
+    if float(dark.mean()) >= BLANK_INK_SHARE:
+        return dark
+    faint = inner < FAINT_INK_DARKNESS * background
+    return faint if float(faint.mean()) >= FAINT_INK_SHARE else None
 
 
-def _inner(ink: np.ndarray) -> np.ndarray:
+def _inner(pixels: np.ndarray) -> np.ndarray:
     """The inner 90 % of the page: scanner edges and punch holes sit in the margins, and a dark
     edge, slightly tilted, would pass for a line of text."""
-    h, w = ink.shape
-    return ink[h // 20 : h - h // 20, w // 20 : w - w // 20]
-
-
-def _is_blank(ink: np.ndarray) -> bool:
-    return float(ink.mean()) < BLANK_INK_SHARE
+    h, w = pixels.shape
+    return pixels[h // 20 : h - h // 20, w // 20 : w - w // 20]
 
 
 @dataclass(frozen=True)
