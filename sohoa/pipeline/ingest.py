@@ -224,8 +224,10 @@ def _full_page_image(page: pikepdf.Page) -> pikepdf.PdfImage | None:
     images = [x for x in xobjects.values() if x.get("/Subtype") == pikepdf.Name.Image]
     if len(images) != 1 or not isinstance(images[0], pikepdf.Stream):
         return None
+    if "/CropBox" in page.obj and list(page.cropbox) != list(page.mediabox):
+        return None  # the page shows part of the sheet: poppler renders that part
     image = pikepdf.PdfImage(images[0])
-    page_w, page_h = _shown_size(page)
+    page_w, page_h = _sheet_size(page)
     # Same shape as the page (within 2 %): the scan fills it.
     if abs(image.width / image.height - page_w / page_h) > 0.02 * page_w / page_h:
         return None
@@ -236,10 +238,15 @@ def _page_rotation(page: pikepdf.Page) -> int:
     return int(page.obj.get("/Rotate", 0)) % 360
 
 
+def _sheet_size(page: pikepdf.Page) -> tuple[float, float]:
+    """Width and height in points of the page as stored, before /Rotate turns it."""
+    box = page.mediabox
+    return abs(float(box[2] - box[0])), abs(float(box[3] - box[1]))
+
+
 def _shown_size(page: pikepdf.Page) -> tuple[float, float]:
     """Width and height in points of the page as a viewer shows it (after /Rotate)."""
-    box = page.mediabox
-    width, height = float(box[2] - box[0]), float(box[3] - box[1])
+    width, height = _sheet_size(page)
     return (height, width) if _page_rotation(page) % 180 else (width, height)
 
 
@@ -247,7 +254,7 @@ def _pdf_page_dpi(page: pikepdf.Page, image: pikepdf.PdfImage | None) -> int:
     """The resolution of the page's scan, or the rendering resolution for other pages."""
     if image is None:
         return RENDER_DPI
-    return round(image.width / (_shown_size(page)[0] / 72))
+    return round(image.width / (_sheet_size(page)[0] / 72))
 
 
 def _pdf_page_pixels(page: pikepdf.Page) -> int:
@@ -308,7 +315,12 @@ def _decode_page_image(image: pikepdf.PdfImage, original: EncodedImage) -> Image
 def _render_pdf_page(path: Path, number: int, dpi: int) -> Image.Image:
     """A page that is not one scanned image, rendered in colour by poppler."""
     images = pdf2image.convert_from_path(
-        path, dpi=dpi, first_page=number, last_page=number, timeout=RENDER_TIMEOUT_S
+        path,
+        dpi=dpi,
+        first_page=number,
+        last_page=number,
+        use_cropbox=True,
+        timeout=RENDER_TIMEOUT_S,
     )
     if not images:
         raise InputRejected(f"corrupt PDF: page {number} cannot be rendered")
@@ -446,6 +458,10 @@ def _image_page(source: SourceFile, image: Image.Image, number: int) -> PageImag
     # The page's own pixels: a multi-page decoder moves the same Image on to the next frame
     # while this page waits to be read.
     frame = eight_bit(image.copy() if source.pages > 1 else image)
+    if source.kind == "jpeg" and frame.mode == "CMYK" and "adobe" not in frame.info:
+        # Pillow reads every CMYK JPEG as Adobe's, whose ink is stored inverted; without
+        # Adobe's marker the ink is stored as it is.
+        frame = frame.point(lambda v: 255 - v)
     dpi, assumed = _image_dpi(frame)
     # HEVC cannot go into a PDF; a photo is lossy already, so JPEG rather than Flate.
     original = _encode_jpeg(frame) if source.kind == "heif" else _encode_image(source, frame)
