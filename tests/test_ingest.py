@@ -2,11 +2,21 @@ from pathlib import Path
 
 import numpy as np
 import pikepdf
+import pillow_heif
 import pytest
 from PIL import Image, ImageDraw, ImageOps
 
 from sohoa.pipeline import ingest
-from sohoa.pipeline.ingest import InputRejected, collect_files, iter_pages, open_source
+from sohoa.pipeline.ingest import (
+    InputRejected,
+    PageImage,
+    UnreadablePage,
+    collect_files,
+    decode_pages,
+    iter_pages,
+    open_source,
+)
+from tests.forms import FORMS, Form, expected_pixels
 from tests.pages import save_jpeg, text_page
 
 
@@ -183,3 +193,68 @@ def test_palette_png_decodes_to_its_colours(tmp_path: Path) -> None:
     page.save(path)
     [decoded] = list(iter_pages(open_source(path, path.name)))
     assert decoded.raster.tobytes() == page.convert("L").tobytes()
+
+
+@pytest.mark.parametrize("form", FORMS, ids=lambda form: form.name)
+def test_every_form_decodes_to_its_own_pages_in_order(tmp_path: Path, form: Form) -> None:
+    frames = marked_frames(form.pages)
+    path = tmp_path / f"{form.name}{form.suffix}"
+    form.write(frames, path)
+    pages = list(iter_pages(open_source(path, path.name)))
+    assert [p.number for p in pages] == list(range(1, form.pages + 1))
+    for index, page in enumerate(pages):
+        if form.lossless:
+            assert page.raster.tobytes() == expected_pixels(form, frames[index], index).tobytes()
+        else:  # nearest to its own frame of all the file's frames
+            distances = [_distance(page.raster, frame) for frame in frames]
+            assert distances.index(min(distances)) == index
+            assert min(distances) < 8
+
+
+def _distance(raster: Image.Image, frame: Image.Image) -> float:
+    """Mean grey difference; a page poppler rendered at its own resolution is scaled first."""
+    raster = (
+        raster.resize(frame.size, Image.Resampling.BOX) if raster.size != frame.size else raster
+    )
+    return float(np.abs(np.asarray(raster, dtype=int) - np.asarray(frame, dtype=int)).mean())
+
+
+def test_a_truncated_multi_page_tiff_keeps_the_pages_before_the_damage(tmp_path: Path) -> None:
+    frames = marked_frames(3)
+    whole = save_tiff(frames, tmp_path / "whole.tif", "tiff_lzw").read_bytes()
+    with Image.open(tmp_path / "whole.tif") as tiff:
+        tiff.seek(1)
+        second_ifd = tiff.tag_v2.offset  # type: ignore[attr-defined]
+    path = tmp_path / "truncated.tif"
+    path.write_bytes(whole[: second_ifd + 20])  # inside the second page's directory
+    source = open_source(path, path.name)
+    decoded = list(decode_pages(source))
+    assert isinstance(decoded[0], PageImage)
+    assert decoded[0].raster.tobytes() == frames[0].tobytes()
+    [damaged] = decoded[1:]
+    assert isinstance(damaged, UnreadablePage)
+    assert (damaged.source, damaged.number) == ("truncated.tif#2", 2)
+    assert damaged.reason.startswith("corrupt image: page 2")
+
+
+def test_a_page_whose_data_is_damaged_is_reported_and_the_next_page_goes_on(
+    tmp_path: Path,
+) -> None:
+    frames = marked_frames(3)
+    path = save_tiff(frames, tmp_path / "scan.tif", "tiff_lzw")
+    with Image.open(path) as tiff:
+        tiff.seek(1)
+        offset, count = tiff.tag_v2[273][0], tiff.tag_v2[279][0]  # type: ignore[attr-defined]
+    data = bytearray(path.read_bytes())
+    data[offset : offset + count] = b"\xff" * count  # LZW codes that decode to nothing
+    path.write_bytes(bytes(data))
+    decoded = list(decode_pages(open_source(path, path.name)))
+    assert [type(p).__name__ for p in decoded] == ["PageImage", "UnreadablePage", "PageImage"]
+    assert decoded[2].raster.tobytes() == frames[2].tobytes()  # type: ignore[union-attr]
+
+
+def test_heif_is_recognised_by_its_type_box(tmp_path: Path) -> None:
+    path = tmp_path / "IMG_0001.bin"
+    pillow_heif.from_pillow(marked_frames(1, "RGB")[0]).save(path)
+    assert path.read_bytes()[4:12] == b"ftypheic"
+    assert open_source(path, path.name).kind == "heif"

@@ -192,7 +192,7 @@ def _inspect_pdf(path: Path) -> tuple[int, bool]:
     except pikepdf.PasswordError as e:
         raise InputRejected("encrypted PDF: it needs a password to open") from e
     except Exception as e:  # pikepdf on damaged structure: PdfError, but also ValueError…
-        raise InputRejected(f"corrupt PDF: {e}") from e
+        raise InputRejected(f"corrupt PDF: {_described(e, path)}") from e
     if pages == 0:
         raise InputRejected("PDF without pages")
     return pages, signed
@@ -275,14 +275,16 @@ def _pdf_pages(source: SourceFile) -> Iterator[PageImage | UnreadablePage]:
     try:
         pdf = pikepdf.open(source.path)
     except Exception as e:  # changed or damaged since it was inspected
-        yield UnreadablePage(f"{source.name}#1", 1, f"corrupt PDF: it cannot be opened ({e})")
+        reason = f"corrupt PDF: it cannot be opened ({_described(e, source.path)})"
+        yield UnreadablePage(f"{source.name}#1", 1, reason)
         return
     with pdf:
         for number, page in enumerate(pdf.pages, start=1):
             try:
                 yield _pdf_page(source, number, page)
             except Exception as e:  # any decoder's (pikepdf, Pillow, poppler) failure
-                reason = f"corrupt PDF: page {number} cannot be decoded ({_described(e)})"
+                why = _described(e, source.path)
+                reason = f"corrupt PDF: page {number} cannot be decoded ({why})"
                 yield UnreadablePage(f"{source.name}#{number}", number, reason)
 
 
@@ -327,9 +329,11 @@ def _render_pdf_page(path: Path, number: int, dpi: int) -> Image.Image:
     return images[0].convert("RGB")
 
 
-def _described(error: Exception) -> str:
-    """An exception as a reason: its message, or its kind when it has none."""
-    return str(error) or type(error).__name__
+def _described(error: Exception, path: Path) -> str:
+    """An exception as a reason: its message, or its kind when it has none, without the path
+    the decoder was given (a temporary copy, perhaps; the manifest names the file)."""
+    text = str(error) or type(error).__name__
+    return text.replace(f"{path}: ", "").replace(f" '{path}'", "").replace(str(path), "the file")
 
 
 _COPYABLE_FILTERS = {"/DCTDecode", "/FlateDecode", "/CCITTFaxDecode"}
@@ -398,7 +402,7 @@ def _open_image(path: Path) -> Image.Image:
             "split or downsample it before digitising"
         ) from e
     except Exception as e:  # Pillow on damaged headers: OSError, SyntaxError, TypeError…
-        raise InputRejected(f"corrupt image: {_described(e)}") from e
+        raise InputRejected(f"corrupt image: {_described(e, path)}") from e
     return image
 
 
@@ -418,7 +422,7 @@ def _inspect_image(path: Path, kind: SourceKind) -> int:
                 return number - 1
             except Exception as e:  # Pillow walking a damaged TIFF: TypeError, SyntaxError…
                 if number == 1:
-                    raise InputRejected(f"corrupt image: {_described(e)}") from e
+                    raise InputRejected(f"corrupt image: {_described(e, path)}") from e
                 return number
             _check_page_size(image.width * image.height, number)
     raise AssertionError("unreachable")
@@ -439,7 +443,7 @@ def _image_pages(source: SourceFile) -> Iterator[PageImage | UnreadablePage]:
                 reason = (
                     f"corrupt image: page {number}"
                     + (f" and the {after} after it" if after else "")
-                    + f" cannot be read ({_described(e)})"
+                    + f" cannot be read ({_described(e, source.path)})"
                 )
                 yield UnreadablePage(f"{source.name}#{number}", number, reason)
                 return
@@ -448,7 +452,8 @@ def _image_pages(source: SourceFile) -> Iterator[PageImage | UnreadablePage]:
             except InputRejected as e:
                 yield UnreadablePage(f"{source.name}#{number}", number, str(e))
             except Exception as e:  # any of Pillow's (or a plugin's) decoding failures
-                reason = f"corrupt image: page {number} cannot be decoded ({_described(e)})"
+                why = _described(e, source.path)
+                reason = f"corrupt image: page {number} cannot be decoded ({why})"
                 yield UnreadablePage(f"{source.name}#{number}", number, reason)
 
 
