@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pikepdf
 import pillow_heif
-from PIL import Image, ImageOps, TiffImagePlugin
+from PIL import Image, ImageDraw, ImageOps, TiffImagePlugin
 
 DPI = 200
 
@@ -254,24 +254,24 @@ def _image_stream(pdf: pikepdf.Pdf, image: Image.Image, encoding: str) -> pikepd
         image.save(buffer, format="JPEG2000", irreversible=False)
         return pikepdf.Stream(pdf, buffer.getvalue(), **common, Filter=pikepdf.Name.JPXDecode)
     if encoding == "g4":
-        buffer = io.BytesIO()
-        # Pillow's TIFF says black is 0, and libtiff codes 0 bits as CCITT's white runs: the
-        # page goes in inverted so that its paper is coded white, as PDF's filter expects.
-        bits = ImageOps.invert(image.convert("1").convert("L")).convert("1")
-        bits.save(buffer, format="TIFF", compression="group4", strip_size=1 << 30)
-        buffer.seek(0)
-        with TiffImagePlugin.TiffImageFile(buffer) as tiff:
-            offset, count = tiff.tag_v2[273][0], tiff.tag_v2[279][0]
-        data = buffer.getvalue()[offset : offset + count]
         parms = pikepdf.Dictionary(K=-1, Columns=image.width, Rows=image.height, BlackIs1=False)
         return pikepdf.Stream(
             pdf,
-            data,
+            _group4(image),
             **common,
             ColorSpace=pikepdf.Name.DeviceGray,
             BitsPerComponent=1,
             Filter=pikepdf.Name.CCITTFaxDecode,
             DecodeParms=parms,
+        )
+    if encoding == "jbig2":
+        return pikepdf.Stream(
+            pdf,
+            _jbig2(image),
+            **common,
+            ColorSpace=pikepdf.Name.DeviceGray,
+            BitsPerComponent=1,
+            Filter=pikepdf.Name.JBIG2Decode,
         )
     return pikepdf.Stream(
         pdf,
@@ -281,6 +281,35 @@ def _image_stream(pdf: pikepdf.Pdf, image: Image.Image, encoding: str) -> pikepd
         BitsPerComponent=8,
         Filter=pikepdf.Name.FlateDecode,
     )
+
+
+def _group4(image: Image.Image) -> bytes:
+    """The page in bilevel, coded by CCITT Group 4 (T.6) as one block, paper as white runs."""
+    buffer = io.BytesIO()
+    # Pillow's TIFF says black is 0, and libtiff codes 0 bits as white runs: the page goes in
+    # inverted so that its paper is coded white.
+    bits = ImageOps.invert(image.convert("1").convert("L")).convert("1")
+    bits.save(buffer, format="TIFF", compression="group4", strip_size=1 << 30)
+    buffer.seek(0)
+    with TiffImagePlugin.TiffImageFile(buffer) as tiff:
+        offset, count = tiff.tag_v2[273][0], tiff.tag_v2[279][0]
+    return buffer.getvalue()[offset : offset + count]
+
+
+def _jbig2(image: Image.Image) -> bytes:
+    """The page as a JBIG2 stream as PDF embeds it (ITU T.88, no file header): a page
+    information segment and one immediate generic region coded with MMR, which is T.6, the
+    same code as Group 4. (Debian has no JBIG2 encoder, jbig2enc; scanners mostly code the
+    region arithmetically, which only a decoder's side of the test would exercise.)"""
+
+    def segment(number: int, kind: int, data: bytes) -> bytes:
+        # number, flags (type; one-byte page association), no referred-to segments, page 1
+        return struct.pack(">IBBBI", number, kind, 0, 1, len(data)) + data
+
+    width, height = image.size
+    page_information = struct.pack(">IIIIBH", width, height, 0, 0, 0, 0)
+    region = struct.pack(">IIIIB", width, height, 0, 0, 0) + b"\x01"  # flags: MMR
+    return segment(0, 48, page_information) + segment(1, 38, region + _group4(image))
 
 
 def _pdf_of_images(encoding: str) -> Writer:
@@ -325,6 +354,8 @@ def _pdf_cropped(pages: list[Image.Image], path: Path) -> None:
             margin = page.width // 4
             sheet = Image.new("L", (page.width + 2 * margin, page.height + 2 * margin), 255)
             sheet.paste(page, (margin, margin))
+            # Print beyond the crop box, which no reader of the page sees.
+            ImageDraw.Draw(sheet).text((10, 10), "NGOAI", fill=0, font_size=margin // 3)
             added = _image_page(
                 pdf, [(_image_stream(pdf, sheet, "flate"), sheet.height)], sheet.size
             )
@@ -358,6 +389,7 @@ def born_digital_pdf(lines_per_page: list[list[str]], path: Path) -> None:
 PDF_FORMS = [
     Form("pdf-jpeg", ".pdf", 2, _pdf_of_images("jpeg")),
     Form("pdf-g4", ".pdf", 2, _pdf_of_images("g4"), lossless=True),
+    Form("pdf-jbig2", ".pdf", 2, _pdf_of_images("jbig2")),
     Form("pdf-flate", ".pdf", 2, _pdf_of_images("flate"), lossless=True),
     Form("pdf-jpx", ".pdf", 1, _pdf_of_images("jpx")),
     Form("pdf-strips", ".pdf", 1, _pdf_in_strips),

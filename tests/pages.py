@@ -33,3 +33,26 @@ def text_page(dpi: int = 200, lines: list[str] | None = None, mode: str = "RGB")
 def save_jpeg(image: Image.Image, path: Path, dpi: int = 200) -> Path:
     image.save(path, format="JPEG", quality=85, dpi=(dpi, dpi))
     return path
+
+
+# Words that tell small test pages apart, one per page, each read well by Tesseract.
+PAGE_WORDS = [
+    "BIÊN", "CĂN", "DỰ", "GIẤY", "HỘ", "KHAI", "LỆNH", "MẪU", "NGÀY", "PHƯỜNG", "QUYỀN",
+    "SỔ", "THỬA", "ĐẤT", "ỦY", "VĂN", "XÃ", "YÊU",
+]  # fmt: skip
+
+
+def numbered_page(number: int, dpi: int = 200) -> Image.Image:
+    """A small grey page (A6) of its own: its number and word, and a line of print that every
+    page shares, so that OCR has a page to read but each page says which it is."""
+    width, height = round(4.13 * dpi), round(5.83 * dpi)
+    page = Image.new("L", (width, height), 255)
+    draw = ImageDraw.Draw(page)
+    big = ImageFont.truetype(FONT, round(dpi / 4))
+    small = ImageFont.truetype(FONT, round(dpi / 8))
+    word = PAGE_WORDS[number % len(PAGE_WORDS)]
+    draw.text((dpi * 0.5, dpi * 0.6), f"TRANG {number:03d}", fill=0, font=big)
+    draw.text((dpi * 0.5, dpi * 1.1), word, fill=0, font=big)
+    for i, line in enumerate(LINES[:3]):
+        draw.text((dpi * 0.5, dpi * (1.8 + 0.35 * i)), line[:30], fill=0, font=small)
+    return page
