@@ -389,7 +389,7 @@ def born_digital_pdf(lines_per_page: list[list[str]], path: Path) -> None:
 PDF_FORMS = [
     Form("pdf-jpeg", ".pdf", 2, _pdf_of_images("jpeg")),
     Form("pdf-g4", ".pdf", 2, _pdf_of_images("g4"), lossless=True),
-    Form("pdf-jbig2", ".pdf", 2, _pdf_of_images("jbig2")),
+    Form("pdf-jbig2", ".pdf", 2, _pdf_of_images("jbig2"), lossless=True),
     Form("pdf-flate", ".pdf", 2, _pdf_of_images("flate"), lossless=True),
     Form("pdf-jpx", ".pdf", 1, _pdf_of_images("jpx")),
     Form("pdf-strips", ".pdf", 1, _pdf_in_strips),
@@ -413,7 +413,7 @@ FORMS = [*TIFF_FORMS, *PNG_FORMS, *JPEG_FORMS, *PDF_FORMS, *HEIF_FORMS]
 def expected_pixels(form: Form, page: Image.Image, index: int) -> Image.Image:
     """What a reader sees of `page`, the file's page `index` (from 0), written in a lossless
     `form`, in grey."""
-    if form.name in ("tiff-g4", "pdf-g4") or (
+    if form.name in ("tiff-g4", "pdf-g4", "pdf-jbig2") or (
         form.name.startswith("tiff-mixed") and index % 2 == 0
     ):
         return page.convert("1").convert("L")

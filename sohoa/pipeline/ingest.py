@@ -20,7 +20,7 @@ import itertools
 import warnings
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
@@ -292,13 +292,26 @@ def _pdf_page(source: SourceFile, number: int, page: pikepdf.Page) -> PageImage:
     image = _full_page_image(page)
     dpi = _pdf_page_dpi(page, image)
     original = _embeddable_pdf_image(page, image) if image is not None else None
-    if image is None or original is None:
-        rendering = _render_pdf_page(source.path, number, dpi)
-        raster, original = grey_for_ocr(rendering), _encode_jpeg(rendering)
-    else:
+    if image is not None and original is not None:
         # A page that is one image: decoding it is the rendering, without poppler.
         raster = _decode_page_image(image, original)
+    elif image is not None and image.bits_per_component == 1 and image.filters == ["/JBIG2Decode"]:
+        raster, original = _decode_jbig2_page(image, _page_rotation(page))
+    else:
+        rendering = _render_pdf_page(source.path, number, dpi)
+        raster, original = grey_for_ocr(rendering), _encode_jpeg(rendering)
     return PageImage(f"{source.name}#{number}", number, raster, dpi, False, original)
+
+
+def _decode_jbig2_page(image: pikepdf.PdfImage, turned: int) -> tuple[Image.Image, EncodedImage]:
+    """A bilevel JBIG2 page, decoded by jbig2dec (through pikepdf) and kept bit for bit. poppler
+    renders MMR-coded JBIG2 regions with streaks (22.12), and its rendering would be re-encoded
+    as JPEG."""
+    decoded = image.as_pil_image()
+    decoded.load()
+    original = replace(_encode_lossless(decoded), turned=turned)
+    raster = grey_for_ocr(decoded)
+    return raster.rotate(-turned, expand=True) if turned else raster, original
 
 
 def _decode_page_image(image: pikepdf.PdfImage, original: EncodedImage) -> Image.Image:
