@@ -323,7 +323,7 @@ def _decode_page_image(image: pikepdf.PdfImage, original: EncodedImage) -> Image
     else:
         decoded = image.as_pil_image()
     decoded.load()  # here, where damage is caught; Pillow opens lazily
-    raster = grey_for_ocr(eight_bit(decoded))
+    raster = grey_for_ocr(_eight_bit(decoded))
     return raster.rotate(-original.turned, expand=True) if original.turned else raster
 
 
@@ -475,7 +475,7 @@ def _image_page(source: SourceFile, image: Image.Image, number: int) -> PageImag
     image.load()
     # The page's own pixels: a multi-page decoder moves the same Image on to the next frame
     # while this page waits to be read.
-    frame = eight_bit(image.copy() if source.pages > 1 else image)
+    frame = _eight_bit(image.copy() if source.pages > 1 else image)
     if source.kind == "jpeg" and frame.mode == "CMYK" and "adobe" not in frame.info:
         # Pillow reads every CMYK JPEG as Adobe's, whose ink is stored inverted; without
         # Adobe's marker the ink is stored as it is.
@@ -489,7 +489,7 @@ def _image_page(source: SourceFile, image: Image.Image, number: int) -> PageImag
     return PageImage(f"{source.name}#{number}", number, raster, dpi, assumed, original)
 
 
-def eight_bit(image: Image.Image) -> Image.Image:
+def _eight_bit(image: Image.Image) -> Image.Image:
     """The image in one of Pillow's 8-bit modes, as a reader sees it. 16-bit grey is scaled
     down (Pillow's own conversion clips at 255, which turns a 16-bit scan white), and a page
     with transparency is laid on white paper (transparent pixels hold any colour, often
