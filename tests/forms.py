@@ -253,26 +253,15 @@ def _image_stream(pdf: pikepdf.Pdf, image: Image.Image, encoding: str) -> pikepd
         buffer = io.BytesIO()
         image.save(buffer, format="JPEG2000", irreversible=False)
         return pikepdf.Stream(pdf, buffer.getvalue(), **common, Filter=pikepdf.Name.JPXDecode)
-    if encoding == "g4":
+    if encoding in ("g4", "jbig2"):
+        bilevel = {"ColorSpace": pikepdf.Name.DeviceGray, "BitsPerComponent": 1}
+        if encoding == "jbig2":
+            return pikepdf.Stream(
+                pdf, _jbig2(image), **common, **bilevel, Filter=pikepdf.Name.JBIG2Decode
+            )
         parms = pikepdf.Dictionary(K=-1, Columns=image.width, Rows=image.height, BlackIs1=False)
-        return pikepdf.Stream(
-            pdf,
-            _group4(image),
-            **common,
-            ColorSpace=pikepdf.Name.DeviceGray,
-            BitsPerComponent=1,
-            Filter=pikepdf.Name.CCITTFaxDecode,
-            DecodeParms=parms,
-        )
-    if encoding == "jbig2":
-        return pikepdf.Stream(
-            pdf,
-            _jbig2(image),
-            **common,
-            ColorSpace=pikepdf.Name.DeviceGray,
-            BitsPerComponent=1,
-            Filter=pikepdf.Name.JBIG2Decode,
-        )
+        filters = {"Filter": pikepdf.Name.CCITTFaxDecode, "DecodeParms": parms}
+        return pikepdf.Stream(pdf, _group4(image), **common, **bilevel, **filters)
     return pikepdf.Stream(
         pdf,
         zlib.compress(image.tobytes()),
