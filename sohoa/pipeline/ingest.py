@@ -280,12 +280,14 @@ def _pdf_pages(source: SourceFile) -> Iterator[PageImage | UnreadablePage]:
         return
     with pdf:
         for number, page in enumerate(pdf.pages, start=1):
+            decoded: PageImage | UnreadablePage
             try:
-                yield _pdf_page(source, number, page)
+                decoded = _pdf_page(source, number, page)
             except Exception as e:  # any decoder's (pikepdf, Pillow, poppler) failure
                 why = _described(e, source.path)
                 reason = f"corrupt PDF: page {number} cannot be decoded ({why})"
-                yield UnreadablePage(f"{source.name}#{number}", number, reason)
+                decoded = UnreadablePage(f"{source.name}#{number}", number, reason)
+            yield decoded
 
 
 def _pdf_page(source: SourceFile, number: int, page: pikepdf.Page) -> PageImage:
@@ -460,14 +462,16 @@ def _image_pages(source: SourceFile) -> Iterator[PageImage | UnreadablePage]:
                 )
                 yield UnreadablePage(f"{source.name}#{number}", number, reason)
                 return
+            decoded: PageImage | UnreadablePage
             try:
-                yield _image_page(source, image, number)
+                decoded = _image_page(source, image, number)
             except InputRejected as e:
-                yield UnreadablePage(f"{source.name}#{number}", number, str(e))
+                decoded = UnreadablePage(f"{source.name}#{number}", number, str(e))
             except Exception as e:  # any of Pillow's (or a plugin's) decoding failures
                 why = _described(e, source.path)
                 reason = f"corrupt image: page {number} cannot be decoded ({why})"
-                yield UnreadablePage(f"{source.name}#{number}", number, reason)
+                decoded = UnreadablePage(f"{source.name}#{number}", number, reason)
+            yield decoded
 
 
 def _image_page(source: SourceFile, image: Image.Image, number: int) -> PageImage:
@@ -482,7 +486,10 @@ def _image_page(source: SourceFile, image: Image.Image, number: int) -> PageImag
         frame = frame.point(lambda v: 255 - v)
     dpi, assumed = _image_dpi(frame)
     # HEVC cannot go into a PDF; a photo is lossy already, so JPEG rather than Flate.
-    original = _encode_jpeg(frame) if source.kind == "heif" else _encode_image(source, frame)
+    if source.kind == "heif":
+        original = _encode_jpeg(frame if frame.mode == "RGB" else frame.convert("RGB"))
+    else:
+        original = _encode_image(source, frame)
     if source.kind == "jpeg":
         ImageOps.exif_transpose(frame, in_place=True)  # else a copy, even when upright
     raster = grey_for_ocr(frame)
