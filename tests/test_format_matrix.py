@@ -201,3 +201,20 @@ def test_a_truncated_multi_page_tiff_keeps_its_first_pages_and_the_dossier_goes_
     sources = [p["source"] for p in manifest["pages"]]
     assert sources == ["truncated.tif#1", "whole.tif#1", "whole.tif#2", "whole.tif#3"]
     assert [q["source"] for q in manifest["quarantined"]] == ["truncated.tif#2"]
+
+
+def test_blank_backs_and_turned_pages_of_a_grey_tiff_are_flagged_on_their_own_page(
+    clerk: Clerk, tmp_path: Path
+) -> None:
+    path = tmp_path / "scan.tif"
+    blank = Image.new("L", numbered_page(0).size, 235)
+    frames = [numbered_page(701), blank, numbered_page(702).rotate(90, expand=True)]
+    frames[0].save(path, save_all=True, append_images=frames[1:], compression="tiff_lzw")
+    done = clerk.run("digitise", path, "--dossier-id", "matrix-flags", "--json")
+    assert done.returncode == 0, done.stderr
+    pages = json.loads(done.stdout)["pages"]
+    assert [(p["source"], p["blank"], p["rotation"]) for p in pages] == [
+        ("scan.tif#1", False, 0),
+        ("scan.tif#2", True, 0),
+        ("scan.tif#3", False, 90),  # turned a quarter anticlockwise: 90° clockwise undoes it
+    ]
