@@ -258,3 +258,16 @@ def test_heif_is_recognised_by_its_type_box(tmp_path: Path) -> None:
     pillow_heif.from_pillow(marked_frames(1, "RGB")[0]).save(path)
     assert path.read_bytes()[4:12] == b"ftypheic"
     assert open_source(path, path.name).kind == "heif"
+
+
+def test_a_file_that_cannot_be_read_through_is_rejected(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = save_jpeg(text_page(dpi=50), tmp_path / "page.jpg")
+
+    def fails(_: Path) -> str:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(ingest, "sha256_file", fails)
+    with pytest.raises(InputRejected, match="cannot read the file: Input/output error"):
+        open_source(path, path.name)

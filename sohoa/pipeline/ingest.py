@@ -151,7 +151,11 @@ def open_source(path: Path, name: str) -> SourceFile:
     if kind is None:
         raise InputRejected("not a PDF, TIFF, JPEG, PNG or HEIF file")
     pages, signed = _inspect_pdf(path) if kind == "pdf" else (_inspect_image(path, kind), False)
-    return SourceFile(path, name, kind, sha256_file(path), size, pages, signed)
+    try:
+        digest = sha256_file(path)
+    except OSError as e:
+        raise InputRejected(f"cannot read the file: {e.strerror}") from e
+    return SourceFile(path, name, kind, digest, size, pages, signed)
 
 
 def _kind(head: bytes) -> SourceKind | None:
