@@ -5,7 +5,7 @@ import pytest
 from PIL import Image
 
 from sohoa.pipeline import ingest
-from sohoa.pipeline.ingest import InputRejected, collect_files, iter_pages, open_source
+from sohoa.pipeline.ingest import InputRejected, iter_pages, open_source
 from tests.pages import save_jpeg, text_page
 
 
@@ -106,10 +106,3 @@ def test_signed_pdf_is_recognised(tmp_path: Path) -> None:
     pdf.Root.AcroForm = pikepdf.Dictionary(Fields=[signature], SigFlags=3)
     pdf.save(path)
     assert open_source(path, path.name).signed
-
-
-def test_folders_are_read_in_name_order_without_hidden_files(tmp_path: Path) -> None:
-    for name in ("b.jpg", "a.jpg", ".DS_Store", "sub/c.png"):
-        (tmp_path / name).parent.mkdir(exist_ok=True)
-        (tmp_path / name).write_bytes(b"x")
-    assert [name for _, name in collect_files([tmp_path])] == ["a.jpg", "b.jpg", "sub/c.png"]
