@@ -117,6 +117,41 @@ def test_each_file_and_sub_folder_of_the_incoming_folder_is_a_dossier(tmp_path: 
     assert arrivals[0].identity == f"folder:{(tmp_path / 'hs-1').resolve()}"
 
 
+def test_a_link_in_the_incoming_folder_is_an_arrival_of_its_own_never_followed(
+    tmp_path: Path,
+) -> None:
+    secret = tmp_path / "secret"
+    (secret / "sub").mkdir(parents=True)
+    (secret / "sub" / "key.pdf").write_bytes(b"%PDF secret")
+    incoming = tmp_path / "in"
+    (incoming / "hs-1").mkdir(parents=True)
+    (incoming / "hs-1" / "a.jpg").write_bytes(b"a")
+    (incoming / "hs-1" / "linked").symlink_to(secret / "sub", target_is_directory=True)
+    (incoming / "secret.pdf").symlink_to(secret / "sub" / "key.pdf")
+
+    arrivals = folder_arrivals(incoming)
+
+    assert [(a.name, a.locator) for a in arrivals] == [
+        ("hs-1", str(incoming / "hs-1")),
+        ("secret.pdf", str(incoming / "secret.pdf")),  # the link, not its target
+    ]
+    assert [f.name for f in arrivals[0].files] == ["a.jpg", "linked"]  # not walked into
+
+
+def test_special_files_are_files_of_their_arrival_never_dropped(tmp_path: Path) -> None:
+    incoming = tmp_path / "in"
+    (incoming / "hs-1").mkdir(parents=True)
+    os.mkfifo(incoming / "hs-1" / "pipe.pdf")
+    os.mkfifo(incoming / "pipe.pdf")
+
+    arrivals = folder_arrivals(incoming)
+
+    assert [(a.name, [f.name for f in a.files]) for a in arrivals] == [
+        ("hs-1", ["pipe.pdf"]),
+        ("pipe.pdf", ["pipe.pdf"]),
+    ]
+
+
 def test_a_file_still_being_written_changes_the_arrival(tmp_path: Path) -> None:
     scan = tmp_path / "scan.pdf"
     scan.write_bytes(b"%PDF-1.7 first half")

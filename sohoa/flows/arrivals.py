@@ -29,8 +29,10 @@ digitises the new version); object deletes are conditional on the ETag that was 
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -38,6 +40,7 @@ from pathlib import Path
 from typing import Literal
 
 from sohoa.flows.keys import manifest_key
+from sohoa.pipeline.inputs import entries, walk
 from sohoa.pipeline.model import Manifest
 from sohoa.pipeline.text import fold
 from sohoa.storage.objects import ListedObject, ObjectStore, safe_key_part
@@ -124,35 +127,30 @@ def bucket_arrivals(listed: Iterable[ListedObject]) -> list[Arrival]:
 
 
 def folder_arrivals(folder: Path) -> list[Arrival]:
-    """The arrivals in ``folder``: each file and each non-empty sub-folder, by name."""
+    """The arrivals in ``folder``: each entry and each non-empty sub-folder, by name. Entries
+    are taken as they are: a link or a special file is an arrival (its digitising refuses it
+    with the reason), never followed nor dropped."""
     arrivals = []
-    for entry in sorted(folder.iterdir()):
-        if hidden(entry.name):
-            continue
-        arrival = folder_arrival(entry.resolve())
+    for path, _ in entries(folder):
+        arrival = folder_arrival(path)
         if arrival is not None:
             arrivals.append(arrival)
     return arrivals
 
 
 def folder_arrival(path: Path) -> Arrival | None:
-    """The arrival at ``path`` as it is now; None if it is gone, empty or neither a file nor a
-    folder."""
+    """The arrival at ``path`` as it is now; None if it is gone or an empty folder."""
     try:
-        if path.is_file():
-            file = _arrival_file(path, path.name)
+        status = path.lstat()
+        if not stat.S_ISDIR(status.st_mode):
+            file = _arrival_file(path, path.name, status)
             return Arrival("folder", path.name, str(path), False, (file,), file.modified)
-        if not path.is_dir():
-            return None
-        files, changes = [], [_changed(path)]
-        for sub in sorted(path.rglob("*")):
-            relative = sub.relative_to(path)
-            if any(hidden(p) for p in relative.parts):
-                continue
-            if sub.is_dir():
-                changes.append(_changed(sub))
-            elif sub.is_file():
-                files.append(_arrival_file(sub, relative.as_posix()))
+        files, changes = [], [_changed(status)]
+        for sub, name, sub_status in walk(path):
+            if stat.S_ISDIR(sub_status.st_mode):
+                changes.append(_changed(sub_status))
+            else:
+                files.append(_arrival_file(sub, name, sub_status))
     except FileNotFoundError:
         return None  # moved away while we looked
     if not files:
@@ -161,15 +159,12 @@ def folder_arrival(path: Path) -> Arrival | None:
     return Arrival("folder", path.name, str(path), True, tuple(files), modified)
 
 
-def _arrival_file(path: Path, name: str) -> ArrivalFile:
-    status = path.stat()
-    changed = datetime.fromtimestamp(max(status.st_mtime, status.st_ctime), UTC)
+def _arrival_file(path: Path, name: str, status: os.stat_result) -> ArrivalFile:
     version = f"{status.st_mtime_ns}:{status.st_ctime_ns}"
-    return ArrivalFile(name, str(path), status.st_size, changed, version)
+    return ArrivalFile(name, str(path), status.st_size, _changed(status), version)
 
 
-def _changed(folder: Path) -> datetime:
-    status = folder.stat()
+def _changed(status: os.stat_result) -> datetime:
     return datetime.fromtimestamp(max(status.st_mtime, status.st_ctime), UTC)
 
 

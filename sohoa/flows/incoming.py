@@ -206,7 +206,12 @@ def digitise_arrival(
             return None
         with workdir.dossier_dir(settings) as work:
             paths = stage(store, arrival, work)
-            digitised = digitise_retried(paths, workers=watch.workers, received=arrival.received)
+            digitised = digitise_retried(
+                paths,
+                workers=watch.workers,
+                received=arrival.received,
+                follow_named_links=False,
+            )
         searchable = utc_now()
         manifest = digitised.manifest
         if claim.held:
