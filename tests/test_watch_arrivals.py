@@ -3,6 +3,7 @@ has settled, and how names are made safe."""
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from datetime import UTC, datetime, timedelta
@@ -18,6 +19,7 @@ from sohoa.flows.arrivals import (
     folder_arrivals,
     key_name,
     local_name,
+    move_failed,
     move_out,
     settled,
 )
@@ -278,3 +280,25 @@ def test_a_key_part_that_is_no_file_name_is_refused(part: str) -> None:
 
 def test_a_vietnamese_key_part_keeps_its_name_as_a_file() -> None:
     assert local_name("Giấy khai sinh.pdf") == "Giấy khai sinh.pdf"
+
+
+# --- failing the same way twice ------------------------------------------------------------
+
+
+def test_a_folder_arrival_that_failed_moves_to_failed_with_the_reason_beside_it(
+    tmp_path: Path,
+) -> None:
+    incoming = tmp_path / "in"
+    (incoming / "hs-1").mkdir(parents=True)
+    (incoming / "hs-1" / "a.tif").write_bytes(b"II*\x00 truncated")
+    (arrival,) = folder_arrivals(incoming)
+    destinations = Destinations.beside(incoming, None, None)
+
+    what = move_failed(NO_STORE, arrival, "TypeError: Missing dimensions", 2, destinations)
+
+    assert not (incoming / "hs-1").exists()
+    assert (destinations.failed / "hs-1" / "a.tif").read_bytes() == b"II*\x00 truncated"
+    reasons = json.loads((destinations.failed / "hs-1.reasons.json").read_text())
+    assert reasons["error"] == "TypeError: Missing dimensions" and reasons["attempts"] == 2
+    assert [f["name"] for f in reasons["files"]] == ["a.tif"]
+    assert str(destinations.failed / "hs-1") in what
