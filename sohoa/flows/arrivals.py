@@ -8,7 +8,8 @@ Two places are watched:
 - an incoming folder (``sohoa watch --incoming DIR``): each file, and each sub-folder, of it.
 
 Hidden names (starting with ``.``) are skipped in both, as scanners write partial files under
-such names. An arrival is taken once it has *settled*: nothing in it changed for the settle
+such names. A folder is read as it is (`sohoa.pipeline.inputs`): a link or a special file in
+it is an arrival, or a file of one, that digitising refuses with the reason; never followed. An arrival is taken once it has *settled*: nothing in it changed for the settle
 time (a scanner may still be writing it). Its arrival time is its newest change: the objects'
 LastModified, or the files' (and folders') modification or status-change time, whichever is
 later, so a file moved in whole by a rename counts from the rename.
@@ -24,6 +25,11 @@ After digitising, an arrival leaves incoming, so that the next sweep does not se
 
 An object or file that changed while it was being digitised is left in incoming (the next sweep
 digitises the new version); object deletes are conditional on the ETag that was digitised.
+
+An arrival that could not be digitised (an error, not a quarantine) stays in incoming for the
+next sweep; once it has failed the same way again (`note_failure`, counted in the store under
+``watch/failures/`` for every watcher), it goes to failed like one with nothing usable, its
+reasons file holding the error (`move_failed`).
 """
 
 from __future__ import annotations
