@@ -9,8 +9,10 @@ Two places are watched:
 
 Hidden names (starting with ``.``) are skipped in both, as scanners write partial files under
 such names. A folder is read as it is (`sohoa.pipeline.inputs`): a link or a special file in
-it is an arrival, or a file of one, that digitising refuses with the reason; never followed. An arrival is taken once it has *settled*: nothing in it changed for the settle
-time (a scanner may still be writing it). Its arrival time is its newest change: the objects'
+it is an arrival, or a file of one, that digitising refuses with the reason; never followed.
+
+An arrival is taken once it has *settled*: nothing in it changed for the settle time (a
+scanner may still be writing it). Its arrival time is its newest change: the objects'
 LastModified, or the files' (and folders') modification or status-change time, whichever is
 later, so a file moved in whole by a rename counts from the rename.
 
