@@ -152,3 +152,13 @@ def test_submissions_that_differ_only_in_their_quarantined_files_get_different_i
         with admit([folder]) as (sources, rejected):
             ids.add(default_dossier_id(sources, rejected))
     assert len(ids) == 3
+
+
+def test_a_file_name_that_is_not_utf8_is_shown_with_replacement_characters(
+    tmp_path: Path,
+) -> None:
+    (Path(os.fsdecode(bytes(tmp_path) + b"/h\xf4 s\xf5.txt"))).write_bytes(b"notes")
+    with admit([tmp_path]) as (_, rejected):
+        [bad] = rejected
+    assert bad.record.source == "h\ufffd s\ufffd.txt"
+    bad.record.model_dump_json()  # a manifest can hold it

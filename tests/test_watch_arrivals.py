@@ -302,3 +302,21 @@ def test_a_folder_arrival_that_failed_moves_to_failed_with_the_reason_beside_it(
     assert reasons["error"] == "TypeError: Missing dimensions" and reasons["attempts"] == 2
     assert [f["name"] for f in reasons["files"]] == ["a.tif"]
     assert str(destinations.failed / "hs-1") in what
+
+
+def test_an_arrival_whose_name_is_not_utf8_moves_to_failed_with_readable_reasons(
+    tmp_path: Path,
+) -> None:
+    incoming = tmp_path / "in"
+    incoming.mkdir()
+    Path(os.fsdecode(bytes(incoming) + b"/scan-\xff.pdf")).write_bytes(b"not a pdf")
+    (arrival,) = folder_arrivals(incoming)
+    destinations = Destinations.beside(incoming, None, None)
+    reason = QuarantineRecord(source="scan-\ufffd.pdf", reason="not a PDF, TIFF, JPEG or PNG file")
+
+    move_out(NO_STORE, arrival, _manifest("failed", [reason]), destinations)
+
+    (reasons_file,) = destinations.failed.glob("*.reasons.json")
+    reasons = json.loads(reasons_file.read_text())
+    assert reasons["files"][0]["reason"] == "not a PDF, TIFF, JPEG or PNG file"
+    assert reasons["files"][0]["name"] == "scan-\ufffd.pdf"

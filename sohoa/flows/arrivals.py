@@ -49,7 +49,7 @@ from pathlib import Path
 from typing import Literal
 
 from sohoa.flows.keys import manifest_key
-from sohoa.pipeline.inputs import entries, walk
+from sohoa.pipeline.inputs import entries, shown, walk
 from sohoa.pipeline.model import Manifest
 from sohoa.pipeline.text import fold
 from sohoa.storage.objects import ListedObject, ObjectNotFound, ObjectStore, safe_key_part
@@ -154,7 +154,7 @@ def folder_arrival(path: Path) -> Arrival | None:
     try:
         status = path.lstat()
         if not stat.S_ISDIR(status.st_mode):
-            file = _arrival_file(path, path.name, status)
+            file = _arrival_file(path, shown(path.name), status)
             return Arrival("folder", path.name, str(path), False, (file,), file.modified)
         files, changes = [], [_changed(status)]
         for sub, name, sub_status in walk(path):
@@ -310,7 +310,7 @@ def _leave(
         reasons.write_text(_reasons(arrival, why, kept))
     # A rename when the destination is on the same disk, else a copy and a delete.
     shutil.move(arrival.locator, target)
-    return f"moved to {target}" + ("" if why is None else " with the reasons")
+    return f"moved to {shown(str(target))}" + ("" if why is None else " with the reasons")
 
 
 def _keep_failed_objects(store: ObjectStore, arrival: Arrival, why: Why, prefix: str) -> None:
@@ -329,13 +329,18 @@ def _reasons(arrival: Arrival, why: Why, kept: list[str]) -> str:
     files = [
         {
             "name": f.name,
-            "from": f.locator,
-            "kept_as": kept_as,
+            "from": shown(f.locator),
+            "kept_as": shown(kept_as),
             "reason": why.file_reasons.get(f.name),
         }
         for f, kept_as in zip(arrival.files, kept, strict=True)
     ]
-    record = {"arrival": arrival.locator, "received": arrival.received, **why.facts, "files": files}
+    record = {
+        "arrival": shown(arrival.locator),
+        "received": arrival.received,
+        **why.facts,
+        "files": files,
+    }
     return json.dumps(record, ensure_ascii=False, indent=2)
 
 

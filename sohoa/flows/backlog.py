@@ -41,7 +41,7 @@ from sohoa.flows import progress
 from sohoa.flows.digitise import STORAGE_RETRIES, digitise
 from sohoa.flows.workdir import WorkDirFull
 from sohoa.pipeline.dossier import folder_dossier_id
-from sohoa.pipeline.inputs import entries
+from sohoa.pipeline.inputs import entries, shown
 from sohoa.pipeline.model import DossierStatus, Manifest, QuarantineRecord
 from sohoa.storage.objects import StorageError
 
@@ -102,7 +102,7 @@ def find_dossiers(folder: Path) -> list[DossierInput]:
     The folder named is resolved once; its entries are taken as they are (a link among them is
     a one-file dossier that is refused, never followed)."""
     return [
-        DossierInput(name=path.name, paths=[str(path)], folder=stat.S_ISDIR(status.st_mode))
+        DossierInput(name=shown(path.name), paths=[str(path)], folder=stat.S_ISDIR(status.st_mode))
         for path, status in entries(folder.resolve())
     ]
 

@@ -69,6 +69,7 @@ from sohoa.flows.arrivals import (
 from sohoa.flows.claims import try_claim, utc_now, watcher_id
 from sohoa.flows.digitise import digitise_retried
 from sohoa.flows.workdir import WorkDirFull
+from sohoa.pipeline.inputs import shown
 from sohoa.pipeline.model import DossierStatus, QuarantineRecord
 from sohoa.storage.catalogue import CatalogueError
 from sohoa.storage.objects import ObjectStore, StorageError, is_transient
@@ -233,7 +234,7 @@ def digitise_arrival(
         else:
             moved = "left in incoming: its claim ran out meanwhile (another watcher may have it)"
         return ArrivalOutcome(
-            arrival=arrival.locator,
+            arrival=shown(arrival.locator),
             where=arrival.where,
             result="digitised" if digitised.fresh else "on_file",
             watcher=watcher,
@@ -253,7 +254,7 @@ def digitise_arrival(
         if claim is not None and claim.held and _the_arrivals_fault(e):
             moved = _give_up_when_failed_again(store, arrival, error, watch)
         return ArrivalOutcome(
-            arrival=arrival.locator,
+            arrival=shown(arrival.locator),
             where=arrival.where,
             result="error",
             watcher=watcher,

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import resource
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,7 +59,7 @@ def admit(
     it was opened on once it proved to be the file the walk found (`inputs.open_verified`):
     the sources' and rejects' paths are those descriptors'."""
     found = collect_files(paths, follow_named_links=follow_named_links)
-    _allow_open_files(len(found))
+    _allow_open_files()
     sources: list[SourceFile] = []
     rejected: list[Rejected] = []
     with ExitStack() as opened:
@@ -95,13 +96,15 @@ def named(reason: str, path: Path, name: str) -> str:
     return reason.replace(str(path), name)
 
 
-def _allow_open_files(count: int) -> None:
-    """Let this process hold `count` more files open (a dossier of many files holds each open
-    while it is digitised), up to the hard limit."""
+@functools.cache
+def _allow_open_files() -> None:
+    """Let this process hold as many files open as it may (the hard limit): a dossier holds
+    each of its files open while it is digitised, and several dossiers are read at once."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    wanted = soft + count if hard == resource.RLIM_INFINITY else min(hard, soft + count)
-    if wanted > soft:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+    # An unlimited hard limit is above what the kernel allows: the soft one is kept then.
+    with suppress(ValueError, OSError):
+        if soft != hard:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
 def input_keys(sources: list[SourceFile], rejected: list[Rejected]) -> list[str]:

@@ -56,12 +56,13 @@ def collect_files(paths: list[Path], *, follow_named_links: bool = True) -> list
             try:
                 path = named.resolve(strict=True)
             except (OSError, RuntimeError) as e:  # a loop, or a link to nothing
-                found.append(InputFile(named, named.name, _unresolved(e)))
+                found.append(InputFile(named, shown(named.name), _unresolved(e)))
                 continue
         try:
             status = path.lstat()
         except OSError as e:
-            found.append(InputFile(path, named.name, f"cannot read the file: {e.strerror}"))
+            reason = f"cannot read the file: {e.strerror}"
+            found.append(InputFile(path, shown(named.name), reason))
             continue
         if stat.S_ISDIR(status.st_mode):
             found += [
@@ -70,8 +71,14 @@ def collect_files(paths: list[Path], *, follow_named_links: bool = True) -> list
                 if not stat.S_ISDIR(file_status.st_mode)
             ]
         else:
-            found.append(_entry(path, named.name, status))
+            found.append(_entry(path, shown(named.name), status))
     return found
+
+
+def shown(name: str) -> str:
+    """A file name or path as people and the manifest see it: bytes that are not UTF-8 (a name
+    written by a system in another encoding) as U+FFFD, which JSON and the catalogue can hold."""
+    return os.fsencode(name).decode("utf-8", "replace")
 
 
 def walk(folder: Path) -> Iterator[tuple[Path, str, os.stat_result]]:
@@ -83,7 +90,7 @@ def walk(folder: Path) -> Iterator[tuple[Path, str, os.stat_result]]:
 
 def _walk(folder: Path, prefix: str) -> Iterator[tuple[Path, str, os.stat_result]]:
     for path, status in entries(folder):
-        name = f"{prefix}{path.name}"
+        name = f"{prefix}{shown(path.name)}"
         yield path, name, status
         if stat.S_ISDIR(status.st_mode):
             yield from _walk(path, f"{name}/")
