@@ -86,10 +86,10 @@ def _cached_reading(image: Path, cached: Path) -> PageReading:
     from sohoa.pipeline.ingest import iter_pages
     from sohoa.pipeline.recognise import read_page
 
-    sources, rejected = admit([image])
-    if rejected:
-        raise SystemExit(f"{image}: {rejected[0].record.reason}")
-    reading = read_page(next(iter_pages(sources[0])), TesseractEngine("vie"))
+    with admit([image]) as (sources, rejected):
+        if rejected:
+            raise SystemExit(f"{image}: {rejected[0].record.reason}")
+        reading = read_page(next(iter_pages(sources[0])), TesseractEngine("vie"))
     cached.parent.mkdir(parents=True, exist_ok=True)
     cached.write_bytes(reading.to_json())
     return reading

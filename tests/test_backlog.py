@@ -4,10 +4,12 @@ a full disk."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import random
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -32,11 +34,16 @@ pytestmark = pytest.mark.slow
 SOHOA = [sys.executable, "-m", "sohoa.flows.cli"]
 
 
+def _dossier_name(i: int) -> str:
+    """A receipt number, which is the dossier's id, or a name a clerk gave, which is not."""
+    return f"000.00.12.H52-241203-{i:04d}" if i % 2 else f"Hồ sơ bà Lan {i:02d}"
+
+
 def _backlog_folder(folder: Path, good: int, broken: int) -> Path:
     """`good` one-page dossiers (a folder each, told apart by their text) and `broken` files."""
     folder.mkdir()
     for i in range(good):
-        dossier = folder / f"ho-so-{i:02d}"
+        dossier = folder / _dossier_name(i)
         dossier.mkdir()
         lines = [f"Hồ sơ số {i} của ông Nguyễn Văn Hưởng", "Độc lập - Tự do - Hạnh phúc"]
         save_jpeg(text_page(dpi=150, lines=lines), dossier / "trang-1.jpg", dpi=150)
@@ -108,7 +115,7 @@ def test_a_killed_backlog_resumes_losing_and_duplicating_nothing(
     assert len(outcomes) == 10 and len(by_name) == 10
     broken = by_name["hong-0.pdf"]
     assert broken["status"] == "failed" and "corrupt" in broken["quarantined"][0]["reason"]
-    good = [o for name, o in by_name.items() if name.startswith("ho-so-")]
+    good = [by_name[_dossier_name(i)] for i in range(9)]
     assert all(o["status"] == "done" for o in good)
     # Dossiers committed before a kill are found on file, not digitised again.
     assert {o["dossier_id"] for o in good if o["result"] == "on_file"} == committed_before - {
@@ -122,9 +129,21 @@ def test_a_killed_backlog_resumes_losing_and_duplicating_nothing(
             for document in manifest.documents:
                 assert catalogue.document(document.id) is not None
         hits = catalogue.search("Nguyễn Văn Hưởng", limit=100)
+        # Each dossier is found by its folder's name, its id or not.
+        by_folder = {o["name"]: catalogue.search(str(o["name"])) for o in good}
     finally:
         catalogue.close()
     assert len(hits) == 9  # each good dossier's one document, once
+    for i in range(9):
+        (found,) = by_folder[_dossier_name(i)]
+        assert (
+            found.match == "dossier"
+            and found.document.dossier_id == by_name[_dossier_name(i)]["dossier_id"]
+        )
+    assert by_name[_dossier_name(1)]["dossier_id"] == _dossier_name(1)  # a receipt number
+    assert str(by_name[_dossier_name(0)]["dossier_id"]).startswith("hs-")  # derived
+    named = {m.dossier_id: m.source_name for m in manifests}
+    assert named[by_name[_dossier_name(0)]["dossier_id"]] == _dossier_name(0)
     assert not list((data_dir / "work").glob("dossier-*"))  # the killed runs' work is gone
 
 
@@ -244,3 +263,54 @@ def test_a_full_work_disk_fails_cleanly_and_commits_nothing(
     assert all("no space left in the work folder" in str(o["error"]) for o in outcomes), outcomes
     assert not _manifests(ObjectStore.from_settings(make_settings(data_dir)))
     assert not list(tiny_disk.iterdir())  # nothing left behind
+
+
+def test_a_backlog_takes_its_folder_as_given_and_names_each_quarantined_files_dossier(
+    tmp_path: Path, data_dir: Path
+) -> None:
+    outside = tmp_path / "root-only"
+    outside.mkdir()
+    secret = save_jpeg(text_page(lines=["BÍ MẬT 036089009999"]), outside / "s.jpg", dpi=200)
+    folder = tmp_path / "backlog"
+    folder.mkdir()
+    receipt = folder / "000.00.12.H52-241203-0009"
+    receipt.mkdir()
+    lines = ["Đơn đề nghị cấp giấy chứng nhận", "Độc lập - Tự do - Hạnh phúc"]
+    save_jpeg(text_page(dpi=150, lines=lines), receipt / "trang-1.jpg", dpi=150)
+    (receipt / "scan.jpg").symlink_to(secret)
+    os.mkfifo(receipt / "pipe.pdf")
+    (folder / "linked").symlink_to(outside, target_is_directory=True)
+    os.mkfifo(folder / "pipe")
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(str(folder / "sock"))
+    try:
+        code, outcomes, err = _finish(_backlog(data_dir, folder))
+        summary = subprocess.run(
+            [*SOHOA, "backlog", str(folder)],
+            capture_output=True,
+            text=True,
+            env=_env(data_dir),
+            timeout=600,
+        )
+    finally:
+        server.close()
+
+    assert code == 4, err
+    by_name = {o["name"]: o for o in outcomes}
+    assert set(by_name) == {"000.00.12.H52-241203-0009", "linked", "pipe", "sock"}
+    first = by_name["000.00.12.H52-241203-0009"]
+    assert (first["dossier_id"], first["status"]) == ("000.00.12.H52-241203-0009", "partial")
+    reasons = {q["source"]: q["reason"] for q in first["quarantined"]}  # type: ignore[union-attr]
+    assert set(reasons) == {"scan.jpg", "pipe.pdf"}
+    assert "symbolic link" in reasons["scan.jpg"] and "named pipe" in reasons["pipe.pdf"]
+    for name, why in (("linked", "symbolic link"), ("pipe", "named pipe"), ("sock", "socket")):
+        assert by_name[name]["status"] == "failed"
+        assert why in by_name[name]["quarantined"][0]["reason"]  # type: ignore[index]
+    store = ObjectStore.from_settings(make_settings(data_dir))
+    digest = hashlib.sha256(secret.read_bytes()).hexdigest()
+    for key in store.list_keys():
+        assert digest not in key
+        assert secret.read_bytes()[-4096:] not in store.get_bytes(key, verify=False), key
+    # The summary names the dossier of each quarantined file.
+    assert "000.00.12.H52-241203-0009/scan.jpg: a symbolic link" in summary.stdout
+    assert f"linked ({by_name['linked']['dossier_id']}): a symbolic link" in summary.stdout

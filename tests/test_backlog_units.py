@@ -20,6 +20,21 @@ def test_each_sub_folder_and_file_is_a_dossier_hidden_names_are_not(tmp_path: Pa
 
     assert [d.name for d in found] == ["a.pdf", "b-folder"]
     assert found[1].paths == [str((tmp_path / "b-folder").resolve())]
+    assert [d.folder for d in found] == [False, True]
+
+
+def test_a_link_in_the_backlog_folder_is_a_dossier_of_its_own_never_followed(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "elsewhere").mkdir()
+    backlog_folder = tmp_path / "backlog"
+    backlog_folder.mkdir()
+    (backlog_folder / "linked").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+
+    [found] = backlog.find_dossiers(backlog_folder)
+
+    assert found.paths == [str(backlog_folder.resolve() / "linked")]  # the link, not its target
+    assert not found.folder
 
 
 def test_batches_keep_order_and_cover_every_dossier() -> None:
@@ -65,7 +80,7 @@ def test_the_summary_counts_outcomes_types_reviews_reuse_and_reasons() -> None:
     assert rows["documents: cccd"] == 2 and rows["documents"] == 3
     assert rows["documents flagged for review"] == 1
     assert rows["documents already on file (reused)"] == 1
-    assert rows["quarantined: x.pdf: encrypted PDF"] == 1
+    assert rows["quarantined: b/x.pdf: encrypted PDF"] == 1
     assert rows["not digitised: c: object storage failed: refused"] == 1
 
 
@@ -87,3 +102,39 @@ def test_a_dossier_work_folder_is_removed_when_done(tmp_path: Path) -> None:
     with workdir.dossier_dir(settings) as work:
         (work / "page.pdf").write_bytes(b"x")
     assert not work.exists()
+
+
+def test_the_summary_names_the_dossier_of_each_quarantined_file() -> None:
+    bad = [QuarantineRecord(source="scan.pdf", reason="not a PDF, TIFF, JPEG or PNG file")]
+    outcomes = [
+        backlog.DossierOutcome(
+            name=name, result="digitised", status="failed", dossier_id=dossier_id, quarantined=bad
+        )
+        for name, dossier_id in (
+            ("000.00.12.H52-241203-0001", "000.00.12.H52-241203-0001"),
+            ("Hồ sơ bà Lan", "hs-0123456789ab"),
+        )
+    ]
+    outcomes.append(
+        backlog.DossierOutcome(
+            name="scan.pdf", result="digitised", status="failed", dossier_id="hs-x", quarantined=bad
+        )
+    )
+
+    measures = [r["measure"] for r in backlog.summary_table(outcomes)]
+
+    assert [m for m in measures if m.startswith("quarantined")] == [
+        "quarantined: 000.00.12.H52-241203-0001/scan.pdf: not a PDF, TIFF, JPEG or PNG file",
+        "quarantined: Hồ sơ bà Lan/scan.pdf (hs-0123456789ab): not a PDF, TIFF, JPEG or PNG file",
+        "quarantined: scan.pdf (hs-x): not a PDF, TIFF, JPEG or PNG file",
+    ]
+
+
+def test_the_summary_says_which_manifests_were_replaced() -> None:
+    note = "replaces the manifest of 2026-01-01 (done), made from other files (a.jpg)"
+    outcome = backlog.DossierOutcome(name="hs-1", result="digitised", status="done", replaced=note)
+
+    rows = {r["measure"]: r["value"] for r in backlog.summary_table([outcome])}
+
+    assert rows["manifests replaced, made from other files (kept)"] == 1
+    assert rows[f"replaced: hs-1: {note}"] == 1

@@ -244,6 +244,37 @@ def test_indexing_a_dossier_again_replaces_what_it_had(catalogue: Catalogue) -> 
     assert catalogue.document("first") is None
 
 
+def test_a_dossier_is_found_by_the_folder_name_it_came_from(catalogue: Catalogue) -> None:
+    named = manifest("hs-0123456789ab", document("a"), document("b"))
+    named.source_name = "Hồ sơ bà Lan 2024"
+    catalogue.index_manifest(named, {"a": ["đơn"], "b": ["quyết định"]})
+    catalogue.index_manifest(manifest("hs-other", document("c")), {"c": ["hồ sơ bà lan"]})
+
+    hits = catalogue.search("ho so ba  Lan 2024")
+
+    assert [(h.document.id, h.match) for h in hits[:2]] == [("a", "dossier"), ("b", "dossier")]
+    assert {h.document.source_name for h in hits[:2]} == {"Hồ sơ bà Lan 2024"}
+
+
+def test_a_dossier_is_found_by_its_id(catalogue: Catalogue) -> None:
+    catalogue.index_manifest(manifest("000.00.12.H52-241203-0001", document("a")), {"a": ["đơn"]})
+    catalogue.index_manifest(manifest("000.00.12.H52-241203-0002", document("b")), {"b": ["đơn"]})
+
+    assert ids(catalogue, "000.00.12.h52-241203-0001") == ["a"]
+
+
+def test_a_dossier_indexed_again_answers_to_its_new_name_only(catalogue: Catalogue) -> None:
+    first = manifest("hs-1", document("a"))
+    first.source_name = "ho so cu"
+    catalogue.index_manifest(first, {"a": ["đơn"]})
+    second = manifest("hs-1", document("a"))
+    second.source_name = "ho so moi"
+    catalogue.index_manifest(second, {"a": ["đơn"]})
+
+    assert ids(catalogue, "ho so cu") == []
+    assert ids(catalogue, "ho so moi") == ["a"]
+
+
 def test_a_paper_filed_under_two_dossiers_stays_with_the_newer_manifest(
     catalogue: Catalogue,
 ) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -283,3 +284,120 @@ def test_a_restarted_prefect_server_gets_a_fresh_worker(cli: Cli, tmp_path: Path
     prefect_server.ensure_running(settings)  # on another port
     run = cli.digitise(page, "--dossier-id", "after-restart")
     assert run.code == 0, run.stderr
+
+
+# --- inputs taken as given, ids that cover everything submitted ------------------------------
+
+
+@dataclass
+class Hostile:
+    folder: Path
+    secret: bytes  # a root-only file's content, that a link in the folder points to
+
+
+@pytest.fixture
+def hostile(tmp_path: Path) -> Iterator[Hostile]:
+    """A drop folder another local user filled: a good scan, a link to a file outside, a link
+    loop, a named pipe and a Unix socket."""
+    outside = tmp_path / "root-only"
+    outside.mkdir()
+    secret = save_jpeg(text_page(lines=["BÍ MẬT: số định danh 036089009999"]), outside / "s.jpg")
+    folder = tmp_path / "drop"
+    folder.mkdir()
+    save_jpeg(text_page(lines=["Đơn đề nghị của bà Trần Thị Lan"]), folder / "good.jpg")
+    (folder / "secret.jpg").symlink_to(secret)
+    (folder / "loop-a.pdf").symlink_to(folder / "loop-b.pdf")
+    (folder / "loop-b.pdf").symlink_to(folder / "loop-a.pdf")
+    os.mkfifo(folder / "pipe.pdf")
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(str(folder / "sock.pdf"))
+    yield Hostile(folder, secret.read_bytes())
+    server.close()
+
+
+def _nowhere_in_store(store: ObjectStore, content: bytes) -> None:
+    digest = hashlib.sha256(content).hexdigest()
+    for key in store.list_keys():
+        assert digest not in key, key
+        assert content[-4096:] not in store.get_bytes(key, verify=False), key
+
+
+def test_links_loops_and_special_files_in_a_folder_are_quarantined_never_read(
+    cli: Cli, hostile: Hostile
+) -> None:
+    run = cli.digitise(hostile.folder)
+
+    assert run.code == 4, run.stderr
+    assert run.manifest is not None
+    assert [s["name"] for s in run.manifest["sources"]] == ["good.jpg"]
+    reasons = {q["source"]: q["reason"] for q in run.manifest["quarantined"]}
+    assert set(reasons) == {"secret.jpg", "loop-a.pdf", "loop-b.pdf", "pipe.pdf", "sock.pdf"}
+    assert "symbolic link" in reasons["secret.jpg"]
+    assert "loop" in reasons["loop-a.pdf"] and "loop" in reasons["loop-b.pdf"]
+    assert "named pipe" in reasons["pipe.pdf"]
+    assert "socket" in reasons["sock.pdf"]
+    assert all(q["sha256"] is None for q in run.manifest["quarantined"])
+    assert "root-only" not in json.dumps(run.manifest)
+    _nowhere_in_store(cli.store(), hostile.secret)
+
+
+def test_a_link_named_on_the_command_line_is_followed_under_its_own_name(
+    cli: Cli, tmp_path: Path
+) -> None:
+    scan = save_jpeg(text_page(lines=["Giấy xác nhận cư trú"]), tmp_path / "IMG_0001.jpg")
+    link = tmp_path / "giay-xac-nhan.jpg"
+    link.symlink_to(scan)
+
+    run = cli.digitise(link)
+
+    assert run.code == 0, run.stderr
+    assert run.manifest is not None
+    assert [s["name"] for s in run.manifest["sources"]] == ["giay-xac-nhan.jpg"]
+
+
+def test_a_reason_names_the_file_as_given_not_where_it_was_read(cli: Cli, tmp_path: Path) -> None:
+    (tmp_path / "broken.pdf").write_bytes(b"%PDF-1.7\n" + b"\x00garbage" * 100)
+
+    run = cli.digitise(tmp_path / "broken.pdf")
+
+    assert run.manifest is not None
+    (quarantined,) = run.manifest["quarantined"]
+    assert str(tmp_path) not in quarantined["reason"] and "/proc/" not in quarantined["reason"]
+
+
+def test_submissions_differing_only_in_what_was_quarantined_keep_their_own_manifests(
+    cli: Cli, tmp_path: Path
+) -> None:
+    manifests = []
+    for n in range(2):
+        folder = tmp_path / f"submission-{n}"
+        folder.mkdir()
+        save_jpeg(text_page(lines=["Tờ khai đăng ký thường trú"]), folder / "to-khai.jpg")
+        (folder / "ghi-chu.txt").write_text(f"ghi chú {n}")
+        run = cli.digitise(folder)
+        assert run.code == 4, run.stderr
+        manifests.append(run.manifest)
+
+    first, second = manifests
+    assert first is not None and second is not None
+    assert first["dossier_id"] != second["dossier_id"]
+    stored = json.loads(cli.store().get_bytes(f"dossiers/{first['dossier_id']}/manifest.json"))
+    assert stored["quarantined"] == first["quarantined"]
+
+
+def test_a_dossier_id_used_again_for_other_files_keeps_and_names_the_earlier_manifest(
+    cli: Cli, tmp_path: Path
+) -> None:
+    first_page = save_jpeg(text_page(lines=["Giấy khai sinh"]), tmp_path / "khai-sinh.jpg")
+    other_page = save_jpeg(text_page(lines=["Sổ hộ khẩu"]), tmp_path / "ho-khau.jpg")
+    first = cli.digitise(first_page, "--dossier-id", "hs-2024-000777")
+    assert first.manifest is not None and first.manifest["replaces"] is None
+
+    second = cli.digitise(other_page, "--dossier-id", "hs-2024-000777")
+
+    assert second.code == 0, second.stderr
+    assert second.manifest is not None
+    replaced = second.manifest["replaces"]
+    assert replaced["created"] == first.manifest["created"]
+    assert replaced["sources"] == ["khai-sinh.jpg"]
+    assert json.loads(cli.store().get_bytes(replaced["key"])) == first.manifest

@@ -255,7 +255,8 @@ def test_every_reason_ingest_gives_falls_in_its_category(tmp_path: Path) -> None
     blank = pikepdf.new()
     blank.save(tmp_path / "no-pages.pdf")
     (tmp_path / "huge.png").write_bytes(png_header(20_000, 20_000))
-    sources, rejected = admit([tmp_path])
+    with admit([tmp_path]) as (sources, rejected):
+        pass
     assert sources == []
     assert {r.record.source: failure_reason(r.record.reason) for r in rejected} == {
         "broken.pdf": "corrupt",

@@ -11,7 +11,6 @@ from sohoa.pipeline.ingest import (
     InputRejected,
     PageImage,
     UnreadablePage,
-    collect_files,
     decode_pages,
     iter_pages,
     open_source,
@@ -115,13 +114,6 @@ def test_signed_pdf_is_recognised(tmp_path: Path) -> None:
     pdf.Root.AcroForm = pikepdf.Dictionary(Fields=[signature], SigFlags=3)
     pdf.save(path)
     assert open_source(path, path.name).signed
-
-
-def test_folders_are_read_in_name_order_without_hidden_files(tmp_path: Path) -> None:
-    for name in ("b.jpg", "a.jpg", ".DS_Store", "sub/c.png"):
-        (tmp_path / name).parent.mkdir(exist_ok=True)
-        (tmp_path / name).write_bytes(b"x")
-    assert [name for _, name in collect_files([tmp_path])] == ["a.jpg", "b.jpg", "sub/c.png"]
 
 
 def marked_frames(count: int, mode: str = "L") -> list[Image.Image]:

@@ -3,6 +3,7 @@ server, Tesseract) digitising what a scanner drops into incoming, each dossier o
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -20,7 +21,7 @@ import pytest
 from sohoa.flows import prefect_server
 from sohoa.flows.arrivals import INCOMING_PREFIX
 from sohoa.flows.claims import LEASES_PREFIX, Lease, utc_now
-from sohoa.flows.keys import manifest_key
+from sohoa.flows.keys import manifest_key, reading_key
 from sohoa.storage.objects import ObjectStore
 from tests.clerk import SOHOA, Clerk
 from tests.conftest import make_settings
@@ -278,6 +279,85 @@ def test_an_object_with_nothing_usable_moves_to_failed_in_the_bucket_with_why(
 
 def test_a_sweep_with_a_dossier_of_nothing_usable_exits_partial(folder_sweep: FolderSweep) -> None:
     assert folder_sweep.done.returncode == 4, folder_sweep.done.stderr
+
+
+# --- hostile entries, and a dossier that fails the same way twice --------------------------
+
+
+@dataclass
+class HostileSweeps:
+    incoming: Path
+    watchers: Watchers
+    secret: bytes
+    first: subprocess.CompletedProcess[str]
+    second: subprocess.CompletedProcess[str]
+
+
+@pytest.fixture(scope="module")
+def hostile_sweeps(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> HostileSweeps:
+    """Two sweeps of a drop folder with a link to a root-only file, a named pipe, and a dossier
+    whose page reading in the store is corrupt (so digitising it fails the same way each time)."""
+    root = tmp_path_factory.mktemp("shared-drop")
+    secret = save_jpeg(text_page(lines=["BÍ MẬT 036089009999"]), root / "root-only.jpg")
+    incoming = root / "incoming"
+    (incoming / "hs-9").mkdir(parents=True)
+    page = text_page(dpi=150, lines=["GIẤY XÁC NHẬN số 9", "hỏng trong kho"])
+    broken = save_jpeg(page, incoming / "hs-9" / "trang.jpg", dpi=150)
+    (incoming / "secret.jpg").symlink_to(secret)
+    os.mkfifo(incoming / "pipe.pdf")
+    watchers = Watchers(data_dir, "watch-hostile")
+    digest = hashlib.sha256(broken.read_bytes()).hexdigest()
+    watchers.store().put_bytes(reading_key(digest, 1, "vie"), b"garbage", "application/json")
+    args = ("--once", "--settle", "0", "--incoming", incoming, "--json")
+    first = watchers.run(*args)
+    second = watchers.run(*args)
+    return HostileSweeps(incoming, watchers, secret.read_bytes(), first, second)
+
+
+def test_a_link_in_the_drop_folder_goes_to_failed_and_its_target_is_never_read(
+    hostile_sweeps: HostileSweeps,
+) -> None:
+    failed = hostile_sweeps.incoming.with_name("incoming.failed")
+    (outcome,) = [o for o in taken(hostile_sweeps.first) if o["arrival"].endswith("secret.jpg")]
+
+    assert outcome["status"] == "failed"
+    assert "symbolic link" in outcome["quarantined"][0]["reason"]
+    assert (failed / "secret.jpg").is_symlink()  # the link itself was moved
+    store = hostile_sweeps.watchers.store()
+    digest = hashlib.sha256(hostile_sweeps.secret).hexdigest()
+    for key in store.list_keys():
+        assert digest not in key
+        assert hostile_sweeps.secret[-4096:] not in store.get_bytes(key, verify=False), key
+
+
+def test_a_named_pipe_in_the_drop_folder_goes_to_failed_with_why(
+    hostile_sweeps: HostileSweeps,
+) -> None:
+    failed = hostile_sweeps.incoming.with_name("incoming.failed")
+    reasons = json.loads((failed / "pipe.pdf.reasons.json").read_text())
+
+    assert "named pipe" in reasons["files"][0]["reason"]
+
+
+def test_a_dossier_failing_once_is_left_for_the_next_sweep(hostile_sweeps: HostileSweeps) -> None:
+    (outcome,) = [o for o in taken(hostile_sweeps.first) if o["arrival"].endswith("hs-9")]
+
+    assert outcome["result"] == "error" and outcome["moved"] is None
+    assert "JSONDecodeError" in outcome["error"]
+
+
+def test_a_dossier_failing_the_same_way_twice_moves_to_failed_with_its_reason(
+    hostile_sweeps: HostileSweeps,
+) -> None:
+    (outcome,) = taken(hostile_sweeps.second)
+    failed = hostile_sweeps.incoming.with_name("incoming.failed")
+
+    assert outcome["arrival"].endswith("hs-9") and outcome["result"] == "error"
+    assert not (hostile_sweeps.incoming / "hs-9").exists()
+    assert (failed / "hs-9" / "trang.jpg").is_file()
+    reasons = json.loads((failed / "hs-9.reasons.json").read_text())
+    assert (reasons["error"], reasons["attempts"]) == (outcome["error"], 2)
+    assert list(hostile_sweeps.incoming.iterdir()) == []
 
 
 # --- a watcher that dies -------------------------------------------------------------------

@@ -3,6 +3,7 @@ has settled, and how names are made safe."""
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from datetime import UTC, datetime, timedelta
@@ -18,6 +19,7 @@ from sohoa.flows.arrivals import (
     folder_arrivals,
     key_name,
     local_name,
+    move_failed,
     move_out,
     settled,
 )
@@ -115,6 +117,41 @@ def test_each_file_and_sub_folder_of_the_incoming_folder_is_a_dossier(tmp_path: 
     assert [(a.name, a.is_folder) for a in arrivals] == [("hs-1", True), ("scan.pdf", False)]
     assert [f.name for f in arrivals[0].files] == ["a.jpg", "sub/b.jpg"]
     assert arrivals[0].identity == f"folder:{(tmp_path / 'hs-1').resolve()}"
+
+
+def test_a_link_in_the_incoming_folder_is_an_arrival_of_its_own_never_followed(
+    tmp_path: Path,
+) -> None:
+    secret = tmp_path / "secret"
+    (secret / "sub").mkdir(parents=True)
+    (secret / "sub" / "key.pdf").write_bytes(b"%PDF secret")
+    incoming = tmp_path / "in"
+    (incoming / "hs-1").mkdir(parents=True)
+    (incoming / "hs-1" / "a.jpg").write_bytes(b"a")
+    (incoming / "hs-1" / "linked").symlink_to(secret / "sub", target_is_directory=True)
+    (incoming / "secret.pdf").symlink_to(secret / "sub" / "key.pdf")
+
+    arrivals = folder_arrivals(incoming)
+
+    assert [(a.name, a.locator) for a in arrivals] == [
+        ("hs-1", str(incoming / "hs-1")),
+        ("secret.pdf", str(incoming / "secret.pdf")),  # the link, not its target
+    ]
+    assert [f.name for f in arrivals[0].files] == ["a.jpg", "linked"]  # not walked into
+
+
+def test_special_files_are_files_of_their_arrival_never_dropped(tmp_path: Path) -> None:
+    incoming = tmp_path / "in"
+    (incoming / "hs-1").mkdir(parents=True)
+    os.mkfifo(incoming / "hs-1" / "pipe.pdf")
+    os.mkfifo(incoming / "pipe.pdf")
+
+    arrivals = folder_arrivals(incoming)
+
+    assert [(a.name, [f.name for f in a.files]) for a in arrivals] == [
+        ("hs-1", ["pipe.pdf"]),
+        ("pipe.pdf", ["pipe.pdf"]),
+    ]
 
 
 def test_a_file_still_being_written_changes_the_arrival(tmp_path: Path) -> None:
@@ -243,3 +280,43 @@ def test_a_key_part_that_is_no_file_name_is_refused(part: str) -> None:
 
 def test_a_vietnamese_key_part_keeps_its_name_as_a_file() -> None:
     assert local_name("Giấy khai sinh.pdf") == "Giấy khai sinh.pdf"
+
+
+# --- failing the same way twice ------------------------------------------------------------
+
+
+def test_a_folder_arrival_that_failed_moves_to_failed_with_the_reason_beside_it(
+    tmp_path: Path,
+) -> None:
+    incoming = tmp_path / "in"
+    (incoming / "hs-1").mkdir(parents=True)
+    (incoming / "hs-1" / "a.tif").write_bytes(b"II*\x00 truncated")
+    (arrival,) = folder_arrivals(incoming)
+    destinations = Destinations.beside(incoming, None, None)
+
+    what = move_failed(NO_STORE, arrival, "TypeError: Missing dimensions", 2, destinations)
+
+    assert not (incoming / "hs-1").exists()
+    assert (destinations.failed / "hs-1" / "a.tif").read_bytes() == b"II*\x00 truncated"
+    reasons = json.loads((destinations.failed / "hs-1.reasons.json").read_text())
+    assert reasons["error"] == "TypeError: Missing dimensions" and reasons["attempts"] == 2
+    assert [f["name"] for f in reasons["files"]] == ["a.tif"]
+    assert str(destinations.failed / "hs-1") in what
+
+
+def test_an_arrival_whose_name_is_not_utf8_moves_to_failed_with_readable_reasons(
+    tmp_path: Path,
+) -> None:
+    incoming = tmp_path / "in"
+    incoming.mkdir()
+    Path(os.fsdecode(bytes(incoming) + b"/scan-\xff.pdf")).write_bytes(b"not a pdf")
+    (arrival,) = folder_arrivals(incoming)
+    destinations = Destinations.beside(incoming, None, None)
+    reason = QuarantineRecord(source="scan-\ufffd.pdf", reason="not a PDF, TIFF, JPEG or PNG file")
+
+    move_out(NO_STORE, arrival, _manifest("failed", [reason]), destinations)
+
+    (reasons_file,) = destinations.failed.glob("*.reasons.json")
+    reasons = json.loads(reasons_file.read_text())
+    assert reasons["files"][0]["reason"] == "not a PDF, TIFF, JPEG or PNG file"
+    assert reasons["files"][0]["name"] == "scan-\ufffd.pdf"

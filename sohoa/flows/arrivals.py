@@ -8,8 +8,11 @@ Two places are watched:
 - an incoming folder (``sohoa watch --incoming DIR``): each file, and each sub-folder, of it.
 
 Hidden names (starting with ``.``) are skipped in both, as scanners write partial files under
-such names. An arrival is taken once it has *settled*: nothing in it changed for the settle
-time (a scanner may still be writing it). Its arrival time is its newest change: the objects'
+such names. A folder is read as it is (`sohoa.pipeline.inputs`): a link or a special file in
+it is an arrival, or a file of one, that digitising refuses with the reason; never followed.
+
+An arrival is taken once it has *settled*: nothing in it changed for the settle time (a
+scanner may still be writing it). Its arrival time is its newest change: the objects'
 LastModified, or the files' (and folders') modification or status-change time, whichever is
 later, so a file moved in whole by a rename counts from the rename.
 
@@ -24,13 +27,21 @@ After digitising, an arrival leaves incoming, so that the next sweep does not se
 
 An object or file that changed while it was being digitised is left in incoming (the next sweep
 digitises the new version); object deletes are conditional on the ETag that was digitised.
+
+An arrival that could not be digitised (an error, not a quarantine) stays in incoming for the
+next sweep; once it has failed the same way again (`note_failure`, counted in the store under
+``watch/failures/`` for every watcher), it goes to failed like one with nothing usable, its
+reasons file holding the error (`move_failed`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import re
 import shutil
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -38,12 +49,15 @@ from pathlib import Path
 from typing import Literal
 
 from sohoa.flows.keys import manifest_key
+from sohoa.pipeline.inputs import entries, shown, walk
 from sohoa.pipeline.model import Manifest
 from sohoa.pipeline.text import fold
-from sohoa.storage.objects import ListedObject, ObjectStore, safe_key_part
+from sohoa.storage.objects import ListedObject, ObjectNotFound, ObjectStore, safe_key_part
 
 INCOMING_PREFIX = "incoming/"
 FAILED_PREFIX = "failed/"
+# What arrivals failed for, and how many sweeps in a row: `note_failure`.
+FAILURES_PREFIX = "watch/failures/"
 REASONS_NAME = "reasons.json"
 
 Where = Literal["bucket", "folder"]
@@ -124,35 +138,30 @@ def bucket_arrivals(listed: Iterable[ListedObject]) -> list[Arrival]:
 
 
 def folder_arrivals(folder: Path) -> list[Arrival]:
-    """The arrivals in ``folder``: each file and each non-empty sub-folder, by name."""
+    """The arrivals in ``folder``: each entry and each non-empty sub-folder, by name. Entries
+    are taken as they are: a link or a special file is an arrival (its digitising refuses it
+    with the reason), never followed nor dropped."""
     arrivals = []
-    for entry in sorted(folder.iterdir()):
-        if hidden(entry.name):
-            continue
-        arrival = folder_arrival(entry.resolve())
+    for path, _ in entries(folder):
+        arrival = folder_arrival(path)
         if arrival is not None:
             arrivals.append(arrival)
     return arrivals
 
 
 def folder_arrival(path: Path) -> Arrival | None:
-    """The arrival at ``path`` as it is now; None if it is gone, empty or neither a file nor a
-    folder."""
+    """The arrival at ``path`` as it is now; None if it is gone or an empty folder."""
     try:
-        if path.is_file():
-            file = _arrival_file(path, path.name)
+        status = path.lstat()
+        if not stat.S_ISDIR(status.st_mode):
+            file = _arrival_file(path, shown(path.name), status)
             return Arrival("folder", path.name, str(path), False, (file,), file.modified)
-        if not path.is_dir():
-            return None
-        files, changes = [], [_changed(path)]
-        for sub in sorted(path.rglob("*")):
-            relative = sub.relative_to(path)
-            if any(hidden(p) for p in relative.parts):
-                continue
-            if sub.is_dir():
-                changes.append(_changed(sub))
-            elif sub.is_file():
-                files.append(_arrival_file(sub, relative.as_posix()))
+        files, changes = [], [_changed(status)]
+        for sub, name, sub_status in walk(path):
+            if stat.S_ISDIR(sub_status.st_mode):
+                changes.append(_changed(sub_status))
+            else:
+                files.append(_arrival_file(sub, name, sub_status))
     except FileNotFoundError:
         return None  # moved away while we looked
     if not files:
@@ -161,15 +170,12 @@ def folder_arrival(path: Path) -> Arrival | None:
     return Arrival("folder", path.name, str(path), True, tuple(files), modified)
 
 
-def _arrival_file(path: Path, name: str) -> ArrivalFile:
-    status = path.stat()
-    changed = datetime.fromtimestamp(max(status.st_mtime, status.st_ctime), UTC)
+def _arrival_file(path: Path, name: str, status: os.stat_result) -> ArrivalFile:
     version = f"{status.st_mtime_ns}:{status.st_ctime_ns}"
-    return ArrivalFile(name, str(path), status.st_size, changed, version)
+    return ArrivalFile(name, str(path), status.st_size, _changed(status), version)
 
 
-def _changed(folder: Path) -> datetime:
-    status = folder.stat()
+def _changed(status: os.stat_result) -> datetime:
     return datetime.fromtimestamp(max(status.st_mtime, status.st_ctime), UTC)
 
 
@@ -237,18 +243,57 @@ class Destinations:
         )
 
 
+@dataclass(frozen=True)
+class Why:
+    """Why an arrival goes to failed, for the reasons file kept beside it."""
+
+    facts: dict[str, object]  # of the arrival: its dossier and manifest, or the error
+    file_reasons: dict[str, str]  # by the file's name in the arrival
+
+
 def move_out(
     store: ObjectStore, arrival: Arrival, manifest: Manifest, destinations: Destinations | None
 ) -> str:
     """Take the digitised arrival out of incoming; what became of it, for people. A file that
     changed since it was listed stays (the next sweep digitises the new version)."""
-    failed = manifest.status == "failed"
+    if manifest.status != "failed":
+        return _leave(store, arrival, destinations, None, "")
+    why = Why(
+        facts={"dossier_id": manifest.dossier_id, "manifest": manifest_key(manifest.dossier_id)},
+        file_reasons={q.source: q.reason for q in manifest.quarantined},
+    )
+    return _leave(store, arrival, destinations, why, f"{FAILED_PREFIX}{manifest.dossier_id}/")
+
+
+def move_failed(
+    store: ObjectStore,
+    arrival: Arrival,
+    error: str,
+    attempts: int,
+    destinations: Destinations | None,
+) -> str:
+    """Take an arrival that could not be digitised, `attempts` times for the same `error`, out
+    of incoming to failed, with the error; what became of it, for people."""
+    why = Why(facts={"error": error, "attempts": attempts}, file_reasons={})
+    digest = hashlib.sha256(arrival.identity.encode()).hexdigest()[:8]
+    prefix = f"{FAILED_PREFIX}{key_name(arrival.name)}-{digest}/"
+    return _leave(store, arrival, destinations, why, prefix)
+
+
+def _leave(
+    store: ObjectStore,
+    arrival: Arrival,
+    destinations: Destinations | None,
+    why: Why | None,
+    failed_prefix: str,
+) -> str:
+    """Remove the arrival from incoming, or move it to failed with `why` when given."""
     if arrival.where == "bucket":
-        if failed:
-            _keep_failed_objects(store, arrival, manifest)
+        if why is not None:
+            _keep_failed_objects(store, arrival, why, failed_prefix)
         changed = [f.name for f in arrival.files if not store.delete(f.locator, if_match=f.version)]
-        if failed:
-            went = f"moved to {FAILED_PREFIX}{manifest.dossier_id}/ with the reasons"
+        if why is not None:
+            went = f"moved to {failed_prefix} with the reasons"
         else:
             went = "removed from incoming (its files are kept under originals/)"
         return went + (f"; changed meanwhile, left in incoming: {changed}" if changed else "")
@@ -256,47 +301,77 @@ def move_out(
     now = folder_arrival(Path(arrival.locator))
     if now is None or now.fingerprint != arrival.fingerprint:
         return "left in incoming: it changed while it was digitised"
-    folder = destinations.failed if failed else destinations.done
+    folder = destinations.done if why is None else destinations.failed
     folder.mkdir(parents=True, exist_ok=True)
     target = _free_name(folder, arrival.name)
-    if failed:
+    if why is not None:
         kept = [str(target / f.name) if arrival.is_folder else str(target) for f in arrival.files]
         reasons = target.with_name(f"{target.name}.{REASONS_NAME}")
-        reasons.write_text(_reasons(arrival, manifest, kept))
+        reasons.write_text(_reasons(arrival, why, kept))
     # A rename when the destination is on the same disk, else a copy and a delete.
     shutil.move(arrival.locator, target)
-    return f"moved to {target}" + (" with the reasons" if failed else "")
+    return f"moved to {shown(str(target))}" + ("" if why is None else " with the reasons")
 
 
-def _keep_failed_objects(store: ObjectStore, arrival: Arrival, manifest: Manifest) -> None:
-    prefix = f"{FAILED_PREFIX}{manifest.dossier_id}/"
+def _keep_failed_objects(store: ObjectStore, arrival: Arrival, why: Why, prefix: str) -> None:
     kept = []
     for index, file in enumerate(arrival.files):
         key = f"{prefix}{index:03d}-{key_name(file.name)}"
         store.copy(file.locator, key)
         kept.append(key)
     store.put_bytes(
-        f"{prefix}{REASONS_NAME}",
-        _reasons(arrival, manifest, kept).encode(),
-        "application/json",
+        f"{prefix}{REASONS_NAME}", _reasons(arrival, why, kept).encode(), "application/json"
     )
 
 
-def _reasons(arrival: Arrival, manifest: Manifest, kept: list[str]) -> str:
+def _reasons(arrival: Arrival, why: Why, kept: list[str]) -> str:
     """Why an arrival could not be digitised, for the person who finds it in failed."""
-    reasons = {q.source: q.reason for q in manifest.quarantined}
     files = [
-        {"name": f.name, "from": f.locator, "kept_as": kept_as, "reason": reasons.get(f.name)}
+        {
+            "name": f.name,
+            "from": shown(f.locator),
+            "kept_as": shown(kept_as),
+            "reason": why.file_reasons.get(f.name),
+        }
         for f, kept_as in zip(arrival.files, kept, strict=True)
     ]
     record = {
-        "arrival": arrival.locator,
+        "arrival": shown(arrival.locator),
         "received": arrival.received,
-        "dossier_id": manifest.dossier_id,
-        "manifest": manifest_key(manifest.dossier_id),
+        **why.facts,
         "files": files,
     }
     return json.dumps(record, ensure_ascii=False, indent=2)
+
+
+# --- Failing the same way again ---------------------------------------------------------------
+
+
+def note_failure(store: ObjectStore, arrival: Arrival, error: str) -> int:
+    """Record that the arrival, as it is now, could not be digitised for `error`; how many
+    sweeps in a row it failed so, counting this one (an arrival that changed, or failed
+    otherwise, starts again at 1). Kept in the store, where every watcher sees it."""
+    key = _failures_key(arrival)
+    fingerprint = [list(f) for f in arrival.fingerprint]
+    times = 1
+    try:
+        earlier = json.loads(store.get_bytes(key))
+        if earlier["fingerprint"] == fingerprint and earlier["error"] == error:
+            times = int(earlier["times"]) + 1
+    except ObjectNotFound:
+        pass
+    record = {"arrival": arrival.identity, "fingerprint": fingerprint, "error": error}
+    store.put_bytes(key, json.dumps({**record, "times": times}).encode(), "application/json")
+    return times
+
+
+def forget_failures(store: ObjectStore, arrival: Arrival) -> None:
+    """The arrival left incoming: its failures, if any, are forgotten."""
+    store.delete(_failures_key(arrival))
+
+
+def _failures_key(arrival: Arrival) -> str:
+    return f"{FAILURES_PREFIX}{hashlib.sha256(arrival.identity.encode()).hexdigest()}.json"
 
 
 def _free_name(folder: Path, name: str) -> Path:

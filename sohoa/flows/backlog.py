@@ -17,6 +17,7 @@ thread, each reading its pages one at a time.
 
 from __future__ import annotations
 
+import stat
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -39,6 +40,8 @@ from pydantic import BaseModel, Field
 from sohoa.flows import progress
 from sohoa.flows.digitise import STORAGE_RETRIES, digitise
 from sohoa.flows.workdir import WorkDirFull
+from sohoa.pipeline.dossier import folder_dossier_id
+from sohoa.pipeline.inputs import entries, shown
 from sohoa.pipeline.model import DossierStatus, Manifest, QuarantineRecord
 from sohoa.storage.objects import StorageError
 
@@ -50,10 +53,17 @@ DossierResult = Literal["digitised", "on_file", "failed"]
 
 
 class DossierInput(BaseModel):
-    """One dossier of a backlog: its name in the backlog folder (for people) and its files."""
+    """One dossier of a backlog: its name in the backlog folder (for people), its files, and
+    whether it is a folder (whose name may be its id)."""
 
     name: str
     paths: list[str]
+    folder: bool = False
+
+    @property
+    def dossier_id(self) -> str | None:
+        """The folder's name when it is a dossier id; None: an id derived from content."""
+        return folder_dossier_id(self.name) if self.folder else None
 
 
 class DossierOutcome(BaseModel):
@@ -68,6 +78,7 @@ class DossierOutcome(BaseModel):
     review: int = 0  # documents flagged for review
     reused: int = 0  # documents that are papers already on file
     quarantined: list[QuarantineRecord] = Field(default_factory=list)
+    replaced: str | None = None  # an earlier manifest made from other files, replaced and kept
     error: str | None = None
 
     @classmethod
@@ -82,13 +93,18 @@ class DossierOutcome(BaseModel):
             review=sum(d.needs_review for d in manifest.documents),
             reused=sum(d.reuse_of is not None for d in manifest.documents),
             quarantined=manifest.quarantined,
+            replaced=manifest.replaces.note if fresh and manifest.replaces else None,
         )
 
 
 def find_dossiers(folder: Path) -> list[DossierInput]:
-    """Each sub-folder, and each file, of `folder` is a dossier; hidden names are skipped."""
-    entries = sorted(p for p in folder.iterdir() if not p.name.startswith("."))
-    return [DossierInput(name=p.name, paths=[str(p.resolve())]) for p in entries]
+    """Each sub-folder, and each file, of `folder` is a dossier; hidden names are skipped.
+    The folder named is resolved once; its entries are taken as they are (a link among them is
+    a one-file dossier that is refused, never followed)."""
+    return [
+        DossierInput(name=shown(path.name), paths=[str(path)], folder=stat.S_ISDIR(status.st_mode))
+        for path, status in entries(folder.resolve())
+    ]
 
 
 def batches(dossiers: list[DossierInput], size: int) -> Iterator[list[DossierInput]]:
@@ -121,7 +137,13 @@ def current_listener() -> OutcomeListener | None:
 def digitise_in_batch(dossier: DossierInput, workers: int | None) -> DossierOutcome:
     """One dossier of a batch, its pages read `workers` at a time (None: as configured); started
     again while the object store is away."""
-    digitised = digitise(dossier.paths, workers=workers)
+    digitised = digitise(
+        dossier.paths,
+        dossier.dossier_id,
+        workers=workers,
+        source_name=dossier.name,
+        follow_named_links=False,
+    )
     return DossierOutcome.of(dossier.name, digitised.manifest, digitised.fresh)
 
 
@@ -185,8 +207,11 @@ def summary_table(outcomes: list[DossierOutcome]) -> list[dict[str, Any]]:
     types: Counter[str] = Counter()
     for o in outcomes:
         types.update(o.documents)
-    reasons = Counter(f"{q.source}: {q.reason}" for o in outcomes for q in o.quarantined)
+    reasons = Counter(
+        f"{_quarantined_file(o, q)}: {q.reason}" for o in outcomes for q in o.quarantined
+    )
     errors = Counter(f"{o.name}: {o.error}" for o in outcomes if o.error)
+    replaced = Counter(f"{o.name}: {o.replaced}" for o in outcomes if o.replaced)
     rows: list[tuple[str, object]] = [
         ("dossiers", len(outcomes)),
         ("digitised now, done", committed["done"]),
@@ -201,8 +226,19 @@ def summary_table(outcomes: list[DossierOutcome]) -> list[dict[str, Any]]:
         ("documents already on file (reused)", sum(o.reused for o in outcomes)),
         *((f"quarantined: {reason}", count) for reason, count in sorted(reasons.items())),
         *((f"not digitised: {error}", count) for error, count in sorted(errors.items())),
+        ("manifests replaced, made from other files (kept)", sum(replaced.values())),
+        *((f"replaced: {note}", count) for note, count in sorted(replaced.items())),
     ]
     return [{"measure": measure, "value": value} for measure, value in rows]
+
+
+def _quarantined_file(outcome: DossierOutcome, record: QuarantineRecord) -> str:
+    """A quarantined file as a clerk finds it in the backlog folder, with its dossier's id when
+    that is not the folder's name: "ho-so-7/scan.pdf", "Hồ sơ bà Lan/scan.pdf (hs-…)"."""
+    where = record.source if record.source == outcome.name else f"{outcome.name}/{record.source}"
+    if outcome.dossier_id in (None, outcome.name):
+        return where
+    return f"{where} ({outcome.dossier_id})"
 
 
 def task_runner(concurrent: int, dask_address: str | None, dask_local: bool) -> TaskRunner[Any]:

@@ -98,7 +98,8 @@ def digitise(
         _check_dossier_id(dossier_id)
     settings = _settings()
     job = worker.Job(
-        paths=[str(p.resolve()) for p in paths],
+        # Not resolved here: a link named is followed once, keeping its name (`inputs`).
+        paths=[str(p.absolute()) for p in paths],
         dossier_id=dossier_id,
         out=str(out.resolve()) if out is not None else None,
     )
@@ -412,6 +413,8 @@ def _print_summary(manifest: Manifest, out: Path | None) -> None:
         console.print(line)
     for q in manifest.quarantined:
         console.print(f"  [red]quarantined[/red] {q.source}: {q.reason}")
+    if manifest.replaces is not None:
+        console.print(f"  {manifest.replaces.note}", style="yellow", markup=False)
     if out is not None:
         console.print(f"Local copies in {out}")
 

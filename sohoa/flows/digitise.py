@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -52,6 +53,7 @@ from sohoa.flows.keys import (
     original_key,
     quarantine_key,
     reading_key,
+    replaced_manifest_key,
 )
 from sohoa.ocr.engine import OcrError
 from sohoa.ocr.tesseract import TesseractEngine
@@ -65,6 +67,9 @@ from sohoa.pipeline.dossier import (
     document_id,
     dossier_status,
     failed_pages,
+    input_keys,
+    manifest_input_keys,
+    named,
     page_records,
 )
 from sohoa.pipeline.ingest import (
@@ -77,6 +82,7 @@ from sohoa.pipeline.model import (
     DocumentRecord,
     Manifest,
     QuarantineRecord,
+    ReplacedManifest,
     SourceRecord,
     StoredObject,
 )
@@ -88,6 +94,8 @@ from sohoa.pipeline.understand import understand_dossier
 from sohoa.storage import objects
 from sohoa.storage.catalogue import Catalogue
 from sohoa.storage.objects import ObjectNotFound, ObjectStore, is_transient, safe_key_part
+
+logger = logging.getLogger(__name__)
 
 
 def _retry_if_transient(task: Any, task_run: Any, state: Any) -> bool:
@@ -359,55 +367,109 @@ def digitise(
     *,
     workers: int | None = None,
     received: str | None = None,
+    source_name: str | None = None,
+    follow_named_links: bool = True,
 ) -> Digitised:
     """Digitise the files in `paths` (files or folders) as one dossier, `workers` pages at a
-    time (default: the configured concurrency); `received` is when the dossier arrived."""
+    time (default: the configured concurrency); `received` is when the dossier arrived,
+    `source_name` the folder or file name it came from (kept when its id is derived).
+    `follow_named_links`: False where `paths` are entries of a folder (a backlog's, an
+    incoming one's), whose links are refused like those inside them."""
     settings = Settings()
     store = ObjectStore.from_settings(settings)
-    sources, rejected = admit([Path(p) for p in paths])
-    dossier_id = safe_key_part(dossier_id or default_dossier_id(sources, rejected))
-    quarantined = [r.record for r in rejected]
-    catalogue = Catalogue.from_settings(settings)
-    try:
-        existing = committed_manifest(store, dossier_id)
-        if existing is not None and covers(existing, sources, quarantined, PIPELINE_VERSION):
-            progress.current().pages_total(0)
-            catalogue_dossier(store, catalogue, existing)  # committed, perhaps not catalogued
-            return Digitised(existing, fresh=False)
-
-        started = _now()
-        progress.current().pages_total(sum(s.pages for s in sources))
-        with workdir.dossier_dir(settings) as work:
-            read = read_pages(
-                store, sources, rejected, settings, work, workers or settings.concurrency
+    with admit([Path(p) for p in paths], follow_named_links=follow_named_links) as (
+        sources,
+        rejected,
+    ):
+        given = dossier_id is not None
+        dossier_id = safe_key_part(dossier_id or default_dossier_id(sources, rejected))
+        catalogue = Catalogue.from_settings(settings)
+        try:
+            return _digitise_admitted(
+                store,
+                catalogue,
+                settings,
+                dossier_id,
+                sources,
+                rejected,
+                workers=workers,
+                received=received,
+                source_name=None if given else source_name,
             )
-            pages = read.pages
-            for index, reason in read.failed_sources.items():
-                source = sources[index]
-                quarantined.append(
-                    QuarantineRecord(source=source.name, reason=reason, sha256=source.sha256)
-                )
-            quarantined += read.unreadable
-            usable = [s for i, s in enumerate(sources) if i not in read.failed_sources]
-            documents, texts = _documents(store, catalogue, dossier_id, usable, pages, work)
+        finally:
+            catalogue.close()
 
-        quarantined += failed_pages(pages)
-        manifest = Manifest(
-            dossier_id=dossier_id,
-            status=dossier_status(pages, quarantined),
-            sources=[_source_record(s) for s in usable],
-            pages=page_records(pages, [d.pages for d in documents]),
-            documents=documents,
-            quarantined=quarantined,
-            pipeline_version=PIPELINE_VERSION,
-            created=_now(),
-            started=started,
-            received=received,
-        )
-        commit_dossier(store, catalogue, manifest, texts)
-    finally:
-        catalogue.close()
+
+def _digitise_admitted(
+    store: ObjectStore,
+    catalogue: Catalogue,
+    settings: Settings,
+    dossier_id: str,
+    sources: list[SourceFile],
+    rejected: list[Rejected],
+    *,
+    workers: int | None,
+    received: str | None,
+    source_name: str | None,
+) -> Digitised:
+    quarantined = [r.record for r in rejected]
+    existing = committed_manifest(store, dossier_id)
+    if existing is not None and covers(existing, sources, quarantined, PIPELINE_VERSION):
+        progress.current().pages_total(0)
+        catalogue_dossier(store, catalogue, existing)  # committed, perhaps not catalogued
+        return Digitised(existing, fresh=False)
+    replaces = None
+    if existing is not None and manifest_input_keys(existing) != input_keys(sources, rejected):
+        replaces = keep_replaced(store, existing)
+
+    started = _now()
+    progress.current().pages_total(sum(s.pages for s in sources))
+    with workdir.dossier_dir(settings) as work:
+        read = read_pages(store, sources, rejected, settings, work, workers or settings.concurrency)
+        pages, failed_sources = read.pages, read.failed_sources
+        for index, reason in failed_sources.items():
+            source = sources[index]
+            quarantined.append(
+                QuarantineRecord(
+                    source=source.name,
+                    reason=named(reason, source.path, source.name),
+                    sha256=source.sha256,
+                )
+            )
+        quarantined += read.unreadable
+        usable = [s for i, s in enumerate(sources) if i not in failed_sources]
+        documents, texts = _documents(store, catalogue, dossier_id, usable, pages, work)
+
+    quarantined += failed_pages(pages)
+    manifest = Manifest(
+        dossier_id=dossier_id,
+        status=dossier_status(pages, quarantined),
+        source_name=source_name,
+        sources=[_source_record(s) for s in usable],
+        pages=page_records(pages, [d.pages for d in documents]),
+        documents=documents,
+        quarantined=quarantined,
+        pipeline_version=PIPELINE_VERSION,
+        created=_now(),
+        started=started,
+        received=received,
+        replaces=replaces,
+    )
+    commit_dossier(store, catalogue, manifest, texts)
     return Digitised(manifest, fresh=True)
+
+
+def keep_replaced(store: ObjectStore, earlier: Manifest) -> ReplacedManifest:
+    """Keep a committed manifest that one made from different inputs is about to replace, and
+    say so (the new manifest records it, and the log)."""
+    key = replaced_manifest_key(earlier.dossier_id, earlier.created)
+    store.copy(manifest_key(earlier.dossier_id), key)
+    names = [s.name for s in earlier.sources] + [q.source for q in earlier.quarantined]
+    replaced = ReplacedManifest(
+        key=key, created=earlier.created, status=earlier.status, sources=names
+    )
+    logger.warning("dossier %s: %s", earlier.dossier_id, replaced.note)
+    return replaced
 
 
 @task(name="digitise-dossier", **STORAGE_RETRIES)
@@ -417,9 +479,16 @@ def digitise_retried(
     *,
     workers: int | None = None,
     received: str | None = None,
+    follow_named_links: bool = True,
 ) -> Digitised:
     """`digitise` as a task, started again while the object store is away."""
-    return digitise(paths, dossier_id, workers=workers, received=received)
+    return digitise(
+        paths,
+        dossier_id,
+        workers=workers,
+        received=received,
+        follow_named_links=follow_named_links,
+    )
 
 
 @flow(name="digitise-dossier", log_prints=False, validate_parameters=False)

@@ -59,20 +59,27 @@ from sohoa.flows.arrivals import (
     Where,
     bucket_arrivals,
     folder_arrivals,
+    forget_failures,
     look_again,
+    move_failed,
     move_out,
+    note_failure,
     stage,
 )
 from sohoa.flows.claims import try_claim, utc_now, watcher_id
 from sohoa.flows.digitise import digitise_retried
 from sohoa.flows.workdir import WorkDirFull
+from sohoa.pipeline.inputs import shown
 from sohoa.pipeline.model import DossierStatus, QuarantineRecord
-from sohoa.storage.objects import ObjectStore, StorageError
+from sohoa.storage.catalogue import CatalogueError
+from sohoa.storage.objects import ObjectStore, StorageError, is_transient
 
 DEPLOYMENT_NAME = "sohoa-watch"
 DEFAULT_INTERVAL_S = 10.0
 DEFAULT_SETTLE_S = 5.0
 DEFAULT_LEASE_S = 120.0
+# An arrival that fails the same way this many sweeps in a row goes to failed, with the reason.
+FAILURES_BEFORE_FAILED = 2
 
 ArrivalResult = Literal["digitised", "on_file", "error"]
 
@@ -102,7 +109,9 @@ class ArrivalOutcome(BaseModel):
 
     arrival: str  # where it was: `incoming/<name>` in the bucket, or its path
     where: Where
-    result: ArrivalResult  # digitised now, already on file, or failed (left in incoming)
+    # digitised now, already on file, or failed (left in incoming, or moved to failed once it
+    # failed the same way again)
+    result: ArrivalResult
     watcher: str
     received: str  # ISO 8601 UTC: when it arrived (its newest change)
     dossier_id: str | None = None
@@ -167,6 +176,11 @@ def current_listener() -> OutcomeListener:
 
 def describe(outcome: ArrivalOutcome) -> str:
     """One line for people: what became of the arrival, and how long it took to be found."""
+    if outcome.result == "error" and outcome.moved is not None:
+        return (
+            f"{outcome.arrival}: not digitised, failed the same way again: {outcome.error}; "
+            f"{outcome.moved}"
+        )
     if outcome.result == "error":
         return f"{outcome.arrival}: not digitised, left in incoming: {outcome.error}"
     if outcome.status == "failed":
@@ -206,15 +220,21 @@ def digitise_arrival(
             return None
         with workdir.dossier_dir(settings) as work:
             paths = stage(store, arrival, work)
-            digitised = digitise_retried(paths, workers=watch.workers, received=arrival.received)
+            digitised = digitise_retried(
+                paths,
+                workers=watch.workers,
+                received=arrival.received,
+                follow_named_links=False,
+            )
         searchable = utc_now()
         manifest = digitised.manifest
         if claim.held:
             moved = move_out(store, arrival, manifest, watch.destinations())
+            forget_failures(store, arrival)
         else:
             moved = "left in incoming: its claim ran out meanwhile (another watcher may have it)"
         return ArrivalOutcome(
-            arrival=arrival.locator,
+            arrival=shown(arrival.locator),
             where=arrival.where,
             result="digitised" if digitised.fresh else "on_file",
             watcher=watcher,
@@ -229,17 +249,46 @@ def digitise_arrival(
             moved=moved,
         )
     except Exception as e:
+        error = failure_reason(e)
+        moved = None
+        if claim is not None and claim.held and _the_arrivals_fault(e):
+            moved = _give_up_when_failed_again(store, arrival, error, watch)
         return ArrivalOutcome(
-            arrival=arrival.locator,
+            arrival=shown(arrival.locator),
             where=arrival.where,
             result="error",
             watcher=watcher,
             received=arrival.received,
-            error=failure_reason(e),
+            moved=moved,
+            error=error,
         )
     finally:
         if claim is not None:
             claim.release()
+
+
+def _the_arrivals_fault(error: BaseException) -> bool:
+    """True when `error` comes from the arrival itself, not from where it is digitised (the
+    store, the catalogue or the work folder away or full: every arrival would fail so)."""
+    return not (
+        isinstance(error, StorageError | WorkDirFull | CatalogueError) or is_transient(error)
+    )
+
+
+def _give_up_when_failed_again(
+    store: ObjectStore, arrival: Arrival, error: str, watch: Watch
+) -> str | None:
+    """Move the arrival to failed, with the error, once it has failed the same way
+    `FAILURES_BEFORE_FAILED` sweeps in a row; None while it stays in incoming to be tried again."""
+    try:
+        times = note_failure(store, arrival, error)
+        if times < FAILURES_BEFORE_FAILED:
+            return None
+        moved = move_failed(store, arrival, error, times, watch.destinations())
+        forget_failures(store, arrival)
+        return moved
+    except StorageError:
+        return None  # the store went away meanwhile: the next sweep tries it again
 
 
 @flow(name="sweep-incoming", log_prints=False, validate_parameters=False)

@@ -37,3 +37,9 @@ def dossier_prefix(dossier_id: str) -> str:
 
 def manifest_key(dossier_id: str) -> str:
     return f"{dossier_prefix(dossier_id)}/{MANIFEST_NAME}"
+
+
+def replaced_manifest_key(dossier_id: str, created: str) -> str:
+    """Where a manifest replaced by one made from different inputs is kept."""
+    stamp = "".join(c if c.isalnum() else "-" for c in created)
+    return f"{dossier_prefix(dossier_id)}/replaced/{stamp}.json"

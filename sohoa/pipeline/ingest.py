@@ -122,21 +122,6 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def collect_files(paths: list[Path]) -> list[tuple[Path, str]]:
-    """Files named directly, and the files under named folders sorted by path, with the names
-    they go by in the manifest (relative to the folder given)."""
-    found: list[tuple[Path, str]] = []
-    for path in paths:
-        if path.is_dir():
-            for file in sorted(p for p in path.rglob("*") if p.is_file()):
-                relative = file.relative_to(path)
-                if not any(part.startswith(".") for part in relative.parts):
-                    found.append((file, relative.as_posix()))
-        else:
-            found.append((path, path.name))
-    return found
-
-
 def open_source(path: Path, name: str) -> SourceFile:
     """Check that `path` can be digitised and describe it; raise InputRejected otherwise."""
     try:

@@ -73,9 +73,29 @@ class QuarantineRecord(BaseModel):
     sha256: str | None = None
 
 
+class ReplacedManifest(BaseModel):
+    """The manifest this one replaced, made from different inputs under the same dossier id
+    (an id given, or a backlog folder's name, used again): kept at `key`, never lost."""
+
+    key: str
+    created: str
+    status: DossierStatus
+    sources: list[str]  # the names of its files, usable or quarantined
+
+    @property
+    def note(self) -> str:
+        """What people are told of it."""
+        return (
+            f"replaces the manifest of {self.created} ({self.status}), made from other files "
+            f"({', '.join(self.sources)}); that one is kept as {self.key}"
+        )
+
+
 class Manifest(BaseModel):
     dossier_id: str
     status: DossierStatus
+    # The folder or file name the dossier came from, when its id was derived from content.
+    source_name: str | None = None
     sources: list[SourceRecord] = Field(default_factory=list)
     pages: list[PageRecord] = Field(default_factory=list)
     documents: list[DocumentRecord] = Field(default_factory=list)
@@ -87,3 +107,4 @@ class Manifest(BaseModel):
     # manifests from before they were recorded.
     started: str | None = None
     received: str | None = None
+    replaces: ReplacedManifest | None = None

@@ -79,6 +79,7 @@ from sohoa.storage.search_terms import (
     ParsedQuery,
     Snippet,
     make_snippet,
+    name_key,
     number_key,
     parse_query,
 )
@@ -92,7 +93,7 @@ NEAREST_TEXTS = 20
 RANKED_MATCHES = 1_000
 
 Form = Literal["exact", "folded"]
-MatchKind = Literal["number", "person", "exact", "folded", "filter"]
+MatchKind = Literal["dossier", "number", "person", "exact", "folded", "filter"]
 
 metadata = MetaData()
 
@@ -177,6 +178,16 @@ dossiers = Table(
 )
 
 
+dossier_names = Table(
+    "dossier_names",  # what a dossier answers to in search: its id, and the name it came by
+    metadata,
+    Column("dossier_id", String(255), primary_key=True),
+    Column("source_name", Text),  # the manifest's: the folder or file its documents came from
+    Column("id_key", String(255), nullable=False, index=True),  # `name_key` of the id
+    Column("name_key", Text, index=True),  # `name_key` of the source name
+)
+
+
 class CatalogueError(Exception):
     """The catalogue cannot be opened or used (bad URL, database unreachable)."""
 
@@ -209,6 +220,7 @@ class CatalogueDocument(BaseModel):
     created: str
     reuse_of: str | None
     reuse_reason: str | None
+    source_name: str | None = None  # the folder or file its dossier came from
 
 
 class SearchHit(BaseModel):
@@ -338,6 +350,18 @@ class Catalogue:
                     conn.execute(insert(pages), rows)
                 if document.id in papers_by_id:
                     _insert_paper(conn, papers_by_id[document.id])
+            conn.execute(
+                delete(dossier_names).where(dossier_names.c.dossier_id == manifest.dossier_id)
+            )
+            source_name = manifest.source_name
+            conn.execute(
+                insert(dossier_names).values(
+                    dossier_id=manifest.dossier_id,
+                    source_name=source_name,
+                    id_key=name_key(manifest.dossier_id),
+                    name_key=name_key(source_name) if source_name else None,
+                )
+            )
             facts = dossier_facts(manifest)
             conn.execute(delete(dossiers).where(dossiers.c.dossier_id == manifest.dossier_id))
             conn.execute(insert(dossiers).values(**facts.model_dump(), created_on=facts.created_on))
@@ -345,7 +369,7 @@ class Catalogue:
     def clear(self) -> None:
         """Forget everything (before a rebuild from storage)."""
         with self._begin() as conn:
-            for emptied in (pages, people, paper_bands, papers, documents, dossiers):
+            for emptied in (pages, people, paper_bands, papers, documents, dossiers, dossier_names):
                 conn.execute(delete(emptied))
 
     # --- reading --------------------------------------------------------------------------------
@@ -447,7 +471,7 @@ class Catalogue:
                     return []  # only punctuation: nothing to look for
                 listed = self._documents(conn, _newest_first(_filtered(filters)).limit(limit))
                 return [_hit(d, "filter", None, None) for d in listed]
-            for kind, condition in _direct_matches(parsed):
+            for kind, condition in _direct_matches(query, parsed):
                 wanted = _newest_first(_filtered(filters).where(condition)).limit(limit)
                 for document in self._documents(conn, wanted):
                     if document.id not in hits:
@@ -532,8 +556,18 @@ class Catalogue:
         owned = select(people).where(people.c.document_id.in_(ids)).order_by(people.c.person_id)
         for person in conn.execute(owned):
             person_ids[person.document_id].append(person.person_id)
+        named = select(dossier_names.c.dossier_id, dossier_names.c.source_name).where(
+            dossier_names.c.dossier_id.in_({row["dossier_id"] for row in rows})
+        )
+        source_names = {r.dossier_id: r.source_name for r in conn.execute(named)}
         return [
-            CatalogueDocument.model_validate({**row, "person_ids": person_ids[row["id"]]})
+            CatalogueDocument.model_validate(
+                {
+                    **row,
+                    "person_ids": person_ids[row["id"]],
+                    "source_name": source_names.get(row["dossier_id"]),
+                }
+            )
             for row in rows
         ]
 
@@ -729,8 +763,16 @@ def _owned_by(person_ids: list[str]) -> Select[Any]:
     return select(people.c.document_id).where(people.c.person_id.in_(person_ids))
 
 
-def _direct_matches(parsed: ParsedQuery) -> list[tuple[MatchKind, ColumnElement[bool]]]:
-    matches: list[tuple[MatchKind, ColumnElement[bool]]] = []
+def _direct_matches(query: str, parsed: ParsedQuery) -> list[tuple[MatchKind, ColumnElement[bool]]]:
+    """What a query names outright: a dossier by its id or the name it came by (the whole
+    query), a document number, a personal ID."""
+    key = name_key(query)
+    named = select(dossier_names.c.dossier_id).where(
+        or_(dossier_names.c.id_key == key, dossier_names.c.name_key == key)
+    )
+    matches: list[tuple[MatchKind, ColumnElement[bool]]] = [
+        ("dossier", documents.c.dossier_id.in_(named))
+    ]
     if parsed.numbers:
         matches.append(("number", documents.c.so_ky_hieu_key.in_(parsed.numbers)))
     if parsed.person_ids:

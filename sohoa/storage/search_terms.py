@@ -33,6 +33,12 @@ def number_key(number: str) -> str:
     return "".join(fold(number).split())  # folding makes tone placement moot
 
 
+def name_key(name: str) -> str:
+    """A dossier's id or folder name as it is looked up: folded, blanks collapsed
+    ("Hồ sơ  bà Lan" gives "ho so ba lan")."""
+    return " ".join(fold(normalise(name)).split())
+
+
 @dataclass(frozen=True)
 class ParsedQuery:
     phrases: list[list[str]]  # each phrase's syllables, in the exact form
