@@ -27,12 +27,13 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from functools import cached_property
 
 from sohoa.ocr.engine import PageText, Word
 from sohoa.pipeline.correct import default_lexicon, is_valid_syllable
 from sohoa.pipeline.identifiers import (
+    cmnd_problem,
     parse_date,
     personal_id_problem,
     tax_code_valid,
@@ -218,6 +219,12 @@ _TAX_CODE = re.compile(r"(?<!\d)\d{10}(?:\s?-\s?\d{3})?(?![\d-])")
 # OCR sometimes cuts a long number in two ("0661761 13685"): one space inside is allowed,
 # unless the digits read as two whole IDs side by side (husband's and wife's columns).
 _PERSONAL_ID = re.compile(r"(?<!\d)\d{12}(?!\d)|(?<!\d)(?<!\d )(?:\d ?){11}\d(?! ?\d)")
+# A legacy identity card (chứng minh nhân dân, "CMND", "CMTND", "chứng minh thư") named before
+# its number; its 9 digits are too common a length to be taken without it.
+_CMND_LABEL = re.compile(r"\b(?:cmt?nd|cmt|chung minh (?:thu )?(?:nhan dan|thu))\b")
+_CMND = re.compile(r"(?<!\d)(?<!\d )(?:\d ?){8}\d(?! ?\d)")
+# How far after its label a number is looked for ("CMND số: …", "Số CMND/CCCD: …").
+_AFTER_LABEL = 40
 _CARD_CODE = re.compile(
     r"(?P<id>\d{12})\|(?:\d{9})?\|(?P<name>[^|\d]+)\|\d{8}\|[^|]*\|[^|]*\|(?P<issued>\d{8})(?:\||$)"
 )
@@ -263,12 +270,15 @@ class Extraction:
     name_source: NameSource = NameSource()
 
 
-def extract_fields(doc_type: str, pages: Sequence[PageContent]) -> Extraction:
-    """The fields of one document of type `doc_type` printed on `pages`."""
+def extract_fields(
+    doc_type: str, pages: Sequence[PageContent], today: date | None = None
+) -> Extraction:
+    """The fields of one document of type `doc_type` printed on `pages`, read on `today`: no
+    paper is issued, and nobody born, after it (not checked without it)."""
     document = _Document.read(pages)
     codes = _CodeData.read(code for page in pages for code in page.codes)
     person, name_source = _main_person(document)
-    issued = _not_after_today(_issuing_date(doc_type, document), document)
+    issued = _not_after_today(_issuing_date(doc_type, document), document, today)
     if doc_type == "cccd" and codes.card is not None:
         # The card's own QR code: its holder's name with every mark, and its issue date.
         person, name_source = _Reading(codes.card.holder), NameSource(sure=True)
@@ -279,7 +289,8 @@ def extract_fields(doc_type: str, pages: Sequence[PageContent]) -> Extraction:
         "ngay_ban_hanh": issued,
         "co_quan_ban_hanh": _issuer(doc_type, document, number.value),
         "trich_yeu": _summary(doc_type, document),
-        "so_dinh_danh": _personal_ids(document, codes.personal_ids),
+        "so_dinh_danh": _personal_ids(document, codes.personal_ids, today),
+        "so_cmnd": _cmnd_numbers(document),
         "ho_ten": person,
         "ma_so_thue": _tax_codes(document),
     }
@@ -704,13 +715,12 @@ def _issuing_date(doc_type: str, document: _Document) -> _Reading:
     return _NOTHING
 
 
-def _not_after_today(issued: _Reading, document: _Document) -> _Reading:
+def _not_after_today(issued: _Reading, document: _Document, today: date | None) -> _Reading:
     """`issued`, unless it is a day still to come: no paper is issued in the future, so OCR
     misread a digit of the year ("2053" for "2023"). The same day and month with a past year
     elsewhere in the paper ("Hôm nay, ngày 05 tháng 10 năm 2023") is then the date; else a
     person reads it."""
-    today = datetime.now().date()
-    if not isinstance(issued.value, str) or issued.value <= today.isoformat():
+    if today is None or not isinstance(issued.value, str) or issued.value <= today.isoformat():
         return issued
     misread = datetime.fromisoformat(issued.value).date()
     for span in document.spans:
@@ -1444,7 +1454,8 @@ def _first_person(document: _Document) -> _Reading:
                 return found
     for span in spans:  # minutes list those present, the citizens with their IDs
         at = next((i for i, w in enumerate(span.words) if _honorific(w)), None)
-        if at is not None and at + 1 < len(span.words) and _PERSONAL_ID.search(span.text):
+        numbered = _PERSONAL_ID.search(span.text) or _CMND_LABEL.search(span.folded)
+        if at is not None and at + 1 < len(span.words) and numbered:
             found = _name_after(span, span.word_start(at + 1))
             if found:
                 return found
@@ -1466,8 +1477,8 @@ def _name_after(span: _Span, offset: int, following: _Span | None = None) -> _Re
     """A person's name opening the words of `span` from `offset`, in title case; a name in
     capitals that fills its column goes on at the column's start on the `following` line."""
     words = list(span.words[span.word_from(offset) :])
-    while words and not any(c.isalpha() for c in words[0].text):
-        words.pop(0)  # the label's colon, read as a word of its own
+    while words and (not any(c.isalpha() for c in words[0].text) or _is_other_honorific(words[0])):
+        words.pop(0)  # the label's colon, read as a word of its own, or the "(bà)" of "ông (bà)"
     if words and nfc(words[0].text).lower().rstrip(":") in _HONORIFICS:
         words.pop(0)  # "Người đại diện: Ông …"
     name = _name_words(words)
@@ -1617,10 +1628,14 @@ class _Particulars:
     female: bool | None
 
 
-def _particulars(spans: Sequence[_Span], at: int, column: tuple[float, float]) -> _Particulars:
+def _particulars(
+    spans: Sequence[_Span], at: int, column: tuple[float, float], word: int | None = None
+) -> _Particulars:
     """Birth year and sex of the person whose lines hold `spans[at]`: from the line naming them
     to the line before the next person, read in the columns of particulars that start within
-    `column` (left and right edge): particulars may stand in columns, one person each."""
+    `column` (left and right edge): particulars may stand in columns, one person each. Where
+    line `at` names people before its `word`, the person is the last of them ("ông A và bà B,
+    số định danh …")."""
     start = at
     while start > 0 and at - start < _PERSON_LINES and not _names_a_person(spans[start]):
         start -= 1
@@ -1644,8 +1659,9 @@ def _particulars(spans: Sequence[_Span], at: int, column: tuple[float, float]) -
     sex = _SEX.search(text)
     female = (sex.group(1) == "nu") if sex else None
     if female is None:
-        honorific = next((h for s in spans[start:end] for h in _honorifics(s)), None)
-        female = _HONORIFICS[honorific] if honorific else None
+        before = [f for i, f in _honorifics(spans[at]) if word is not None and i < word]
+        found = before[-1:] or [f for s in spans[start:end] for _, f in _honorifics(s)][:1]
+        female = found[0] if found else None
     return _Particulars(tuple(birth_years), female)
 
 
@@ -1655,11 +1671,13 @@ def _names_a_person(span: _Span) -> bool:
     )
 
 
-def _honorifics(span: _Span) -> Iterator[str]:
-    """The honorifics of `span` that stand before a person's name, not those inside a proper
-    name ("đường Hai Bà Trưng", a street): after a capitalised word, only after its colon."""
+def _honorifics(span: _Span) -> Iterator[tuple[int, bool | None]]:
+    """Where in `span` honorifics stand before a person's name, and whether each names a woman;
+    not those inside a proper name ("đường Hai Bà Trưng", a street): after a capitalised word,
+    only after its colon. A form's "ông (bà)" names a person of either sex (None)."""
     for at, word in enumerate(span.words):
         previous = span.words[at - 1] if at else None
+        following = span.words[at + 1] if at + 1 < len(span.words) else None
         honorific = _honorific(word)
         inside_a_name = (
             previous is not None
@@ -1667,7 +1685,15 @@ def _honorifics(span: _Span) -> Iterator[str]:
             and previous.text[-1:].isalnum()
         )
         if honorific and not inside_a_name:
-            yield honorific
+            yield at, None if _is_other_honorific(following) else _HONORIFICS[honorific]
+
+
+def _is_other_honorific(word: Word | None) -> bool:
+    """Whether `word` is the bracketed or slashed second honorific of "ông (bà)", "ông/ bà"."""
+    if word is None:
+        return False
+    written = nfc(word.text).lower()
+    return written[:1] in "(/" and written.strip("()/:,") in _HONORIFICS
 
 
 def _honorific(word: Word) -> str | None:
@@ -1676,7 +1702,7 @@ def _honorific(word: Word) -> str | None:
     return written if written in _HONORIFICS else None
 
 
-def _personal_ids(document: _Document, from_codes: Sequence[str]) -> _Reading:
+def _personal_ids(document: _Document, from_codes: Sequence[str], today: date | None) -> _Reading:
     """Every 12-digit personal ID in the text that passes its checks, in order; IDs from QR
     codes first, and OCR readings one or two digits off them dropped as misreads."""
     spans = document.spans
@@ -1687,9 +1713,10 @@ def _personal_ids(document: _Document, from_codes: Sequence[str]) -> _Reading:
         for match in _PERSONAL_ID.finditer(span.text):
             value = re.sub(r"\s", "", match.group())
             column = _column_around(span, span.word_at(match.start()), document.margins)
-            particulars = _particulars(spans, i, column)
+            particulars = _particulars(spans, i, column, span.word_at(match.start()))
             if not any(
-                personal_id_problem(value, birth_year=year, female=particulars.female) is None
+                personal_id_problem(value, birth_year=year, female=particulars.female, today=today)
+                is None
                 for year in particulars.birth_years or (None,)
             ):
                 failed = True
@@ -1702,6 +1729,29 @@ def _personal_ids(document: _Document, from_codes: Sequence[str]) -> _Reading:
         mrz = _id_from_mrz(spans)
         if mrz:
             return _Reading([mrz], (), failed)
+    return _Reading(found, tuple(words), failed)
+
+
+def _cmnd_numbers(document: _Document) -> _Reading:
+    """Every legacy 9-digit CMND number after a label naming the card, whose province code
+    holds, in order."""
+    found: list[str] = []
+    words: list[Word] = []
+    failed = False
+    for span in document.spans:
+        for label in _CMND_LABEL.finditer(span.folded):
+            after = span.text[label.end() : label.end() + _AFTER_LABEL]
+            match = _CMND.search(after)
+            if not match:
+                continue
+            value = re.sub(r"\s", "", match.group())
+            if cmnd_problem(value) is not None:
+                failed = True
+                continue
+            if value not in found:
+                found.append(value)
+                start = label.end() + match.start()
+                words += span.words_of(start, label.end() + match.end())
     return _Reading(found, tuple(words), failed)
 
 

@@ -44,6 +44,8 @@ class DocumentFields(BaseModel):
     co_quan_ban_hanh: str | None = None
     trich_yeu: str | None = None
     so_dinh_danh: list[str] = Field(default_factory=list)
+    # Legacy 9-digit CMND numbers; a 12-digit CMND number is a personal ID (`so_dinh_danh`).
+    so_cmnd: list[str] = Field(default_factory=list)
     ho_ten: str | None = None
     ma_so_thue: list[str] = Field(default_factory=list)
 

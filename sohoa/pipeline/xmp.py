@@ -36,6 +36,7 @@ PROPERTIES: dict[str, str] = {
     "co_quan_ban_hanh": "Issuing body",
     "trich_yeu": "Summary (trích yếu)",
     "so_dinh_danh": "Personal identification numbers (12 digits)",
+    "so_cmnd": "Legacy identity card (CMND) numbers (9 digits)",
     "ho_ten": "Full name of the main person",
     "ma_so_thue": "Tax codes",
 }
