@@ -7,8 +7,16 @@ import re
 from collections.abc import Sequence
 from datetime import date, datetime
 
+from sohoa.ocr.engine import Word
 from sohoa.pipeline.extract.layout import Document
-from sohoa.pipeline.extract.reading import NOTHING, Reading, Span, digit_words, joined_text
+from sohoa.pipeline.extract.reading import (
+    FILL_IN_CONFIDENCE,
+    NOTHING,
+    Reading,
+    Span,
+    digit_words,
+    joined_text,
+)
 from sohoa.pipeline.extract.vocabulary import rules_for
 from sohoa.pipeline.identifiers import (
     parse_date,
@@ -20,6 +28,9 @@ _REGISTRATION = re.compile(r"^\W{0,3}dang ky (?:lan dau|thay doi)")
 _PLACE_DATE = re.compile(r"(?:,|^[\w ]{2,30}\.)[\s_]*ngay\s*\d{1,2}\s*th[a-z]{1,3}\b")
 # A place-and-date line whatever its day reads as: the day is often handwritten.
 _PLACE_DATE_LINE = re.compile(r",[\s_]*ngay\b.*\b(?:thang|nam)\b")
+# The header's place and date, however garbled what follows "ngày" is ("Hà Nội, ngàyJ©…"):
+# a "ĐẾN" receipt stamp or a handwritten day over it.
+_HEADER_DATE_LINE = re.compile(r",[\s_]*ngay")
 _CARD_ISSUE_DATE = re.compile(r"date, month, year|ngay cap|ngay, thang, nam\s*[/:]")
 
 
@@ -39,8 +50,9 @@ def issuing_date(doc_type: str, document: Document) -> Reading:
     right = document.header.right
     day = parse_date(joined_text(right))
     if day:
-        return Reading(day.isoformat(), tuple(w for s in right for w in digit_words(s.words)))
-    if any(_PLACE_DATE_LINE.search(span.folded) for span in right):
+        written = _header_date_words(right)
+        return Reading(day.isoformat(), written, failed_check=_filled_in(written))
+    if any(_HEADER_DATE_LINE.search(span.folded) for span in right):
         # The header's date does not read: a date further down is some other day.
         return Reading(failed_check=True)
     body = document.body()
@@ -54,6 +66,25 @@ def issuing_date(doc_type: str, document: Document) -> Reading:
         # The paper is dated, but its day or month does not read: handwritten, most likely.
         return Reading(failed_check=True)
     return NOTHING
+
+
+def _header_date_words(right: Sequence[Span]) -> tuple[Word, ...]:
+    """The digits of the header's date: from "ngày" on, on its line, and on the next where the
+    year wrapped; not a receipt stamp's under it. All the column's digits where no "ngày"
+    reads."""
+    at = next((i for i, span in enumerate(right) if "ngay" in span.folded), None)
+    if at is None:
+        return tuple(w for s in right for w in digit_words(s.words))
+    first = right[at]
+    start = first.word_at(first.folded.index("ngay"))
+    whole = parse_date(first.text) is not None
+    wrapped = [] if whole else [w for s in right[at + 1 : at + 2] for w in s.words]
+    return digit_words([*first.words[start:], *wrapped])
+
+
+def _filled_in(digits: Sequence[Word]) -> bool:
+    """Whether a digit of a date was read as unsurely as a handwritten fill-in is."""
+    return any(w.confidence < FILL_IN_CONFIDENCE for w in digits)
 
 
 def not_after_today(issued: Reading, document: Document, today: date | None) -> Reading:

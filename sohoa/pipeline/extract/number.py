@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import itertools
 import re
 from collections.abc import Sequence
 
 from sohoa.ocr.engine import Word
 from sohoa.pipeline.extract.layout import Document
-from sohoa.pipeline.extract.reading import NOTHING, Reading, Span
+from sohoa.pipeline.extract.reading import FILL_IN_CONFIDENCE, NOTHING, Reading, Span
 from sohoa.pipeline.extract.vocabulary import WITH_D_BAR
 from sohoa.pipeline.taxonomy import load_taxonomy
 from sohoa.pipeline.text import nfc
@@ -37,6 +38,9 @@ _SERIAL_LABEL = re.compile(r"[s§]o phat hanh\s*:?\s*")
 _SERIAL = re.compile(r"([A-Z]{2})[.,]?\s?(\d{6})(?!\d)")  # OCR adds a speck: "HZ. 609008"
 _ETH = str.maketrans({"Ð": "Đ", "ð": "đ"})
 _DOCUMENT_NUMBER = re.compile(r"\d[0-9A-Za-zĐđ./\-]*")
+# What follows a registered number's count: an optional year, then the type's and the issuer's
+# abbreviations, each opening with a capital ("2026/TT-BCT", "QĐ-UBND", "SGDĐT-CTrTT").
+_REGISTERED = re.compile(r"(?:(?:19|20)\d\d/)?[A-ZĐ][A-Za-zĐđ0-9.]*(?:[-/][A-ZĐ][A-Za-zĐđ0-9.]*)*")
 
 
 def document_number(document: Document) -> Reading:
@@ -58,8 +62,11 @@ def document_number(document: Document) -> Reading:
         ):
             continue  # outside the header the colon is what makes "Số" a label
         value, used = _number_after(_words_from(span, label.end()))
+        # OCR's confidence in a word glued to the label ("Số:143") is its confidence in both.
+        glued = span.word_start(span.word_at(label.end())) != label.end()
         if value or used:
-            return Reading(value, used, failed_check=value is None)
+            doubtful = value is None or _doubtful(value, used, glued)
+            return Reading(value, used, failed_check=doubtful)
     for span in candidates:
         # A whole dated number alone on its line, its "Số:" garbled ("j 9G? 07/2021/HĐDV").
         if len(span.words) <= _GARBLED_LABEL_WORDS + 1 and _DATED_NUMBER.fullmatch(
@@ -94,6 +101,27 @@ def _serial(document: Document) -> Reading:
             used = span.words_of(label.end(), label.end() + serial.end())
             return Reading(f"{serial.group(1)} {serial.group(2)}", used)
     return NOTHING
+
+
+def _doubtful(number: str, words: Sequence[Word], glued: bool) -> bool:
+    """Whether a number read after "Số:" is for a person to check: its count stands apart from
+    the rest ("445 /NQ-CP"), as a count written by hand into the blank the printed form leaves
+    does; a digit of it was read unsurely; or it does not fit the register's pattern
+    `<count>/<year?>/<type>-<issuer>` (a count of 0, a letter in the count). The confidence
+    of a word `glued` to the label is not its count's."""
+    count, slash, rest = number.partition("/")
+    if not count.isdigit() or int(count) == 0:
+        return True
+    if slash and not _REGISTERED.fullmatch(rest):
+        return True
+    count_words = list(itertools.takewhile(lambda w: "/" not in w.text, words))
+    if count_words and len(count_words) < len(words):
+        return True  # the count filled into the printed form's blank
+    return any(
+        w.confidence < FILL_IN_CONFIDENCE
+        for w in count_words[glued:]
+        if any(c.isdigit() for c in w.text)
+    )
 
 
 def _number_after(words: Sequence[Word]) -> tuple[str | None, tuple[Word, ...]]:

@@ -21,6 +21,10 @@ from sohoa.pipeline.text import fold, nfc, syllables
 REVIEW_CONFIDENCE = 60.0
 UNREAD_CONFIDENCE = 10.0
 _UNSURE_SHARE = 1 / 3
+# Registries fill in a paper's number and day by hand on the printed form. Tesseract reads
+# printed digits at 94-97 (real scans and generated papers alike) and handwritten ones at
+# 60-87, often wrong: a digit read less surely than this is a fill-in for a person to check.
+FILL_IN_CONFIDENCE = 90.0
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,80 @@
+"""Numbers and days written by hand into the printed form, or read poorly, go to review with
+what was read, rather than standing as confident values."""
+
+from __future__ import annotations
+
+from sohoa.pipeline.extract import extract_fields
+from sohoa.pipeline.extract.reading import FILL_IN_CONFIDENCE
+from tests.test_extract import decision, laid_out, official, with_confidence
+
+UNSURE = FILL_IN_CONFIDENCE - 10
+
+
+def test_a_typed_number_read_surely_is_not_for_review():
+    extraction = extract_fields("quyet_dinh", [decision(number="Số: 3722/VPCP-CN")])
+    assert extraction.fields.so_ky_hieu == "3722/VPCP-CN"
+    assert "so_ky_hieu" not in extraction.review
+
+
+def test_a_count_standing_apart_from_its_type_is_a_fill_in_for_review():
+    # The form prints "Số:      /NQ-CP"; the registry writes the count into the blank.
+    extraction = extract_fields("quyet_dinh", [decision(number="Số: 445 /NQ-CP")])
+    assert extraction.fields.so_ky_hieu == "445/NQ-CP"
+    assert "so_ky_hieu" in extraction.review
+
+
+def test_a_count_of_zero_is_no_registered_number():
+    extraction = extract_fields("quyet_dinh", [decision(number="Số: 0/QĐ-BCĐ138")])
+    assert "so_ky_hieu" in extraction.review
+
+
+def test_a_number_whose_type_does_not_open_with_a_capital_fits_no_register():
+    extraction = extract_fields("quyet_dinh", [decision(number="Số: 15/qđ-UBND")])
+    assert "so_ky_hieu" in extraction.review
+
+
+def test_a_count_read_unsurely_is_for_review():
+    page = with_confidence(decision(number="Số: 293"), {"293"}, UNSURE)
+    extraction = extract_fields("giay_khai_sinh", [page])
+    assert extraction.fields.so_ky_hieu == "293"
+    assert "so_ky_hieu" in extraction.review
+
+
+def test_a_count_glued_to_its_label_is_not_judged_by_the_labels_confidence():
+    page = with_confidence(decision(number="Số:293"), {"Số:293"}, UNSURE)
+    assert "so_ky_hieu" not in extract_fields("giay_khai_sinh", [page]).review
+
+
+def test_a_day_read_unsurely_is_a_fill_in_for_review_with_what_was_read():
+    page = with_confidence(
+        decision(date_line="Quảng Ngãi, ngày 4 tháng 01 năm 2025"), {"4"}, UNSURE
+    )
+    extraction = extract_fields("thong_bao", [page])
+    assert extraction.fields.ngay_ban_hanh == "2025-01-04"
+    assert "ngay_ban_hanh" in extraction.review
+
+
+def test_a_typed_date_read_surely_is_not_for_review():
+    page = decision(date_line="Hà Nội, ngày 28 tháng 4 năm 2026")
+    extraction = extract_fields("cong_van", [page])
+    assert extraction.fields.ngay_ban_hanh == "2026-04-28"
+    assert "ngay_ban_hanh" not in extraction.review
+
+
+def test_a_receipt_stamps_digits_under_the_date_are_not_the_dates():
+    page = laid_out(
+        *official(date_line="Hà Nội, ngày 28 tháng 4 năm 2026"),
+        [(280, "V/v cơ chế đặc thù xây dựng"), (1100, "ĐẾN Ngày..29/4...")],
+    )
+    page = with_confidence(page, {"Ngày..29/4..."}, 30)
+    extraction = extract_fields("cong_van", [page])
+    assert extraction.fields.ngay_ban_hanh == "2026-04-28"
+    assert "ngay_ban_hanh" not in extraction.review
+
+
+def test_a_header_date_a_stamp_covers_goes_to_review_not_to_a_later_date():
+    # The body cites another paper's date ("Căn cứ Luật Đất đai ngày 18 tháng 01 năm 2024").
+    page = decision(date_line="Hà Nội, ngàyJ© lh@wÔj ĐẾN")
+    extraction = extract_fields("thong_tu", [page])
+    assert extraction.fields.ngay_ban_hanh is None
+    assert "ngay_ban_hanh" in extraction.review
