@@ -3,8 +3,10 @@ what was read, rather than standing as confident values."""
 
 from __future__ import annotations
 
+import pytest
+
 from sohoa.pipeline.extract import extract_fields
-from sohoa.pipeline.extract.reading import FILL_IN_CONFIDENCE
+from sohoa.pipeline.extract.reading import FILL_IN_CONFIDENCE, is_debris
 from tests.test_extract import decision, laid_out, official, with_confidence
 
 UNSURE = FILL_IN_CONFIDENCE - 10
@@ -78,3 +80,41 @@ def test_a_header_date_a_stamp_covers_goes_to_review_not_to_a_later_date():
     extraction = extract_fields("thong_tu", [page])
     assert extraction.fields.ngay_ban_hanh is None
     assert "ngay_ban_hanh" in extraction.review
+
+
+def test_ocr_debris_is_no_issuer_and_goes_to_review():
+    page = decision(issuer=("VĂN PHÒNG TRUNG ƯƠNG ĐẢNG", "IN TIẾN BỘ ˆ SỐ V Á CV 1TB Ư Ể"))
+    extraction = extract_fields("cong_van", [page])
+    assert extraction.fields.co_quan_ban_hanh is None
+    assert "co_quan_ban_hanh" in extraction.review
+
+
+def test_ocr_debris_is_no_summary_and_goes_to_review():
+    page = decision(number="Số: 15/UBND-VP", under_number=("V/v ĩ ẵ Jể qạ ờ cv 1tb tr",))
+    extraction = extract_fields("cong_van", [page])
+    assert extraction.fields.trich_yeu is None
+    assert "trich_yeu" in extraction.review
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Văn phòng trung ương đảng một thành viên in tiến bộ ˆ số v á cv 1tb",
+        "ĩ ẵ Jể qạ ờ",
+    ],
+)
+def test_lone_letters_and_unknown_words_are_debris(text):
+    assert is_debris(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ban chỉ đạo 138 tỉnh Quảng Ngãi",
+        "Ủy ban nhân dân tỉnh Quảng Ngãi",
+        "cơ chế đặc thù xây dựng công trình khẩn cấp đối với Dự án kéo dài tuyến Metro",
+        "thực hiện Nghị định 123/2020/NĐ-CP của UBND tỉnh",
+    ],
+)
+def test_names_and_summaries_are_words(text):
+    assert not is_debris(text)

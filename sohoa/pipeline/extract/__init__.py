@@ -35,7 +35,12 @@ from sohoa.pipeline.extract.people import (
     read_personal_ids,
     tax_codes,
 )
-from sohoa.pipeline.extract.reading import REVIEW_CONFIDENCE, UNREAD_CONFIDENCE, Reading
+from sohoa.pipeline.extract.reading import (
+    REVIEW_CONFIDENCE,
+    UNREAD_CONFIDENCE,
+    Reading,
+    worded,
+)
 from sohoa.pipeline.extract.summary import read_summary
 from sohoa.pipeline.extract.vocabulary import rules_for
 from sohoa.pipeline.model import DocumentFields
@@ -74,8 +79,8 @@ def extract_fields(
     readings = {
         "so_ky_hieu": number,
         "ngay_ban_hanh": issued,
-        "co_quan_ban_hanh": read_issuer(doc_type, document, number.value),
-        "trich_yeu": read_summary(doc_type, document),
+        "co_quan_ban_hanh": worded(read_issuer(doc_type, document, number.value)),
+        "trich_yeu": worded(read_summary(doc_type, document)),
         "so_dinh_danh": read_personal_ids(document, codes.personal_ids, today),
         "so_cmnd": cmnd_numbers(document),
         "ho_ten": person,

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from sohoa.ocr.engine import Word
-from sohoa.pipeline.text import fold, nfc, syllables
+from sohoa.pipeline.correct import default_lexicon
+from sohoa.pipeline.text import fold, nfc, normalise, syllables
 
 # A field goes to review when OCR was less sure than REVIEW_CONFIDENCE of a third or more of
 # the words it was read from, or had no idea at all (under UNREAD_CONFIDENCE) of one of them.
@@ -25,6 +26,9 @@ _UNSURE_SHARE = 1 / 3
 # printed digits at 94-97 (real scans and generated papers alike) and handwritten ones at
 # 60-87, often wrong: a digit read less surely than this is a fill-in for a person to check.
 FILL_IN_CONFIDENCE = 90.0
+# A name or a summary is words: where more than this share of its tokens are lone letters or
+# no Vietnamese syllable or word, it is OCR's reading of a seal, a stamp or specks.
+DEBRIS_SHARE = 0.2
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,29 @@ class Reading:
 
 
 NOTHING = Reading()
+
+
+def worded(reading: Reading) -> Reading:
+    """`reading`, unless its text is OCR debris rather than words ("… tiến bộ ˆ số v á cv
+    1tb"): then nothing, for review."""
+    if isinstance(reading.value, str) and is_debris(reading.value):
+        return Reading(None, reading.words, failed_check=True)
+    return reading
+
+
+def is_debris(text: str) -> bool:
+    """Whether more than `DEBRIS_SHARE` of the tokens of `text` are lone letters or unknown
+    words. Numbers ("138") and abbreviations in capitals ("UBND") are words."""
+    known = default_lexicon().known
+    tokens = words_in(text)
+    odd = [
+        token
+        for token in tokens
+        if not token.isdigit()
+        and not (len(token) >= 2 and token.isupper())
+        and (len(token) == 1 or normalise(token.lower()) not in known)
+    ]
+    return len(odd) > DEBRIS_SHARE * len(tokens)
 
 
 @dataclass(frozen=True)
