@@ -1084,6 +1084,7 @@ def test_nothing_found_means_empty_fields_and_nothing_to_review():
         "so_ky_hieu": None,
         "ngay_ban_hanh": None,
         "co_quan_ban_hanh": None,
+        "co_quan_chu_quan": None,
         "trich_yeu": None,
         "so_dinh_danh": [],
         "so_cmnd": [],

@@ -118,3 +118,16 @@ def test_lone_letters_and_unknown_words_are_debris(text):
 )
 def test_names_and_summaries_are_words(text):
     assert not is_debris(text)
+
+
+def test_a_two_line_issuer_block_keeps_its_parent_body():
+    page = decision(issuer=("UBND TỈNH QUẢNG NGÃI", "SỞ TƯ PHÁP"), number="Số: 15/QĐ-STP")
+    fields = extract_fields("quyet_dinh", [page]).fields
+    assert fields.co_quan_ban_hanh == "Sở Tư pháp tỉnh Quảng Ngãi"
+    assert fields.co_quan_chu_quan == "Ủy ban nhân dân tỉnh Quảng Ngãi"
+
+
+def test_a_unit_line_completes_the_issuer_and_names_no_parent():
+    fields = extract_fields("quyet_dinh", [decision()]).fields
+    assert fields.co_quan_ban_hanh == "Ủy ban nhân dân huyện Hải Hậu"
+    assert fields.co_quan_chu_quan is None

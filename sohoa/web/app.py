@@ -41,6 +41,7 @@ FIELD_LABELS = {
     "so_ky_hieu": "Số, ký hiệu",
     "ngay_ban_hanh": "Ngày ban hành",
     "co_quan_ban_hanh": "Cơ quan ban hành",
+    "co_quan_chu_quan": "Cơ quan chủ quản",
     "trich_yeu": "Trích yếu",
     "so_dinh_danh": "Số định danh cá nhân",
     "so_cmnd": "Số CMND",

@@ -25,7 +25,7 @@ from datetime import date
 
 from sohoa.pipeline.extract.codes import CodeData
 from sohoa.pipeline.extract.issue_date import issuing_date, not_after_today
-from sohoa.pipeline.extract.issuer import read_issuer
+from sohoa.pipeline.extract.issuer import read_issuer, read_parent_body
 from sohoa.pipeline.extract.layout import Document
 from sohoa.pipeline.extract.number import document_number
 from sohoa.pipeline.extract.people import (
@@ -80,6 +80,7 @@ def extract_fields(
         "so_ky_hieu": number,
         "ngay_ban_hanh": issued,
         "co_quan_ban_hanh": worded(read_issuer(doc_type, document, number.value)),
+        "co_quan_chu_quan": worded(read_parent_body(doc_type, document)),
         "trich_yeu": worded(read_summary(doc_type, document)),
         "so_dinh_danh": read_personal_ids(document, codes.personal_ids, today),
         "so_cmnd": cmnd_numbers(document),

@@ -68,6 +68,38 @@ def read_issuer(doc_type: str, document: Document, number: object) -> Reading:
         return _card_issuer(document)
     if rules.issuer == "signing_body":
         return _signing_body(document)
+    lines = _issuer_lines(document)
+    if not lines:
+        return NOTHING
+    named = _issuer_named(document, lines)
+    if named is None:
+        return NOTHING
+    department = _department_numbering(number)
+    province = fold(str(named.value)).startswith(PROVINCIAL_COUNCILS)
+    if department and province:
+        return dataclasses.replace(named, value=f"{department} {_place_of(str(named.value))}")
+    return named
+
+
+def read_parent_body(doc_type: str, document: Document) -> Reading:
+    """The issuer's parent body (cơ quan chủ quản), where the header names one above it
+    ("UBND TỈNH QUẢNG NGÃI" over "SỞ TƯ PHÁP"), as it is spelled in the body where the body
+    names it too."""
+    if rules_for(doc_type).issuer != "header":
+        return NOTHING
+    lines = _issuer_lines(document)
+    names = _names(_blocks(lines))
+    if len(names) < 2:
+        return NOTHING
+    used = tuple(w for s in lines for w in s.words)
+    parent = spelled_as_elsewhere(document, Reading(_as_spelled_in(document, names[-2]), used))
+    return dataclasses.replace(parent, value=_province_spelled(str(parent.value)))
+
+
+def _issuer_lines(document: Document) -> list[Span]:
+    """The lines of the header's left column above the number that name the issuer, seals and
+    specks left out; none where they are not in capitals (a stamp or speck above an
+    application's motto, in lower case)."""
     lines: list[Span] = []
     for span in document.header.left:
         if NUMBER_LINE.match(span.folded):
@@ -77,16 +109,7 @@ def read_issuer(doc_type: str, document: Document, number: object) -> Reading:
         if lines and span.y0 - lines[-1].y1 > lines[-1].height:
             break  # the title, under a gap, reaching left of the motto's edge
         lines.append(span)
-    if not any(_printed_in_capitals(span) for span in lines):
-        return NOTHING  # a stamp or speck above an application's motto, in lower case
-    named = _issuer_named(document, lines)
-    if named is None:
-        return NOTHING
-    department = _department_numbering(number)
-    province = fold(str(named.value)).startswith(PROVINCIAL_COUNCILS)
-    if department and province:
-        return dataclasses.replace(named, value=f"{department} {_place_of(str(named.value))}")
-    return named
+    return lines if any(_printed_in_capitals(span) for span in lines) else []
 
 
 def _department_numbering(number: object) -> str | None:
@@ -123,8 +146,20 @@ def _signing_body(document: Document) -> Reading:
 
 
 def _issuer_named(document: Document, lines: Sequence[Span]) -> Reading | None:
-    """The issuer the capitals of `lines` name, one organisation per block of lines: a long
-    name wraps over lines, a unit's place goes on the next."""
+    """The issuer the capitals of `lines` name."""
+    blocks = _blocks(lines)
+    if not blocks:
+        return None
+    used = tuple(w for s in lines for w in s.words)
+    name = spelled_as_elsewhere(
+        document, Reading(_as_spelled_in(document, _with_parent(blocks, document)), used)
+    )
+    return dataclasses.replace(name, value=_province_spelled(str(name.value)))
+
+
+def _blocks(lines: Sequence[Span]) -> list[list[str]]:
+    """The words of issuer lines, one organisation per block of lines: a long name wraps over
+    lines, a unit's place goes on the next."""
     blocks: list[list[str]] = []
     for span in lines:
         words = _header_words(span)
@@ -138,13 +173,7 @@ def _issuer_named(document: Document, lines: Sequence[Span]) -> Reading | None:
             blocks[-1] += words
         else:
             blocks.append(words)
-    if not blocks:
-        return None
-    used = tuple(w for s in lines for w in s.words)
-    name = spelled_as_elsewhere(
-        document, Reading(_as_spelled_in(document, _with_parent(blocks, document)), used)
-    )
-    return dataclasses.replace(name, value=_province_spelled(str(name.value)))
+    return blocks
 
 
 def _province_spelled(name: str) -> str:
@@ -256,15 +285,7 @@ def _with_parent(blocks: Sequence[Sequence[str]], document: Document) -> str:
     section that receives papers acts for its body ("BỘ PHẬN MỘT CỬA"); an office (phòng) is
     named with its parent body ("Phòng Tài chính - Kế hoạch Ủy ban nhân dân quận …"); a
     department (sở) with its parent's place ("Sở Tư pháp tỉnh Nam Định")."""
-    names: list[str] = []
-    for words in blocks:
-        name = _organisation(words)
-        if names and fold(name).startswith(FOLDED_UNITS):
-            names[-1] = f"{names[-1]} {name}"
-        else:
-            names.append(name)
-    if len(names) >= 2 and fold(names[-1]).startswith(SECTIONS):
-        names.pop()
+    names = _names(blocks)
     own = _as_named_in_body(document, names[-1])
     if len(names) < 2 or _place_of(own):
         return own
@@ -275,6 +296,22 @@ def _with_parent(blocks: Sequence[Sequence[str]], document: Document) -> str:
         return f"{own} {parent}"
     parent_place = _place_of(parent)
     return f"{own} {parent_place}" if parent_place else own
+
+
+def _names(blocks: Sequence[Sequence[str]]) -> list[str]:
+    """The organisations the blocks of a header's left column name, top (parent) to bottom
+    (own): a unit line completes the organisation above it ("ỦY BAN NHÂN DÂN / XÃ PHƯƠNG
+    ĐỊNH"); a section that receives papers ("BỘ PHẬN MỘT CỬA") acts for its body."""
+    names: list[str] = []
+    for words in blocks:
+        name = _organisation(words)
+        if names and fold(name).startswith(FOLDED_UNITS):
+            names[-1] = f"{names[-1]} {name}"
+        else:
+            names.append(name)
+    if len(names) >= 2 and fold(names[-1]).startswith(SECTIONS):
+        names.pop()
+    return names
 
 
 def _as_named_in_body(document: Document, name: str) -> str:
