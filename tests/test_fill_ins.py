@@ -7,7 +7,8 @@ import pytest
 
 from sohoa.pipeline.extract import extract_fields
 from sohoa.pipeline.extract.reading import FILL_IN_CONFIDENCE, is_debris
-from tests.test_extract import decision, laid_out, official, with_confidence
+from sohoa.pipeline.page import PageContent
+from tests.test_extract import body, centred, decision, laid_out, official, with_confidence
 
 UNSURE = FILL_IN_CONFIDENCE - 10
 
@@ -131,3 +132,55 @@ def test_a_unit_line_completes_the_issuer_and_names_no_parent():
     fields = extract_fields("quyet_dinh", [decision()]).fields
     assert fields.co_quan_ban_hanh == "Ủy ban nhân dân huyện Hải Hậu"
     assert fields.co_quan_chu_quan is None
+
+
+def submission(date_line: str, *summary: str) -> PageContent:
+    """A tờ trình of a provincial committee: the title and its summary centred under the
+    header, the addressee under them."""
+    return laid_out(
+        *official(issuer=("ỦY BAN NHÂN DÂN", "TỈNH QUẢNG NGÃI"), date_line=date_line),
+        [(805, "TỜ TRÌNH")],  # centred, and right of the motto's edge, as printed
+        *map(centred, summary),
+        centred("Kính gửi: Hội đồng nhân dân tỉnh"),
+        body("Căn cứ Luật Tổ chức chính quyền địa phương ngày 19 tháng 6 năm 2015;"),
+    )
+
+
+def test_the_title_under_a_date_whose_day_does_not_read_still_opens_the_body():
+    page = submission("Quảng Ngãi, ngày     tháng 01 năm 2025", "Về việc miễn nhiệm Ủy viên")
+    extraction = extract_fields("to_trinh", [page])
+    assert extraction.fields.trich_yeu == "miễn nhiệm Ủy viên"
+    assert "ngay_ban_hanh" in extraction.review
+
+
+def test_ve_viec_misread_as_va_viec_is_still_the_summarys_opening():
+    page = submission("Quảng Ngãi, ngày 06 tháng 01 năm 2025", "và việc miễn nhiệm Ủy viên")
+    assert extract_fields("to_trinh", [page]).fields.trich_yeu == "miễn nhiệm Ủy viên"
+
+
+def test_a_summary_whose_first_line_is_short_runs_on_to_the_addressee():
+    page = submission(
+        "Quảng Ngãi, ngày 06 tháng 01 năm 2025",
+        "Tình hình, kết quả thực hiện công tác",
+        "cải cách thủ tục hành chính tháng 01/2025 của tỉnh Quảng Ngãi",
+    )
+    assert extract_fields("bao_cao", [page]).fields.trich_yeu == (
+        "Tình hình, kết quả thực hiện công tác cải cách thủ tục hành chính tháng 01/2025 "
+        "của tỉnh Quảng Ngãi"
+    )
+
+
+def test_a_dash_between_words_of_a_summary_is_kept():
+    page = submission(
+        "Quảng Ngãi, ngày 06 tháng 01 năm 2025", "Về việc miễn nhiệm Ủy viên nhiệm kỳ 2021 - 2026"
+    )
+    assert extract_fields("to_trinh", [page]).fields.trich_yeu == (
+        "miễn nhiệm Ủy viên nhiệm kỳ 2021 - 2026"
+    )
+
+
+def test_a_summary_with_a_letter_vietnamese_does_not_write_goes_to_review():
+    page = submission("Quảng Ngãi, ngày 06 tháng 01 năm 2025", "Về việc cải cách tỉnh Quảng Nøãi")
+    extraction = extract_fields("to_trinh", [page])
+    assert extraction.fields.trich_yeu == "cải cách tỉnh Quảng Nøãi"
+    assert "trich_yeu" in extraction.review

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 
 from sohoa.ocr.engine import Word
-from sohoa.pipeline.extract.layout import Document
+from sohoa.pipeline.extract.layout import DATE_LINE, Document
 from sohoa.pipeline.extract.reading import (
     FILL_IN_CONFIDENCE,
     NOTHING,
@@ -28,9 +28,6 @@ _REGISTRATION = re.compile(r"^\W{0,3}dang ky (?:lan dau|thay doi)")
 _PLACE_DATE = re.compile(r"(?:,|^[\w ]{2,30}\.)[\s_]*ngay\s*\d{1,2}\s*th[a-z]{1,3}\b")
 # A place-and-date line whatever its day reads as: the day is often handwritten.
 _PLACE_DATE_LINE = re.compile(r",[\s_]*ngay\b.*\b(?:thang|nam)\b")
-# The header's place and date, however garbled what follows "ngày" is ("Hà Nội, ngàyJ©…"):
-# a "ĐẾN" receipt stamp or a handwritten day over it.
-_HEADER_DATE_LINE = re.compile(r",[\s_]*ngay")
 _CARD_ISSUE_DATE = re.compile(r"date, month, year|ngay cap|ngay, thang, nam\s*[/:]")
 
 
@@ -52,7 +49,7 @@ def issuing_date(doc_type: str, document: Document) -> Reading:
     if day:
         written = _header_date_words(right)
         return Reading(day.isoformat(), written, failed_check=_filled_in(written))
-    if any(_HEADER_DATE_LINE.search(span.folded) for span in right):
+    if any(DATE_LINE.search(span.folded) for span in right):
         # The header's date does not read: a date further down is some other day.
         return Reading(failed_check=True)
     body = document.body()

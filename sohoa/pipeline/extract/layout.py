@@ -19,6 +19,9 @@ from sohoa.pipeline.identifiers import (
 from sohoa.pipeline.page import PageContent
 from sohoa.pipeline.text import fold, normalise
 
+# The header's place and date, however what follows "ngày" reads ("Hà Nội, ngàyJ©…"): a
+# handwritten day or a "ĐẾN" receipt stamp over it.
+DATE_LINE = re.compile(r",[\s_]*ngay")
 _MOTTO = re.compile(r"cong hoa|chu nghia viet|xa hoi chu")
 _MOTTO_WORDS_BEFORE = {"cong hoa": 0, "xa hoi chu": 2, "chu nghia viet": 4}
 # The motto's second line, which stands for it where OCR lost the first ("ĐIỀN Độc lập - …").
@@ -136,6 +139,7 @@ def _header(page: int, text: PageText) -> tuple[_Header, set[tuple[int, int]]]:
     right: list[Span] = []
     taken: set[tuple[int, int]] = set()
     dated = False
+    undated_line = False
     last_bottom = motto.box.y0
     for line in lines:
         if line.box.y1 < motto.box.y0 - 3 * motto.box.height:
@@ -153,7 +157,10 @@ def _header(page: int, text: PageText) -> tuple[_Header, set[tuple[int, int]]]:
         if not on_left and not on_right:
             continue
         far_below = line.box.y0 - last_bottom > 1.5 * Span(page, line.words).height
-        if line.box.y0 > motto.box.y1 and not on_left and (dated or far_below):
+        # A date line whose day does not read (written by hand) is the date line all the same:
+        # a centred title under it ends the header.
+        titled = undated_line and _is_centred_title(line.words, text.width)
+        if line.box.y0 > motto.box.y1 and not on_left and (dated or far_below or titled):
             break  # the title
         beside_motto = line.box.y0 < motto.box.y1 + 2 * motto.box.height
         if on_left and not left and not beside_motto:
@@ -163,6 +170,7 @@ def _header(page: int, text: PageText) -> tuple[_Header, set[tuple[int, int]]]:
         if on_right:
             right.append(Span(page, on_right))
             dated = dated or parse_date(joined_text(right)) is not None  # the year may wrap
+            undated_line = undated_line or bool(DATE_LINE.search(right[-1].folded))
         taken.add((page, id(line)))
         last_bottom = line.box.y1
     return _Header(left, right), taken

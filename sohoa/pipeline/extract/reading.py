@@ -3,6 +3,7 @@ them), and a line's words read together, with their folded text."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import statistics
 import unicodedata
@@ -29,6 +30,9 @@ FILL_IN_CONFIDENCE = 90.0
 # A name or a summary is words: where more than this share of its tokens are lone letters or
 # no Vietnamese syllable or word, it is OCR's reading of a seal, a stamp or specks.
 DEBRIS_SHARE = 0.2
+_VIETNAMESE_BASES = frozenset("abcdefghijklmnopqrstuvwxyzđ")
+# Tones (grave, acute, tilde, hook, dot below) and the circumflex, breve and horn.
+_VIETNAMESE_MARKS = frozenset("\u0300\u0301\u0303\u0309\u0323\u0302\u0306\u031b")
 
 
 @dataclass(frozen=True)
@@ -58,10 +62,24 @@ NOTHING = Reading()
 
 def worded(reading: Reading) -> Reading:
     """`reading`, unless its text is OCR debris rather than words ("… tiến bộ ˆ số v á cv
-    1tb"): then nothing, for review."""
-    if isinstance(reading.value, str) and is_debris(reading.value):
+    1tb"): then nothing, for review; for review too where a word of it holds a letter
+    Vietnamese is not written with ("Quảng Nøãi"), which OCR made of a mark or a speck."""
+    if not isinstance(reading.value, str):
+        return reading
+    if is_debris(reading.value):
         return Reading(None, reading.words, failed_check=True)
+    if not all(map(_in_vietnamese_letters, words_in(reading.value))):
+        return dataclasses.replace(reading, failed_check=True)
     return reading
+
+
+def _in_vietnamese_letters(word: str) -> bool:
+    """Whether `word` is written with digits and the Latin letters, đ and the marks of
+    Vietnamese (loanwords and names use f, j, w and z)."""
+    return all(
+        c.isdigit() or c in _VIETNAMESE_BASES or c in _VIETNAMESE_MARKS
+        for c in unicodedata.normalize("NFD", word.lower())
+    )
 
 
 def is_debris(text: str) -> bool:

@@ -26,8 +26,11 @@ from sohoa.pipeline.extract.reading import NOTHING, Reading, Span, words_in
 from sohoa.pipeline.extract.vocabulary import rules_for
 from sohoa.pipeline.text import fold, nfc, normalise
 
-# "V/v" loses its second v to OCR now and then ("V/ thực hiện …"), "Về" gains a letter ("vev").
-_SUMMARY_PREFIX = re.compile(r"^[\W_]{0,3}(?:ve[a-z]? ?viec|v\s*[/.]?\s*[vw]\b|v\s*/)\s*:?\s*")
+# "V/v" loses its second v to OCR now and then ("V/ thực hiện …"), "Về" gains a letter ("vev")
+# or is read as "và".
+_SUMMARY_PREFIX = re.compile(
+    r"^[\W_]{0,3}(?:(?:ve[a-z]?|va) ?viec|v\s*[/.]?\s*[vw]\b|v\s*/)\s*:?\s*"
+)
 # A speck OCR read as a stop glued to the front of a word inside a line ("hồ sơ :đăng ký"):
 # no word opens with one.
 _SPECK_BEFORE_WORD = re.compile(r"(?<=\s)[.:;,]+(?=[^\W\d_])")
@@ -39,6 +42,8 @@ _MINUTES_OPENING = re.compile(r"^[\W_]{0,3}hom nay\b")
 # A centred summary wraps onto another line only from a line at least this share of the text
 # width; under a shorter one, the next line is the body.
 _WRAPPING_SHARE = 0.5
+# The lines of one centred summary share their axis within this share of the text's width.
+_AXIS_SLACK = 0.03
 
 
 def read_summary(doc_type: str, document: Document) -> Reading:
@@ -67,7 +72,10 @@ def read_summary(doc_type: str, document: Document) -> Reading:
         return NOTHING
     lines = [under[0]]
     for following, after in itertools.zip_longest(under[1:], under[2:]):
-        if not _continues(lines[-1], following, document.margins):
+        if not (
+            _continues(lines[-1], following, document.margins)
+            or _closes_before_the_addressee(lines[-1], following, after, document.margins)
+        ):
             break
         if after and _opens_a_paragraph(following, after, document.margins):
             break
@@ -122,6 +130,20 @@ def _core(token: str) -> str:
     return found[0] if len(found) == 1 else ""
 
 
+def _closes_before_the_addressee(
+    previous: Span, span: Span, after: Span | None, margins: tuple[int, int]
+) -> bool:
+    """Whether `span` is the last line of a centred summary whose first line was short: close
+    under `previous`, on its axis, with the addressee ("Kính gửi: …") right under it."""
+    return (
+        after is not None
+        and bool(_ADDRESSEE.match(after.folded))
+        and close_under(previous, span)
+        and not is_title(span)
+        and _axis_offset(span, previous, margins) < _AXIS_SLACK
+    )
+
+
 def _opens_a_summary(under_title: Sequence[Span], title: Span, margins: tuple[int, int]) -> bool:
     """Whether the first line under a title is its subject: "Về việc …", or a centred line that
     is not the addressee ("Kính gửi: …"), or any line that the addressee follows within a
@@ -163,8 +185,13 @@ def _summary_of(lines: Sequence[Span]) -> Reading:
 def _without_specks(words: Sequence[Word]) -> list[Word]:
     """A summary's words without what OCR made of specks: a full stop glued to a word inside the
     sentence ("xây. dựng": a summary is one sentence), a word with no cased letter or digit
-    ("ˆ", "_—_")."""
-    kept = [w for w in words if any(c.isdigit() or c.islower() or c.isupper() for c in w.text)]
+    ("ˆ", "_—_"), but for a dash between two words ("Bến Thành - Suối Tiên")."""
+    kept = [
+        w
+        for at, w in enumerate(words)
+        if any(c.isdigit() or c.islower() or c.isupper() for c in w.text)
+        or (w.text in ("-", "–") and 0 < at < len(words) - 1)
+    ]
     for at, (word, following) in enumerate(itertools.pairwise(kept)):
         if word.text.endswith(".") and following.text[:1].islower():
             kept[at] = dataclasses.replace(word, text=word.text[:-1])
