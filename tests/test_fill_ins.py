@@ -184,3 +184,15 @@ def test_a_summary_with_a_letter_vietnamese_does_not_write_goes_to_review():
     extraction = extract_fields("to_trinh", [page])
     assert extraction.fields.trich_yeu == "cải cách tỉnh Quảng Nøãi"
     assert "trich_yeu" in extraction.review
+
+
+def test_an_urgency_mark_above_the_issuer_is_no_part_of_it():
+    page = decision(issuer=("HỎA TỐC", "UỶ BAN NHÂN DÂN", "HUYỆN HẢI HẬU"))
+    fields = extract_fields("quyet_dinh", [page]).fields
+    assert fields.co_quan_ban_hanh == "Ủy ban nhân dân huyện Hải Hậu"
+    assert fields.co_quan_chu_quan is None
+
+
+def test_an_urgency_mark_under_the_summary_is_no_part_of_it():
+    page = decision(number="Số: 15/UBND-VP", under_number=("V/v cấp Giấy chứng nhận", "KHẨN"))
+    assert extract_fields("cong_van", [page]).fields.trich_yeu == "cấp Giấy chứng nhận"

@@ -36,6 +36,7 @@ from sohoa.pipeline.extract.vocabulary import (
     SECTIONS,
     UBND,
     UNITS,
+    is_urgency_mark,
     rules_for,
 )
 from sohoa.pipeline.places import province_named
@@ -104,7 +105,7 @@ def _issuer_lines(document: Document) -> list[Span]:
     for span in document.header.left:
         if NUMBER_LINE.match(span.folded):
             break
-        if _is_noise(span):
+        if _is_noise(span) or is_urgency_mark(span.folded):
             continue
         if lines and span.y0 - lines[-1].y1 > lines[-1].height:
             break  # the title, under a gap, reaching left of the motto's edge

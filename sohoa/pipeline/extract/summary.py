@@ -23,7 +23,7 @@ from sohoa.pipeline.extract.layout import (
     margin_slack,
 )
 from sohoa.pipeline.extract.reading import NOTHING, Reading, Span, words_in
-from sohoa.pipeline.extract.vocabulary import rules_for
+from sohoa.pipeline.extract.vocabulary import is_urgency_mark, rules_for
 from sohoa.pipeline.text import fold, nfc, normalise
 
 # "V/v" loses its second v to OCR now and then ("V/ thực hiện …"), "Về" gains a letter ("vev")
@@ -54,7 +54,10 @@ def read_summary(doc_type: str, document: Document) -> Reading:
     left = document.header.left
     for i, span in enumerate(left):
         if _SUMMARY_PREFIX.match(span.folded):
-            rest = itertools.takewhile(lambda s: not _ADDRESSEE.match(s.folded), left[i + 1 :])
+            rest = itertools.takewhile(
+                lambda s: not (_ADDRESSEE.match(s.folded) or is_urgency_mark(s.folded)),
+                left[i + 1 :],
+            )
             return spelled_as_elsewhere(document, _summary_of([span, *rest]))
     body = [s for s in document.body() if s.page == document.spans[0].page]
     if not document.header.left:

@@ -4,6 +4,7 @@ without touching Python."""
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,6 +57,14 @@ FOLDED_UNITS = tuple(fold(u) for u in UNITS)
 ORGANISATION_OPENERS: tuple[str, ...] = tuple(_ISSUER["openers"])
 # The one-word kinds of organisation; "UBND" is a whole name.
 KINDS = frozenset(o for o in ORGANISATION_OPENERS if " " not in o) - {"ubnd"}
+
+URGENCY_MARKS = frozenset(_DATA["marks"]["urgency"])
+
+
+def is_urgency_mark(folded: str) -> bool:
+    """Whether a line (folded) is an urgency mark alone ("HỎA TỐC", "KHẨN")."""
+    return " ".join(re.findall(r"[^\W_]+", folded)) in URGENCY_MARKS
+
 
 _PEOPLE = _DATA["people"]
 SURNAME_OF_FOLDED = {fold(name): name for name in _PEOPLE["surnames"]}
