@@ -1,5 +1,7 @@
 """A name read from capitals takes its marks from the same person's other paper."""
 
+from datetime import date
+
 from sohoa.ocr.engine import Box, Line, PageText, Word
 from sohoa.pipeline.extract import NameSource
 from sohoa.pipeline.model import DocumentFields
@@ -112,5 +114,5 @@ def test_a_dossier_spells_an_id_cards_name_as_the_holders_form_does():
         ("Số định danh cá nhân / Personal identification number: 036189001234", 0.14, 0.25),
         ("Họ và tên / Full name: TRẦN THANH KHAI", 0.17, 0.25),
     )
-    names = [d.fields.ho_ten for d in understand_dossier([form, card])]
+    names = [d.fields.ho_ten for d in understand_dossier([form, card], date(2026, 1, 1))]
     assert names == ["Trần Thành Khải", "Trần Thành Khải"]

@@ -507,7 +507,7 @@ def worker_stop() -> None:
 
 # --- Finding past results ---------------------------------------------------------------------
 
-_PERSON_ID = re.compile(r"\d{12}")
+_PERSON_ID = re.compile(r"\d{12}|\d{9}")
 
 
 @app.command()
@@ -519,7 +519,7 @@ def search(
         str | None, typer.Option("--type", help="Only this document type (its code)")
     ] = None,
     person: Annotated[
-        str | None, typer.Option(help="Only papers about this 12-digit personal ID")
+        str | None, typer.Option(help="Only papers about this 12-digit personal ID or 9-digit CMND")
     ] = None,
     issuer: Annotated[
         str | None, typer.Option(help="Only papers whose issuing body's name contains this")
@@ -541,7 +541,9 @@ def search(
     from sohoa.storage.catalogue import SearchFilters
 
     if person is not None and not _PERSON_ID.fullmatch(person):
-        raise Failure(f"--person {person!r} is not a 12-digit personal ID", EXIT_USAGE)
+        raise Failure(
+            f"--person {person!r} is not a 12-digit personal ID or 9-digit CMND", EXIT_USAGE
+        )
     codes = load_taxonomy().codes
     if type_ is not None and type_ not in codes:
         raise Failure(

@@ -28,7 +28,7 @@ import logging
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -438,7 +438,9 @@ def _digitise_admitted(
             )
         quarantined += read.unreadable
         usable = [s for i, s in enumerate(sources) if i not in failed_sources]
-        documents, texts = _documents(store, catalogue, dossier_id, usable, pages, work)
+        # The local day: a paper dated today where it was signed is not in the future.
+        today = datetime.now().date()
+        documents, texts = _documents(store, catalogue, dossier_id, usable, pages, work, today)
 
     quarantined += failed_pages(pages)
     manifest = Manifest(
@@ -510,8 +512,10 @@ def _documents(
     sources: list[SourceFile],
     pages: list[PageResult],
     work: Path,
+    today: date,
 ) -> tuple[list[DocumentRecord], dict[str, list[str]]]:
-    """The dossier's documents, stored, and their pages' texts by document id."""
+    """The dossier's documents, read on `today`, stored, and their pages' texts by document
+    id."""
     records = [
         DocumentRecord(
             id=document_id(dossier_id, sources, [pages[i].source for i in understood.pages]),
@@ -525,7 +529,7 @@ def _documents(
             text=StoredObject(key=""),
             metadata=StoredObject(key=""),
         )
-        for understood in understand_dossier([p.content for p in pages])
+        for understood in understand_dossier([p.content for p in pages], today)
     ]
     texts = {r.id: [pages[i].content.plain_text for i in r.pages] for r in records}
     originals = page_originals([p.source for p in pages], {s.name: s.sha256 for s in sources})

@@ -8,21 +8,18 @@ misread digit in a tax code breaks its check digit.
 from __future__ import annotations
 
 import re
+import tomllib
 from datetime import date
+from pathlib import Path
 
 from sohoa.pipeline.text import fold
 
-# The 3-digit codes of birth registration that open a personal ID, one per province
-# (Circular 07/2016/TT-BCA; the 63 provinces before the 2025 mergers, which IDs keep).
-PROVINCE_CODES = frozenset(
-    (
-        "001", "002", "004", "006", "008", "010", "011", "012", "014", "015", "017", "019", "020",
-        "022", "024", "025", "026", "027", "030", "031", "033", "034", "035", "036", "037", "038",
-        "040", "042", "044", "045", "046", "048", "049", "051", "052", "054", "056", "058", "060",
-        "062", "064", "066", "067", "068", "070", "072", "074", "075", "077", "079", "080", "082",
-        "083", "084", "086", "087", "089", "091", "092", "093", "094", "095", "096",
-    )
-)  # fmt: skip
+IDENTITY_CODES = Path(__file__).parent / "data" / "identity_codes.toml"
+_CODES = tomllib.loads(IDENTITY_CODES.read_text(encoding="utf-8"))
+# The 3-digit codes of birth registration that open a personal ID, one per province.
+PROVINCE_CODES = frozenset(_CODES["personal_id"]["provinces"])
+# The 2-digit codes of the issuing province's police that open a legacy 9-digit CMND number.
+CMND_PREFIXES = frozenset(_CODES["cmnd"]["prefixes"])
 # The digit after the province code: 0/1 a man/woman born in the 1900s, 2/3 in the 2000s.
 CENTURY_OF_DIGIT = {"0": 1900, "1": 1900, "2": 2000, "3": 2000}
 
@@ -62,10 +59,15 @@ LATEST_YEAR = 2100
 
 
 def personal_id_problem(
-    value: str, *, birth_year: int | None = None, female: bool | None = None
+    value: str,
+    *,
+    birth_year: int | None = None,
+    female: bool | None = None,
+    today: date | None = None,
 ) -> str | None:
     """Why `value` cannot be the 12-digit personal ID of the person described, or None when it
-    can. Birth year and sex are checked only when given."""
+    can. Birth year and sex are checked only when given; with `today`, an ID saying its holder
+    is born after this year (a misread digit) has a problem."""
     if not re.fullmatch(r"\d{12}", value):
         return "not 12 digits"
     if value[:3] not in PROVINCE_CODES:
@@ -74,10 +76,21 @@ def personal_id_problem(
     if century is None:
         return f"century/sex digit {value[3]} is not one of 0-3"
     year = century + int(value[4:6])
+    if today is not None and year > today.year:
+        return f"says born {year}, which is to come"
     if birth_year is not None and year != birth_year:
         return f"says born {year}, the page says {birth_year}"
     if female is not None and (int(value[3]) % 2 == 1) != female:
         return "sex digit disagrees with the sex on the page"
+    return None
+
+
+def cmnd_problem(value: str) -> str | None:
+    """Why `value` cannot be a legacy 9-digit CMND number, or None when it can."""
+    if not re.fullmatch(r"\d{9}", value):
+        return "not 9 digits"
+    if value[:2] not in CMND_PREFIXES:
+        return f"no province issued CMND numbers opening {value[:2]}"
     return None
 
 

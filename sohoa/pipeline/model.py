@@ -42,8 +42,13 @@ class DocumentFields(BaseModel):
     so_ky_hieu: str | None = None
     ngay_ban_hanh: str | None = None
     co_quan_ban_hanh: str | None = None
+    # The issuer's parent body where the header names one above it ("UBND TỈNH QUẢNG NGÃI"
+    # over "SỞ TƯ PHÁP"): Decree 30's "cơ quan, tổ chức chủ quản".
+    co_quan_chu_quan: str | None = None
     trich_yeu: str | None = None
     so_dinh_danh: list[str] = Field(default_factory=list)
+    # Legacy 9-digit CMND numbers; a 12-digit CMND number is a personal ID (`so_dinh_danh`).
+    so_cmnd: list[str] = Field(default_factory=list)
     ho_ten: str | None = None
     ma_so_thue: list[str] = Field(default_factory=list)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from sohoa.pipeline.classify import classify_document
 from sohoa.pipeline.extract import NameSource, extract_fields
@@ -28,20 +29,26 @@ class UnderstoodDocument:
         return bool(self.review)
 
 
-def understand_dossier(pages: Sequence[PageContent]) -> list[UnderstoodDocument]:
-    read = [_understand(indexes, [pages[i] for i in indexes]) for indexes in split_documents(pages)]
+def understand_dossier(pages: Sequence[PageContent], today: date) -> list[UnderstoodDocument]:
+    """The documents of a dossier's `pages`, read on `today` (no paper is dated after it)."""
+    read = [
+        _understand(indexes, [pages[i] for i in indexes], today)
+        for indexes in split_documents(pages)
+    ]
     return reconcile_names([document for document, _ in read], [source for _, source in read])
 
 
-def understand_document(indexes: list[int], pages: Sequence[PageContent]) -> UnderstoodDocument:
-    return _understand(indexes, pages)[0]
+def understand_document(
+    indexes: list[int], pages: Sequence[PageContent], today: date
+) -> UnderstoodDocument:
+    return _understand(indexes, pages, today)[0]
 
 
 def _understand(
-    indexes: list[int], pages: Sequence[PageContent]
+    indexes: list[int], pages: Sequence[PageContent], today: date
 ) -> tuple[UnderstoodDocument, NameSource]:
     classification = classify_document(pages)
-    extraction = extract_fields(classification.type, pages)
+    extraction = extract_fields(classification.type, pages, today)
     review = ["type"] if classification.needs_review else []
     document = UnderstoodDocument(
         pages=indexes,

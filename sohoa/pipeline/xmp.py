@@ -34,8 +34,10 @@ PROPERTIES: dict[str, str] = {
     "so_ky_hieu": "Document number and notation (số, ký hiệu)",
     "ngay_ban_hanh": "Issuing date, ISO 8601",
     "co_quan_ban_hanh": "Issuing body",
+    "co_quan_chu_quan": "Parent body of the issuer (cơ quan chủ quản)",
     "trich_yeu": "Summary (trích yếu)",
     "so_dinh_danh": "Personal identification numbers (12 digits)",
+    "so_cmnd": "Legacy identity card (CMND) numbers (9 digits)",
     "ho_ten": "Full name of the main person",
     "ma_so_thue": "Tax codes",
 }

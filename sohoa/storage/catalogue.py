@@ -339,7 +339,8 @@ class Catalogue:
                         reuse_reason=document.reuse_reason,
                     )
                 )
-                ids_on_paper = sorted(set(fields.so_dinh_danh))
+                # Legacy CMND numbers name the person too: `--person` finds either.
+                ids_on_paper = sorted({*fields.so_dinh_danh, *fields.so_cmnd})
                 if ids_on_paper:
                     conn.execute(
                         insert(people),

@@ -3,8 +3,9 @@
 Queries and texts go through the same forms of `sohoa.pipeline.text`: the exact form (tone
 placement unified, NFC, lower case) and the folded form (no marks, đ as d). A query is a list
 of phrases, each a list of syllables: a quoted part is one phrase, every other word a phrase of
-its own. Document numbers ("245/QĐ-UBND") and 12-digit personal IDs are also picked out whole,
-for the catalogue's exact columns, because a tokenizer splits a number into pieces.
+its own. Document numbers ("245/QĐ-UBND"), 12-digit personal IDs and legacy 9-digit CMND
+numbers are also picked out whole, for the catalogue's exact columns, because a tokenizer splits
+a number into pieces.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from dataclasses import dataclass
 
 from sohoa.pipeline.text import fold, normalise, syllables
 
-PERSON_ID = re.compile(r"\d{12}")
+# A 12-digit personal ID or a legacy 9-digit CMND number, not part of a longer number.
+PERSON_ID = re.compile(r"(?<!\d)(?:\d{12}|\d{9})(?!\d)")
 # A document number: some digits, then a slash and a type/issuer notation ("15/QĐ-UBND",
 # "45/2020/NĐ-CP", "1906 /SGDĐT-CTrTT" typed without its stray space).
 _DOCUMENT_NUMBER = re.compile(r"\d+\s*/\s*[^\W_][\w/.-]*")

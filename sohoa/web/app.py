@@ -41,8 +41,10 @@ FIELD_LABELS = {
     "so_ky_hieu": "Số, ký hiệu",
     "ngay_ban_hanh": "Ngày ban hành",
     "co_quan_ban_hanh": "Cơ quan ban hành",
+    "co_quan_chu_quan": "Cơ quan chủ quản",
     "trich_yeu": "Trích yếu",
     "so_dinh_danh": "Số định danh cá nhân",
+    "so_cmnd": "Số CMND",
     "ho_ten": "Họ và tên",
     "ma_so_thue": "Mã số thuế",
 }
@@ -88,7 +90,7 @@ def search_filters(
     if type_code and type_code not in load_taxonomy().codes:
         raise InvalidSearch(f"Không có loại giấy tờ “{type_code}”.")
     if person_id and not PERSON_ID.fullmatch(person_id):
-        raise InvalidSearch("Số định danh cá nhân gồm đúng 12 chữ số.")
+        raise InvalidSearch("Số định danh cá nhân gồm đúng 12 chữ số (CMND cũ: 9 chữ số).")
     return SearchFilters(
         type=type_code or None,
         person_id=person_id or None,
