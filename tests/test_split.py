@@ -82,6 +82,16 @@ def test_appendix_stays_with_the_signed_document_it_is_attached_to() -> None:
     assert split_documents([first_page("CÔNG VĂN"), appendix]) == [[0, 1]]
 
 
+def test_appendix_headed_in_capitals_joins_the_signed_decision_before_it() -> None:
+    appendix = page(
+        centred("PHỤ LỤC", 0.04),
+        centred("DANH MỤC THỦ TỤC HÀNH CHÍNH ĐƯỢC CÔNG BỐ", 0.06),
+        centred("(Kèm theo Quyết định số 245/QĐ-UBND ngày 14/3/2024)", 0.08),
+        *body(*RUNNING_TEXT, top=0.12),
+    )
+    assert split_documents([first_page("QUYẾT ĐỊNH"), appendix]) == [[0, 1]]
+
+
 def test_page_without_cues_after_a_signed_page_starts_a_document() -> None:
     plain = page(*body(*RUNNING_TEXT, top=0.06))
     assert split_documents([first_page("ĐƠN ĐỀ NGHỊ"), plain]) == [[0], [1]]

@@ -7,11 +7,13 @@ import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sohoa.pipeline.classify import classify_document
+from sohoa.pipeline.abbreviation import read_number
+from sohoa.pipeline.classify import Classification, classify_document
 from sohoa.pipeline.extract import NameSource, extract_fields
 from sohoa.pipeline.model import DocumentFields
 from sohoa.pipeline.page import PageContent
 from sohoa.pipeline.split import split_documents
+from sohoa.pipeline.taxonomy import OTHER, load_taxonomy
 from sohoa.pipeline.text import fold, normalise
 
 
@@ -20,6 +22,7 @@ class UnderstoodDocument:
     pages: list[int]  # indexes of its non-blank pages in the dossier
     type: str
     type_confidence: float
+    copy_form: str | None  # a copy's form; `type` is then what it copies
     fields: DocumentFields
     review: list[str]  # "type" and the names of fields a person should check
 
@@ -42,15 +45,24 @@ def _understand(
 ) -> tuple[UnderstoodDocument, NameSource]:
     classification = classify_document(pages)
     extraction = extract_fields(classification.type, pages)
-    review = ["type"] if classification.needs_review else []
+    review = ["type"] if _type_in_doubt(classification, extraction.fields.so_ky_hieu) else []
     document = UnderstoodDocument(
         pages=indexes,
         type=classification.type,
         type_confidence=round(classification.confidence, 3),
+        copy_form=classification.copy_form,
         fields=extraction.fields,
         review=review + extraction.review,
     )
     return document, extraction.name_source
+
+
+def _type_in_doubt(classification: Classification, number: str | None) -> bool:
+    """The classifier was unsure, or the number as extracted names another type (the
+    classifier read the number line of the title region; extraction may have found it
+    elsewhere, or read it otherwise)."""
+    named = read_number(number, load_taxonomy()).type
+    return classification.needs_review or named not in (None, OTHER, classification.type)
 
 
 def reconcile_names(
