@@ -1,4 +1,5 @@
-"""Which type of the taxonomy a document is: title rules combined with a learned model.
+"""Which type of the taxonomy a document is: title and number rules combined with a learned
+model.
 
 Evidence comes from the first page that is not blank:
 - its title region (the lines in the top 40 % of the page, where the type title sits under the
@@ -7,7 +8,9 @@ Evidence comes from the first page that is not blank:
   taxonomy's title phrases, compared folded and with a few character edits allowed (OCR drops
   and swaps tone marks, glues and splits words). The topmost title wins, so a body that quotes
   another type's title ("GIẤY CHỨNG NHẬN" inside a quyết định) cannot outvote it;
-- the number's type abbreviation ("Số: 245/QĐ-UBND"), a "V/v" line, the taxonomy's cues;
+- the type abbreviation of the document's own number, on the "Số: …" line of the title region
+  ("729/QĐ-TTg" says quyết định, "391-TTr/VTCCB" tờ trình; see abbreviation.py), a "V/v" line,
+  the taxonomy's cues;
 - the words of the first two pages.
 
 All of it becomes tokens (folded syllables and syllable pairs, prefixed by where they were seen,
@@ -16,9 +19,16 @@ bench.train_classifier` on generated and clerk-corrected pages. The model's prob
 calibrated (temperature scaling on held-out generated documents). A title found decides the type
 (title-region rules beat body mentions) unless the model confidently says otherwise, with the
 larger of the model's probability and the precision the title rules earned on held-out
-documents; a title of a type the model was not trained on (one an agency just added to the
-taxonomy) decides by itself. Below REVIEW_THRESHOLD, or when title and model disagree, the
-document is `other` with `needs_review`, never a silent guess.
+documents. The generator makes only some types (the citizen papers and the commonest official
+ones); a title of a type the model was not trained on (the rest of Decree 30/2020, the legal
+normative documents, one an agency just added to the taxonomy) decides by itself: rules first,
+the model as a fallback.
+
+The number's abbreviation is then weighed as independent evidence (`weigh_number`): where it
+agrees, confidence rises; where it disagrees with the title or the model, the document goes to
+review; where no title was found, it names the type. Below REVIEW_THRESHOLD, or when title and
+model disagree, the document is `other` with `needs_review`, never a silent guess. A copy block
+("SAO Y BẢN CHÍNH", a number "…/SY-…") gives the copy's form; the type stays its original's.
 
 The model is a versioned artefact of plain arrays (.npz) and JSON metadata, loaded at run time;
 nothing is unpickled.
@@ -255,7 +265,10 @@ def _ngrams(prefix: str, text: str) -> list[str]:
 
 
 def _number_tokens(region: str, taxonomy: Taxonomy) -> list[str]:
-    by_abbreviation = {fold(a): t.code for t in taxonomy.types for a in t.number_abbreviations}
+    by_abbreviation: dict[str, str] = {}
+    for t in taxonomy.types:  # folded, "HĐ" and "HD" meet: the type listed first keeps it
+        for a in t.number_abbreviations:
+            by_abbreviation.setdefault(fold(a), t.code)
     tokens = []
     for abbreviation in _NUMBER.findall(region):
         code = by_abbreviation.get(abbreviation)

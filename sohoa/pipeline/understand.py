@@ -22,9 +22,9 @@ class UnderstoodDocument:
     pages: list[int]  # indexes of its non-blank pages in the dossier
     type: str
     type_confidence: float
-    copy_form: str | None  # a copy's form; `type` is then what it copies
     fields: DocumentFields
     review: list[str]  # "type" and the names of fields a person should check
+    copy_form: str | None = None  # a copy's form; `type` is then the type of what it copies
 
     @property
     def needs_review(self) -> bool:
@@ -45,7 +45,7 @@ def _understand(
 ) -> tuple[UnderstoodDocument, NameSource]:
     classification = classify_document(pages)
     extraction = extract_fields(classification.type, pages)
-    review = ["type"] if _type_in_doubt(classification, extraction.fields.so_ky_hieu) else []
+    review = ["type"] if type_in_doubt(classification, extraction.fields.so_ky_hieu) else []
     document = UnderstoodDocument(
         pages=indexes,
         type=classification.type,
@@ -57,7 +57,7 @@ def _understand(
     return document, extraction.name_source
 
 
-def _type_in_doubt(classification: Classification, number: str | None) -> bool:
+def type_in_doubt(classification: Classification, number: str | None) -> bool:
     """The classifier was unsure, or the number as extracted names another type (the
     classifier read the number line of the title region; extraction may have found it
     elsewhere, or read it otherwise)."""
