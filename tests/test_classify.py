@@ -298,3 +298,14 @@ def test_a_copy_keeps_the_type_it_copies_and_records_its_form():
 
 def test_an_original_has_no_copy_form():
     assert classify_document([official("QUYẾT ĐỊNH", "245/QĐ-UBND")]).copy_form is None
+
+
+@pytest.mark.parametrize("ward", ["PHƯỜNG AN KHÁNH", "PHƯỜNG TÂN LỢI"])
+def test_a_ward_issuer_line_is_no_phuong_an_title(ward):
+    notice = page(("ỦY BAN NHÂN DÂN", MOTTO), (ward, MOTTO_2), "THÔNG BÁO", "Về lịch tiếp dân")
+    assert classify_document([notice]).type == "thong_bao"
+
+
+def test_a_title_standing_alone_is_found_under_junk_from_a_stamp():
+    match = find_title(["* ` THÔNG TƯ"], load_taxonomy())
+    assert match is not None and match.code == "thong_tu"

@@ -120,6 +120,7 @@ class _Phrase:
     code: str
     phrase: str
     key: str  # folded, without spaces: OCR glues and splits words
+    alone: bool  # the title is its line: "PHƯỜNG AN KHÁNH" (an issuer) is no "PHƯƠNG ÁN"
 
     @property
     def allowed_edits(self) -> int:
@@ -129,34 +130,35 @@ class _Phrase:
 @functools.cache
 def _title_phrases(taxonomy: Taxonomy) -> tuple[_Phrase, ...]:
     return tuple(
-        _Phrase(t.code, title, "".join(syllables(fold(title))))
+        _Phrase(t.code, title, "".join(syllables(fold(title))), t.title_alone)
         for t in taxonomy.types
         for title in t.titles
     )
 
 
 def find_title(segments: Sequence[str], taxonomy: Taxonomy) -> TitleMatch | None:
-    """The topmost segment in capitals that starts with a title phrase; of the phrases it
-    matches, the longest ("CĂN CƯỚC CÔNG DÂN" over "CĂN CƯỚC"), then the one with fewest
-    edits."""
+    """The topmost segment in capitals that starts with a title phrase (or, for a type whose
+    title stands alone, is one); of the phrases it matches, the one with fewest edits, then the
+    longest ("CĂN CƯỚC CÔNG DÂN" over "CĂN CƯỚC")."""
     phrases = _title_phrases(taxonomy)
     for start in range(len(segments)):
         if not _mostly_capitals(segments[start]):
             continue
-        words = [w for s in segments[start : start + TITLE_SEGMENTS] for w in syllables(fold(s))]
+        held = [syllables(fold(s)) for s in segments[start : start + TITLE_SEGMENTS]]
+        words = [w for segment in held for w in segment]
         candidate = "".join(words)
-        ends = set(np.cumsum([len(w) for w in words]).tolist())
+        word_ends = set(np.cumsum([len(w) for w in words]).tolist())
+        segment_ends = set(np.cumsum([sum(map(len, s)) for s in held]).tolist())
         matches = []
         for phrase in phrases:
             if not candidate.startswith(phrase.key[:1]):
                 continue
+            ends = segment_ends if phrase.alone else word_ends
             edits = _prefix_edits(phrase.key, candidate, ends, phrase.allowed_edits)
             if edits is not None:
                 matches.append((edits, -len(phrase.key), phrase))
         if matches:
-            # The longest phrase within its allowance: "THÔNG TƯ LIÊN TỊCH" with a misread
-            # letter is no plain "THÔNG TƯ".
-            edits, _, phrase = min(matches, key=lambda m: (m[1], m[0]))
+            edits, _, phrase = min(matches, key=lambda m: (m[0], m[1]))
             return TitleMatch(phrase.code, phrase.phrase, edits)
     return None
 

@@ -41,6 +41,10 @@ class DocumentType(BaseModel):
     untitled_letter: bool = False
     # Its summary (trích yếu) follows the title or sits under the number (Decree 30/2020 App. I).
     summarised: bool = False
+    # Its title is a line of its own (Decree 30/2020 App. I: the summary goes under it), so a
+    # line that goes on after a title phrase is something else: the issuer "PHƯỜNG AN KHÁNH"
+    # is no "PHƯƠNG ÁN".
+    title_alone: bool = False
 
     @field_validator("code")
     @classmethod
