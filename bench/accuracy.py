@@ -155,6 +155,7 @@ class Summary:
     dossiers_failed: int
     pages: int
     text_pages: int
+    reference_pages: int  # pages whose text is scored: real scans have few reference texts
     cer: float | None
     word_recall: float | None
     folded_word_recall: float | None
@@ -514,6 +515,7 @@ def summarise(scores: Sequence[DossierScore]) -> Summary:
         dossiers_failed=sum(not score.pages for score in scores),
         pages=len(pages),
         text_pages=len(text_pages),
+        reference_pages=sum(page.cer is not None for page in text_pages),
         # Pooled: total character edits / total reference characters, and likewise for words.
         cer=weighted_mean([page.cer for page in text_pages], chars),
         word_recall=weighted_mean([page.word_recall for page in text_pages], word_counts),
@@ -611,7 +613,10 @@ def print_report(scores: Sequence[DossierScore], summary: Summary, console: Cons
         )
     console.print(per_dossier)
 
-    overall = Table(title=f"Accuracy over {summary.pages} pages ({summary.text_pages} with text)")
+    overall = Table(
+        title=f"Accuracy over {summary.pages} pages ({summary.text_pages} with text, "
+        f"{summary.reference_pages} with a reference text)"
+    )
     overall.add_column("measure")
     overall.add_column("value", justify="right")
     overall.add_column("target")
