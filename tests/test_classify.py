@@ -309,3 +309,8 @@ def test_a_ward_issuer_line_is_no_phuong_an_title(ward):
 def test_a_title_standing_alone_is_found_under_junk_from_a_stamp():
     match = find_title(["* ` THÔNG TƯ"], load_taxonomy())
     assert match is not None and match.code == "thong_tu"
+
+
+def test_a_name_that_opens_like_a_copy_mark_is_no_copy():
+    letter = official("THÔNG BÁO", "12/TB-UBND", "SAO YẾN KHÁNH HÒA")
+    assert classify_document([letter]).copy_form is None

@@ -79,9 +79,8 @@ class Classification:
     type: str  # a taxonomy code; "other" when unsure
     confidence: float  # calibrated probability of `type`, 0..1
     needs_review: bool
-    copy_form: str | None = (
-        None  # a copy's form (a taxonomy copy_form code); `type` is its original's
-    )
+    # A copy's form (a taxonomy copy_form code); `type` is then the type of what it copies.
+    copy_form: str | None = None
 
 
 class ModelError(RuntimeError):
@@ -185,10 +184,10 @@ def number_evidence(segments: Sequence[str], taxonomy: Taxonomy) -> NumberEviden
 
 
 @functools.cache
-def _copy_marks(taxonomy: Taxonomy) -> tuple[tuple[str, str], ...]:
-    """(folded mark without spaces, copy form), longest first."""
+def _copy_marks(taxonomy: Taxonomy) -> tuple[tuple[tuple[str, ...], str], ...]:
+    """(folded words of a mark, copy form), longest first."""
     marks = [
-        ("".join(syllables(fold(mark))), form.code)
+        (tuple(syllables(fold(mark))), form.code)
         for form in taxonomy.copy_forms
         for mark in form.marks
     ]
@@ -196,7 +195,7 @@ def _copy_marks(taxonomy: Taxonomy) -> tuple[tuple[str, str], ...]:
 
 
 def find_copy_form(pages: Sequence[PageText], taxonomy: Taxonomy) -> str | None:
-    """The form of copy a copy block on any page names: a segment in capitals that starts with
+    """The form of copy a copy block on any page names: a segment in capitals that opens with
     a copy mark ("SAO Y BẢN CHÍNH", "TRÍCH SAO"), where the copying body put it (top right of
     page 1 for an electronic copy's signature, under the original's text for a paper one)."""
     marks = _copy_marks(taxonomy)
@@ -205,8 +204,8 @@ def find_copy_form(pages: Sequence[PageText], taxonomy: Taxonomy) -> str | None:
             for segment in _segments(line.words, line.box.height):
                 if not _mostly_capitals(segment):
                     continue
-                key = "".join(syllables(fold(segment)))
-                found = next((code for mark, code in marks if key.startswith(mark)), None)
+                words = tuple(syllables(fold(segment)))
+                found = next((code for mark, code in marks if words[: len(mark)] == mark), None)
                 if found:
                     return found
     return None
