@@ -39,8 +39,6 @@ class DocumentType(BaseModel):
     # The type of a letter with no title: a number without a type abbreviation and a "V/v"
     # subject line under it (a công văn). Its header stands in for a title.
     untitled_letter: bool = False
-    # Its summary (trích yếu) follows the title or sits under the number (Decree 30/2020 App. I).
-    summarised: bool = False
     # Its title is a line of its own (Decree 30/2020 App. I: the summary goes under it), so a
     # line that goes on after a title phrase is something else: the issuer "PHƯỜNG AN KHÁNH"
     # is no "PHƯƠNG ÁN".
