@@ -53,8 +53,11 @@ lint: install
 test: lint
 	$(BIN)/pytest
 
+# The generated held-out set (seed 9001), then the labelled real scans where this machine has
+# them (SOHOA_REAL_DEV, ../shared/real-dev); docs/accuracy.md has the figures.
 accuracy: install
-	$(BIN)/python -m bench.accuracy
+	$(BIN)/python -m bench.accuracy --count 4
+	$(BIN)/python -m bench.accuracy --real-dev
 
 bench: install
 	$(BIN)/python -m bench.throughput

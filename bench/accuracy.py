@@ -1,7 +1,13 @@
-"""Accuracy report: digitise a generated sample set with the `sohoa` CLI and score the output.
+"""Accuracy report: digitise a generated sample set, or the labelled real scans, with the
+`sohoa` CLI and score the output.
 
-    python -m bench.accuracy [--seed 9001] [--count 6] [--set DIR] [--keep DIR] [--data-dir DIR]
-                             [--json]
+    python -m bench.accuracy [--seed 9001] [--count 6] [--set DIR | --real-dev [DIR]]
+                             [--keep DIR] [--data-dir DIR] [--json]
+
+Besides text, split, type and field accuracy it reports silent errors (types and fields wrong
+and not flagged for review: the worst outcome) and how well the type confidence is calibrated
+(expected calibration error, with the reliability table). The real scans (bench/real_dev.py)
+have reference texts for their single-page files only and no labelled skew.
 
 Text is scored from the text layer of the produced PDFs (what a reader of the archive gets),
 page by page against the generator's truth.json; the rest from the manifest. It is a report:
@@ -31,13 +37,17 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.metrics import (
+    ReliabilityBin,
     character_error_rate,
+    expected_calibration_error,
     folded_word_recall,
     normalise_whitespace,
+    reliability,
     word_accuracy,
     word_recall,
     words,
 )
+from bench.real_dev import labelled_files, real_dev_folder
 from sohoa.config import Settings
 from sohoa.flows.cataloguing import page_originals
 from sohoa.flows.keys import reading_key
@@ -52,12 +62,17 @@ SOHOA_EXIT_PARTIAL = 4  # some inputs quarantined: a manifest is still written
 LANGUAGE = "vie"  # for every engine in the benchmarks; sohoa gets it as SOHOA_OCR_LANG
 
 stderr = Console(stderr=True)
+AUTO = Path("(found)")  # --real-dev without a folder: real_dev_folder() finds it
 
 
 @dataclass(frozen=True)
 class Target:
     label: str
     threshold: float
+    at_most: bool = False  # the figure must not exceed the threshold (an error rate)
+
+    def met(self, value: float) -> bool:
+        return value <= self.threshold if self.at_most else value >= self.threshold
 
 
 TARGETS = {
@@ -69,6 +84,9 @@ TARGETS = {
     "type_accuracy": Target("type ≥ 97 %", 0.97),
     "field_accuracy": Target("fields ≥ 95 %", 0.95),
     "so_dinh_danh_accuracy": Target("IDs ≥ 98 %", 0.98),
+    # A wrong value without a review flag is the worst outcome (issue 17).
+    "type_silent_error_rate": Target("silent types = 0", 0.0, at_most=True),
+    "field_silent_error_rate": Target("silent fields ≤ 1 %", 0.01, at_most=True),
 }
 FIELD_TARGETS = {"so_dinh_danh": "so_dinh_danh_accuracy"}
 FIELDS = (
@@ -117,8 +135,13 @@ class DossierScore:
     documents_recovered: int = 0  # same non-blank pages as a truth document
     # Each truth document's type, and the type sohoa gave the document holding its first page.
     types: list[tuple[str, str]] = field(default_factory=list)
+    # The same documents: sohoa's confidence in the type, and whether it flagged it for review.
+    type_confidences: list[float] = field(default_factory=list)
+    types_flagged: list[bool] = field(default_factory=list)
     # Field name -> one flag per document where truth or sohoa has a value: exactly equal?
     fields: dict[str, list[bool]] = field(default_factory=dict)
+    # The same comparisons: a value given, wrong, and not flagged for review (a silent error)?
+    silent_fields: dict[str, list[bool]] = field(default_factory=dict)
     review_flags: int = 0
     pdfs: int = 0
     pdfs_valid: int = 0
@@ -132,6 +155,7 @@ class Summary:
     dossiers_failed: int
     pages: int
     text_pages: int
+    reference_pages: int  # pages whose text is scored: real scans have few reference texts
     cer: float | None
     word_recall: float | None
     folded_word_recall: float | None
@@ -152,6 +176,14 @@ class Summary:
     so_dinh_danh_accuracy: float | None
     field_accuracies: dict[str, float | None]
     documents_flagged_for_review: float | None
+    # Wrong and not flagged for review: of the truth documents' types, and of the field
+    # comparisons (a value given that is wrong; a null is never a silent error).
+    type_silent_error_rate: float | None
+    field_silent_error_rate: float | None
+    field_silent_errors: dict[str, int]
+    # Does a type confidence of p come true p of the time?
+    type_calibration_error: float | None
+    type_reliability: list[ReliabilityBin]
     pdfs: int
     pdfa_valid_share: float | None
 
@@ -353,11 +385,19 @@ def score_dossier(
         score.types.append(
             (truth_document["type"], found_document["type"] if found_document else "(none)")
         )
+        review = set(found_document.get("review", [])) if found_document else set()
+        score.type_confidences.append(found_document["type_confidence"] if found_document else 0)
+        # A document the split lost is no silent error of its type: its pages are reported.
+        score.types_flagged.append(found_document is None or "type" in review)
         found_fields = found_document["fields"] if found_document else {}
-        for name in FIELDS:
-            expected, got = truth_document["fields"].get(name), found_fields.get(name)
+        # Only the fields the truth labels: real scans' labels leave names and IDs out.
+        for name in (name for name in FIELDS if name in truth_document["fields"]):
+            expected, got = truth_document["fields"][name], found_fields.get(name)
             if expected or got:
-                score.fields.setdefault(name, []).append(same_field(expected, got))
+                right = same_field(expected, got)
+                score.fields.setdefault(name, []).append(right)
+                silent = bool(got) and not right and name not in review
+                score.silent_fields.setdefault(name, []).append(silent)
     score.review_flags = sum(bool(d.get("needs_review")) for d in manifest["documents"])
 
     texts = hypothesis_texts(manifest, run.out, score)
@@ -365,6 +405,8 @@ def score_dossier(
     for page_index, truth_page in enumerate(truth_pages):
         found = found_by_source[truth_page["source"]]
         blank = truth_page["blank"]
+        # Real pages' labels carry no skew; a page without reference text scores no text.
+        skew = None if blank else truth_page.get("skew")
         page = PageScore(
             dossier_id=score.dossier_id,
             source=truth_page["source"],
@@ -372,14 +414,14 @@ def score_dossier(
             separator=bool(truth_page.get("separator")),
             found_blank=found["blank"],
             rotation_correct=same_rotation(found["rotation"], truth_page["rotation"]),
-            skew_error=None if blank else abs(found["skew"] - truth_page["skew"]),
-            skew_error_sign_flipped=None if blank else abs(found["skew"] + truth_page["skew"]),
+            skew_error=None if skew is None else abs(found["skew"] - skew),
+            skew_error_sign_flipped=None if skew is None else abs(found["skew"] + skew),
             split_correct=_split_correct(
                 truth_page, found_document_of_page.get(page_index), truth_documents
             ),
         )
         # Separator sheets are in no document, so no PDF: their text is not scored.
-        if not blank and not truth_page.get("separator"):
+        if not blank and not truth_page.get("separator") and truth_page.get("text") is not None:
             # A non-blank page that sohoa called blank is not in any PDF: it scores as empty.
             hypothesis = texts.get(manifest_index[page_index], "")
             reference = truth_page["text"]
@@ -461,11 +503,19 @@ def summarise(scores: Sequence[DossierScore]) -> Summary:
         name: [flag for score in scores for flag in score.fields.get(name, [])] for name in FIELDS
     }
     found_documents = sum(score.pdfs for score in scores)
+    confidences = [c for score in scores for c in score.type_confidences]
+    types_right = [truth == found for truth, found in types]
+    types_flagged = [flag for score in scores for flag in score.types_flagged]
+    silent = {
+        name: [flag for score in scores for flag in score.silent_fields.get(name, [])]
+        for name in FIELDS
+    }
     return Summary(
         dossiers=len(scores),
         dossiers_failed=sum(not score.pages for score in scores),
         pages=len(pages),
         text_pages=len(text_pages),
+        reference_pages=sum(page.cer is not None for page in text_pages),
         # Pooled: total character edits / total reference characters, and likewise for words.
         cer=weighted_mean([page.cer for page in text_pages], chars),
         word_recall=weighted_mean([page.word_recall for page in text_pages], word_counts),
@@ -505,6 +555,16 @@ def summarise(scores: Sequence[DossierScore]) -> Summary:
             if found_documents
             else None
         ),
+        type_silent_error_rate=share(
+            [
+                not right and not flagged
+                for right, flagged in zip(types_right, types_flagged, strict=True)
+            ]
+        ),
+        field_silent_error_rate=share([flag for flags in silent.values() for flag in flags]),
+        field_silent_errors={name: sum(flags) for name, flags in silent.items()},
+        type_calibration_error=expected_calibration_error(confidences, types_right),
+        type_reliability=reliability(confidences, types_right),
         pdfs=pdfs,
         pdfa_valid_share=sum(score.pdfs_valid for score in scores) / pdfs if pdfs else None,
     )
@@ -529,7 +589,7 @@ def verdict(name: str, summary: Summary) -> str:
     value = getattr(summary, name)
     if value is None:
         return "[yellow]not measured[/]"
-    return "[green]met[/]" if value >= TARGETS[name].threshold else "[red]missed[/]"
+    return "[green]met[/]" if TARGETS[name].met(value) else "[red]missed[/]"
 
 
 def print_report(scores: Sequence[DossierScore], summary: Summary, console: Console) -> None:
@@ -553,7 +613,10 @@ def print_report(scores: Sequence[DossierScore], summary: Summary, console: Cons
         )
     console.print(per_dossier)
 
-    overall = Table(title=f"Accuracy over {summary.pages} pages ({summary.text_pages} with text)")
+    overall = Table(
+        title=f"Accuracy over {summary.pages} pages ({summary.text_pages} with text, "
+        f"{summary.reference_pages} with a reference text)"
+    )
     overall.add_column("measure")
     overall.add_column("value", justify="right")
     overall.add_column("target")
@@ -588,6 +651,22 @@ def print_report(scores: Sequence[DossierScore], summary: Summary, console: Cons
         ),
         ("documents flagged for review", percent(summary.documents_flagged_for_review), None),
         (
+            "types wrong, not flagged",
+            percent(summary.type_silent_error_rate),
+            "type_silent_error_rate",
+        ),
+        (
+            "fields wrong, not flagged",
+            percent(summary.field_silent_error_rate),
+            "field_silent_error_rate",
+        ),
+        *(
+            (f"  {name}", str(count), None)
+            for name, count in summary.field_silent_errors.items()
+            if count
+        ),
+        ("type calibration error (ECE)", ratio(summary.type_calibration_error), None),
+        (
             f"PDF/A-2b valid ({summary.pdfs} PDFs)",
             percent(summary.pdfa_valid_share),
             "pdfa_valid_share",
@@ -599,6 +678,14 @@ def print_report(scores: Sequence[DossierScore], summary: Summary, console: Cons
         else:
             overall.add_row(label, value, TARGETS[target].label, verdict(target, summary))
     console.print(overall)
+    if summary.type_reliability:
+        bins = Table(title="Type confidence: how sure, how often right")
+        for column in ("confidence", "documents", "mean confidence", "right"):
+            bins.add_column(column, justify="right")
+        for b in summary.type_reliability:
+            span = f"{b.low:.1f}–{b.high:.1f}"
+            bins.add_row(span, str(b.count), ratio(b.mean_confidence), ratio(b.accuracy))
+        console.print(bins)
 
     flipped, straight = summary.skew_mean_abs_error_sign_flipped, summary.skew_mean_abs_error
     if flipped is not None and straight is not None and flipped < straight / 2:
@@ -641,12 +728,35 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="generator seed")
     parser.add_argument("--count", type=int, default=6, help="dossiers to generate")
     parser.add_argument("--set", type=Path, help="score this existing sample set instead")
+    parser.add_argument(
+        "--real-dev",
+        nargs="?",
+        const=AUTO,
+        type=Path,
+        help="score the labelled real scans instead (default: SOHOA_REAL_DEV, ../shared/real-dev)",
+    )
     parser.add_argument("--keep", type=Path, help="keep the set and sohoa's output here")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument(
         "--data-dir", type=Path, help="SOHOA_DATA_DIR to digitise into (default: a fresh one)"
     )
     return parser.parse_args(argv)
+
+
+def dossiers(args: argparse.Namespace, work: Path) -> Iterator[tuple[dict[str, Any], list[Path]]]:
+    """Each dossier's truth and input files: the labelled real scans, a set given, or a set
+    generated now."""
+    if args.real_dev is not None:
+        folder = real_dev_folder() if args.real_dev == AUTO else args.real_dev
+        if folder is None:
+            raise SystemExit("no labelled real scans: set SOHOA_REAL_DEV to their folder")
+        for labelled in labelled_files(folder):
+            yield labelled.truth, [labelled.path]
+        return
+    sample_set = args.set or generate_set(args.seed, args.count, work / "set")
+    for folder in dossier_folders(sample_set):
+        truth = json.loads((folder / "truth.json").read_text())
+        yield truth, [folder / name for name in truth["files"]]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -656,13 +766,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Where the CLI stores: its data dir, its language.
         settings = Settings(data_dir=Path(env["SOHOA_DATA_DIR"]), ocr_lang=LANGUAGE)
         store = ObjectStore.from_settings(settings)
-        sample_set = args.set or generate_set(args.seed, args.count, work / "set")
         scores = []
-        for folder in dossier_folders(sample_set):
-            truth = json.loads((folder / "truth.json").read_text())
+        for truth, inputs in dossiers(args, work):
             dossier_id = truth["dossier_id"]
             stderr.print(f"digitising {dossier_id} ({len(truth['pages'])} pages)")
-            inputs = [folder / name for name in truth["files"]]
             run = digitise(sohoa, env, inputs, dossier_id, work / "out" / dossier_id)
             scores.append(score_dossier(truth, run, store))
     summary = summarise(scores)

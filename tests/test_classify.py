@@ -1,4 +1,5 @@
 import json
+import unicodedata
 
 import numpy as np
 import pytest
@@ -13,10 +14,12 @@ from sohoa.pipeline.classify import (
     find_title,
     hashed_features,
     load_model,
+    number_evidence,
     title_region,
 )
 from sohoa.pipeline.page import PageContent
 from sohoa.pipeline.taxonomy import load_taxonomy
+from sohoa.pipeline.text import TONE_MARKS, fold
 
 MOTTO = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 MOTTO_2 = "Độc lập - Tự do - Hạnh phúc"
@@ -183,3 +186,131 @@ def test_tokens_hash_to_the_columns_scikit_learn_gave_them_when_the_model_was_tr
         column = murmurhash3_32(token, positive=True) % n_features
         expected[column] = expected.get(column, 0) + 1
     assert hashed_features(tokens, n_features) == expected
+
+
+# --- Decree 30/2020 types, their numbers, copies --------------------------------------------------
+
+# Types the generator does not make (so the model was not trained on them), with a title and
+# the number abbreviation their documents carry; a type without an abbreviation has None.
+DECREE_30_TITLES = [
+    (t.code, title, t.number_abbreviations[0] if t.number_abbreviations else None)
+    for t in load_taxonomy().types
+    if t.code not in load_model().classes and t.code != "other"
+    for title in t.titles[:1]
+]
+
+
+def _swap_tones(title: str) -> str:
+    """OCR's way with capitals: the first syllable's marks dropped, the last one's tone
+    swapped for another."""
+    words = title.split()
+    words[0] = "".join(
+        c
+        for c in unicodedata.normalize("NFD", words[0])
+        if c not in TONE_MARKS and c != "\u0302"  # its circumflex too
+    )
+    swap = {"\u0301": "\u0300", "\u0300": "\u0301", "\u0309": "\u0303", "\u0303": "\u0309"}
+    last = unicodedata.normalize("NFD", words[-1])
+    words[-1] = "".join(swap.get(c, c) for c in last)
+    return unicodedata.normalize("NFC", " ".join(words))
+
+
+def official(title: str, number: str | None, *body: str) -> PageContent:
+    number_line = ("Số: " + number, "Hà Nội, ngày 5 tháng 3 năm 2025") if number else ""
+    return page(
+        ("ỦY BAN NHÂN DÂN", MOTTO),
+        ("TỈNH QUẢNG NGÃI", MOTTO_2),
+        *([number_line] if number_line else []),
+        *([title] if title else []),
+        "Về việc triển khai nhiệm vụ năm 2025",
+        *body,
+    )
+
+
+@pytest.mark.parametrize(("code", "title", "abbreviation"), DECREE_30_TITLES)
+def test_each_decree_30_title_is_recognised_folded_and_with_tone_errors(code, title, abbreviation):
+    for seen in (fold(title).upper(), _swap_tones(title)):
+        match = find_title(["TỈNH QUẢNG NGÃI", seen], load_taxonomy())
+        assert match is not None and match.code == code, seen
+
+
+@pytest.mark.parametrize(("code", "title", "abbreviation"), DECREE_30_TITLES)
+def test_each_decree_30_type_with_title_and_number_is_that_type_unflagged(
+    code, title, abbreviation
+):
+    number = f"12/{abbreviation}-UBND" if abbreviation else None
+    document = official(_swap_tones(title), number, "Căn cứ Luật Tổ chức chính quyền địa phương;")
+    result = classify_document([document])
+    assert (result.type, result.needs_review) == (code, False)
+
+
+def test_a_long_title_with_a_misread_letter_is_still_recognised():
+    match = find_title(["THONG TU LIEN TICH"[:-1] + "K"], load_taxonomy())
+    assert match is not None and match.code == "thong_tu_lien_tich"
+
+
+NGHI_QUYET_115 = (  # the title region of real_nq_115_ba_vi_p1.png as Tesseract read it
+    "Số: 445 /NQ-CP",
+    "NGHỊ QUYẾT",
+    "Về việc chuyển giao Vườn quốc gia Ba Vì",
+    "về Ủy ban nhân dân Thành phố Hà Nội quản lý",
+    "CHÍNH PHỦ",
+    "Căn cứ Luật Tổ chức Chính phủ ngày 18 tháng 02 năm 2025;",
+    "Căn cứ Nghị định số 39/2022/NĐ-CP ngày 18 tháng 6 năm 2022 của Chính",
+    "Xét đề nghị của Bộ trưởng Bộ Nông nghiệp và Môi trường tại Tờ trình số 12/TTr-BNNMT;",
+)
+
+
+def test_a_nghi_quyet_whose_title_and_number_agree_is_sure_of_it():
+    titled_only = classify_document([page(MOTTO, *NGHI_QUYET_115[1:])])
+    both = classify_document([page(MOTTO, *NGHI_QUYET_115)])
+    assert (both.type, both.needs_review) == ("nghi_quyet", False)
+    assert both.confidence > titled_only.confidence
+
+
+def test_a_title_and_a_number_that_disagree_go_to_review():
+    result = classify_document([official("NGHỊ QUYẾT", "12/QĐ-UBND")])
+    assert result.needs_review
+    assert result.type == "nghi_quyet"  # the title, over its number
+
+
+def test_a_known_title_and_a_disagreeing_number_go_to_review():
+    result = classify_document([official("THÔNG BÁO", "46/TTr-UBND")])
+    assert (result.type, result.needs_review) == ("thong_bao", True)
+
+
+def test_a_number_decides_where_the_title_is_lost():
+    result = classify_document([official("", "01/CT-UBND", "Thực hiện Nghị định số 123/2020")])
+    assert result.type == "chi_thi"
+
+
+def test_a_number_quoted_in_the_body_is_no_evidence():
+    quoting = page(MOTTO, "Căn cứ Nghị định số 39/2022/NĐ-CP ngày 18 tháng 6 năm 2022")
+    assert number_evidence(title_region(quoting.text), load_taxonomy()).type is None  # type: ignore[arg-type]
+
+
+def test_a_copy_keeps_the_type_it_copies_and_records_its_form():
+    copied = official("QUYẾT ĐỊNH", "245/QĐ-UBND", "Điều 1. Phê duyệt kế hoạch.")
+    stamp = page("SAO Y BẢN CHÍNH", "Số: 05/SY-UBND", "Quảng Ngãi, ngày 10 tháng 3 năm 2025")
+    result = classify_document([copied, stamp])
+    assert (result.type, result.copy_form) == ("quyet_dinh", "sao_y")
+
+
+def test_an_original_has_no_copy_form():
+    assert classify_document([official("QUYẾT ĐỊNH", "245/QĐ-UBND")]).copy_form is None
+
+
+@pytest.mark.parametrize("ward", ["PHƯỜNG AN KHÁNH", "PHƯỜNG TÂN LỢI"])
+def test_a_ward_issuer_line_is_no_phuong_an_title(ward):
+    notice = page(("ỦY BAN NHÂN DÂN", MOTTO), (ward, MOTTO_2), "THÔNG BÁO", "Về lịch tiếp dân")
+    assert classify_document([notice]).type == "thong_bao"
+
+
+def test_a_title_standing_alone_is_found_under_junk_from_a_stamp():
+    match = find_title(["* ` THÔNG TƯ"], load_taxonomy())
+    assert match is not None and match.code == "thong_tu"
+
+
+def test_a_name_that_opens_like_a_copy_mark_is_no_copy():
+    letter = official("THÔNG BÁO", "12/TB-UBND", "SAO YẾN KHÁNH HÒA")
+    assert classify_document([letter]).copy_form is None

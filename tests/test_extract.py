@@ -147,7 +147,7 @@ def test_a_number_label_whose_o_was_read_as_an_a_is_read():
 
 
 def test_a_number_that_lost_its_slash_goes_to_review():
-    extraction = extract_fields("to_trinh", [decision(number="Số: 72TT-UBND")])
+    extraction = extract_fields("to_trinh", [decision(number="Số: 72TX-UBND")])
     assert extraction.fields.so_ky_hieu is None
     assert "so_ky_hieu" in extraction.review
 

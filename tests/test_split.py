@@ -82,6 +82,40 @@ def test_appendix_stays_with_the_signed_document_it_is_attached_to() -> None:
     assert split_documents([first_page("CÔNG VĂN"), appendix]) == [[0, 1]]
 
 
+def test_appendix_headed_in_capitals_joins_the_signed_decision_before_it() -> None:
+    appendix = page(
+        centred("PHỤ LỤC", 0.04),
+        centred("DANH MỤC THỦ TỤC HÀNH CHÍNH ĐƯỢC CÔNG BỐ", 0.06),
+        centred("(Kèm theo Quyết định số 245/QĐ-UBND ngày 14/3/2024)", 0.08),
+        *body(*RUNNING_TEXT, top=0.12),
+    )
+    assert split_documents([first_page("QUYẾT ĐỊNH"), appendix]) == [[0, 1]]
+
+
+def test_a_copy_block_on_a_page_of_its_own_joins_the_document_it_copies() -> None:
+    copy_block = page(
+        line("UBND TỈNH QUẢNG NGÃI", 0.05),
+        line("VĂN PHÒNG", 0.08),
+        line("SAO Y BẢN CHÍNH", 0.12),
+        line("Số: 05/SY-VP", 0.15),
+        line("Quảng Ngãi, ngày 10 tháng 3 năm 2025", 0.15, left=0.55),
+        *signed(0.25),
+    )
+    assert split_documents([first_page("QUYẾT ĐỊNH"), copy_block]) == [[0, 1]]
+
+
+def test_a_first_page_carrying_an_electronic_copy_stamp_still_starts_a_document() -> None:
+    stamped = page(
+        line("SAO Y", 0.03, left=0.6),
+        centred(MOTTO[0], 0.05),
+        centred(MOTTO[1], 0.08),
+        line("Số: 12/TB-UBND", 0.12),
+        centred("THÔNG BÁO", 0.15),
+        *body(*RUNNING_TEXT),
+    )
+    assert split_documents([first_page("QUYẾT ĐỊNH"), stamped]) == [[0], [1]]
+
+
 def test_page_without_cues_after_a_signed_page_starts_a_document() -> None:
     plain = page(*body(*RUNNING_TEXT, top=0.06))
     assert split_documents([first_page("ĐƠN ĐỀ NGHỊ"), plain]) == [[0], [1]]

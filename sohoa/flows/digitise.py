@@ -521,6 +521,7 @@ def _documents(
             id=document_id(dossier_id, sources, [pages[i].source for i in understood.pages]),
             type=understood.type,
             type_confidence=understood.type_confidence,
+            copy_form=understood.copy_form,
             needs_review=understood.needs_review,
             review=understood.review,
             pages=understood.pages,

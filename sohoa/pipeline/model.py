@@ -57,6 +57,9 @@ class DocumentRecord(BaseModel):
     id: str
     type: str = "other"
     type_confidence: float = 0.0
+    # A copy (a taxonomy copy_form code: "sao_y", "sao_luc", "trich_sao"); `type` is then the
+    # type of what it copies. None for an original, and in manifests from before copies.
+    copy_form: str | None = None
     needs_review: bool = True
     # What a person should check: "type" when the classifier was unsure, and the names of
     # fields read with low OCR confidence or failing their checks.

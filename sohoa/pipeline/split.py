@@ -6,7 +6,9 @@ national motto near the top, the issuer's "Số: …" in the top-left column, a 
 capitals, a form number ("Mẫu số …"); an ID-card copy carries its card title or MRZ lines.
 Later pages carry a page number in the top margin, start mid-sentence, or say they are an
 appendix ("Phụ lục", "Kèm theo …"), and the page before them was not closed by a signature
-block. A page with no cue either way starts a document only when the page before was closed.
+block. A copy's block on a page of its own ("SAO Y", the copying body's number and signature,
+no motto: Decree 30/2020 App. I) belongs to the document it copies. A page with no cue either
+way starts a document only when the page before was closed.
 
 Blank pages (duplex backs) take no part in the decision: they belong to the document of the
 page before them. Separator sheets (a barcode or QR code and next to no text; "PATCHT" is
@@ -15,6 +17,7 @@ paperless-ngx's "patch T" sheet) end the current document and belong to none.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections.abc import Sequence
@@ -22,6 +25,7 @@ from dataclasses import dataclass
 
 from sohoa.ocr.engine import Line, PageText
 from sohoa.pipeline.page import PageContent
+from sohoa.pipeline.taxonomy import load_taxonomy
 from sohoa.pipeline.text import fold, syllables
 
 MOTTO = ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc")
@@ -60,6 +64,7 @@ START_WEIGHTS = {
     "title": 1.0,
     "page_number": -4.0,
     "appendix": -4.0,
+    "copy_block": -4.0,
     "starts_mid_sentence": -2.0,
 }
 # A code the page before did not carry: a printed paper's QR code, new with each paper.
@@ -99,6 +104,7 @@ class PageCues:
     title: bool = False
     page_number: bool = False
     appendix: bool = False
+    copy_block: bool = False  # opens with a copy's mark ("SAO Y BẢN CHÍNH", "TRÍCH SAO")
     starts_mid_sentence: bool = False
     closes: bool = False  # carries a signature block: its document ends here
     codes: frozenset[str] = frozenset()
@@ -176,6 +182,7 @@ def page_cues(page: PageContent) -> PageCues:
         title=_has_title(header, page.text),
         page_number=any(_is_page_number(line) for line in margin),
         appendix=any(_opens_with(line, _APPENDIX_TOKENS) for line in body[:3]),
+        copy_block=any(_opens_with(line, _copy_mark_tokens()) for line in header),
         starts_mid_sentence=bool(body) and _starts_lower_case(body[0]),
         closes=id_card
         or _has_signature_block(lines[-CLOSING_LINES:])
@@ -193,6 +200,11 @@ _ID_CARD_TOKENS = tuple(_tokens(title) for title in ID_CARD_TITLES)
 _FORM_NUMBER_TOKENS = _tokens(FORM_NUMBER)
 _APPENDIX_TOKENS = tuple(_tokens(opening) for opening in APPENDIX_OPENINGS)
 _SIGNATURE_TOKENS = tuple(_tokens(phrase) for phrase in SIGNATURE_PHRASES)
+
+
+@functools.cache
+def _copy_mark_tokens() -> tuple[tuple[str, ...], ...]:
+    return tuple(_tokens(mark) for form in load_taxonomy().copy_forms for mark in form.marks)
 
 
 def _line_text(line: Line) -> str:

@@ -22,6 +22,12 @@ class TaxonomyError(ValueError):
     """The taxonomy file is missing or malformed."""
 
 
+def _identifier(code: str) -> str:
+    if not _CODE.fullmatch(code):
+        raise ValueError(f"{code!r} is not a code (lower case letters, digits and '_')")
+    return code
+
+
 class DocumentType(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -33,13 +39,15 @@ class DocumentType(BaseModel):
     # The type of a letter with no title: a number without a type abbreviation and a "V/v"
     # subject line under it (a công văn). Its header stands in for a title.
     untitled_letter: bool = False
+    # Its title is a line of its own (Decree 30/2020 App. I: the summary goes under it), so a
+    # line that goes on after a title phrase is something else: the issuer "PHƯỜNG AN KHÁNH"
+    # is no "PHƯƠNG ÁN".
+    title_alone: bool = False
 
     @field_validator("code")
     @classmethod
     def _code_is_an_identifier(cls, code: str) -> str:
-        if not _CODE.fullmatch(code):
-            raise ValueError(f"{code!r} is not a code (lower case letters, digits and '_')")
-        return code
+        return _identifier(code)
 
     @field_validator("names", "titles", "cues", "number_abbreviations")
     @classmethod
@@ -49,10 +57,27 @@ class DocumentType(BaseModel):
         return phrases
 
 
+class CopyForm(BaseModel):
+    """A form of copy (Decree 30/2020 Art. 25): a copy keeps the type of what it copies."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    code: str
+    names: tuple[str, ...] = Field(min_length=1)
+    marks: tuple[str, ...] = Field(min_length=1)  # what its copy block says, in capitals
+    number_abbreviations: tuple[str, ...] = ()
+
+    @field_validator("code")
+    @classmethod
+    def _code_is_an_identifier(cls, code: str) -> str:
+        return _identifier(code)
+
+
 class Taxonomy(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     types: tuple[DocumentType, ...] = Field(alias="type", min_length=1)
+    copy_forms: tuple[CopyForm, ...] = Field(alias="copy_form", default=())
 
     @field_validator("types")
     @classmethod

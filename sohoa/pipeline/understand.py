@@ -8,11 +8,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sohoa.pipeline.classify import classify_document
+from sohoa.pipeline.abbreviation import read_number
+from sohoa.pipeline.classify import Classification, classify_document
 from sohoa.pipeline.extract import NameSource, extract_fields
 from sohoa.pipeline.model import DocumentFields
 from sohoa.pipeline.page import PageContent
 from sohoa.pipeline.split import split_documents
+from sohoa.pipeline.taxonomy import OTHER, load_taxonomy
 from sohoa.pipeline.text import fold, normalise
 
 
@@ -23,6 +25,7 @@ class UnderstoodDocument:
     type_confidence: float
     fields: DocumentFields
     review: list[str]  # "type" and the names of fields a person should check
+    copy_form: str | None = None  # a copy's form; `type` is then the type of what it copies
 
     @property
     def needs_review(self) -> bool:
@@ -49,15 +52,24 @@ def _understand(
 ) -> tuple[UnderstoodDocument, NameSource]:
     classification = classify_document(pages)
     extraction = extract_fields(classification.type, pages, today)
-    review = ["type"] if classification.needs_review else []
+    review = ["type"] if type_in_doubt(classification, extraction.fields.so_ky_hieu) else []
     document = UnderstoodDocument(
         pages=indexes,
         type=classification.type,
         type_confidence=round(classification.confidence, 3),
+        copy_form=classification.copy_form,
         fields=extraction.fields,
         review=review + extraction.review,
     )
     return document, extraction.name_source
+
+
+def type_in_doubt(classification: Classification, number: str | None) -> bool:
+    """The classifier was unsure, or the number as extracted names another type (the
+    classifier read the number line of the title region; extraction may have found it
+    elsewhere, or read it otherwise)."""
+    named = read_number(number, load_taxonomy()).type
+    return classification.needs_review or named not in (None, OTHER, classification.type)
 
 
 def reconcile_names(
