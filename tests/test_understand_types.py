@@ -1,6 +1,8 @@
 """A document's type as understanding reports it: the classifier's, checked against the number
 as extracted, and a copy's form beside it."""
 
+from datetime import date
+
 from sohoa.pipeline.classify import Classification
 from sohoa.pipeline.understand import type_in_doubt, understand_dossier
 from tests.test_classify import official, page
@@ -28,5 +30,5 @@ def test_an_unsure_classifier_is_in_doubt_whatever_the_number():
 def test_a_copy_is_understood_as_its_original_with_its_form():
     decision = official("QUYẾT ĐỊNH", "245/QĐ-UBND", "Điều 1. Phê duyệt kế hoạch.")
     stamp = page("VĂN PHÒNG UBND TỈNH", "TRÍCH SAO", "Số: 05/TrS-VP", "Quảng Ngãi, ngày 10/3/2025")
-    (document,) = understand_dossier([decision, stamp])
+    (document,) = understand_dossier([decision, stamp], date(2026, 12, 6))
     assert (document.type, document.copy_form) == ("quyet_dinh", "trich_sao")
