@@ -23,7 +23,6 @@ again), and a dossier whose manifest already covers the same inputs is returned 
 from __future__ import annotations
 
 import functools
-import json
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -35,7 +34,6 @@ from prefect import flow, task
 from prefect.cache_policies import NONE as NO_CACHE
 from prefect.tasks import exponential_backoff
 
-from sohoa import __version__
 from sohoa.config import Settings
 from sohoa.flows import progress, workdir
 from sohoa.flows.cataloguing import (
@@ -52,6 +50,13 @@ from sohoa.flows.keys import (
     original_key,
     quarantine_key,
     reading_key,
+)
+from sohoa.flows.storing import (
+    committed_manifest,
+    document_info,
+    keep_revision,
+    recorded,
+    store_metadata,
 )
 from sohoa.ocr.engine import OcrError
 from sohoa.ocr.tesseract import TesseractEngine
@@ -74,6 +79,7 @@ from sohoa.pipeline.ingest import (
     iter_pages,
 )
 from sohoa.pipeline.model import (
+    Conflict,
     DocumentRecord,
     Manifest,
     QuarantineRecord,
@@ -81,11 +87,11 @@ from sohoa.pipeline.model import (
     StoredObject,
 )
 from sohoa.pipeline.page import PageContent
-from sohoa.pipeline.pdfa import DocumentInfo, PageSpec, assemble_pdfa, write_page_fragment
+from sohoa.pipeline.pdfa import PageSpec, assemble_pdfa, write_page_fragment
 from sohoa.pipeline.recognise import PageReading, read_page
 from sohoa.pipeline.reuse import Paper, find_reuse
+from sohoa.pipeline.review import carried_revisions, carry_over
 from sohoa.pipeline.understand import understand_dossier
-from sohoa.storage import objects
 from sohoa.storage.catalogue import Catalogue
 from sohoa.storage.objects import ObjectNotFound, ObjectStore, is_transient, safe_key_part
 
@@ -259,44 +265,13 @@ def store_document(
     prefix = f"{dossier_prefix(dossier_id)}/documents/{document.id}"
     pdf_path = work / f"{document.id}.pdf"
     if not pdf_path.exists():
-        info = DocumentInfo(
-            title=f"{dossier_id} {document.id}",
-            dossier_id=dossier_id,
-            document_type=document.type,
-            creator_tool=f"sohoa {__version__}",
-            sohoa={
-                "dossier_id": dossier_id,
-                "document_id": document.id,
-                "type": document.type,
-                "type_confidence": f"{document.type_confidence:.3f}",
-                "needs_review": str(document.needs_review),
-                **document.fields.model_dump(),
-            },
-        )
-        assemble_pdfa(fragments, pdf_path, info)
+        assemble_pdfa(fragments, pdf_path, document_info(dossier_id, document))
     pdf = store.put_file(f"{prefix}.pdf", pdf_path, "application/pdf")
     text = store.put_bytes(
         f"{prefix}.txt", PAGE_SEPARATOR.join(texts).encode(), "text/plain; charset=utf-8"
     )
-    stored = document.model_copy(
-        update={
-            "pdf": _recorded(pdf),
-            "text": _recorded(text),
-            "metadata": StoredObject(key=f"{prefix}.json"),
-        }
-    )
-    metadata = {"dossier_id": dossier_id, **stored.model_dump(exclude={"metadata"})}
-    meta = store.put_bytes(
-        f"{prefix}.json",
-        json.dumps(metadata, ensure_ascii=False, indent=2).encode(),
-        "application/json",
-    )
-    return stored.model_copy(update={"metadata": _recorded(meta)})
-
-
-def _recorded(stored: objects.StoredObject) -> StoredObject:
-    """What the store reports having stored, as the manifest records it."""
-    return StoredObject(key=stored.key, sha256=stored.sha256, bytes=stored.size)
+    stored = document.model_copy(update={"pdf": recorded(pdf), "text": recorded(text)})
+    return store_metadata(store, dossier_id, stored, prefix)
 
 
 def commit_dossier(
@@ -313,15 +288,6 @@ def commit_dossier(
         "application/json",
     )
     index_dossier(catalogue, manifest, texts)
-
-
-def committed_manifest(store: ObjectStore, dossier_id: str) -> Manifest | None:
-    """The dossier's committed manifest, if any."""
-    store.ensure_bucket()
-    try:
-        return Manifest.model_validate_json(store.get_bytes(manifest_key(dossier_id)))
-    except ObjectNotFound:
-        return None
 
 
 # --- The flow ---------------------------------------------------------------------------------
@@ -367,7 +333,9 @@ def digitise(
                     QuarantineRecord(source=source.name, reason=reason, sha256=source.sha256)
                 )
             usable = [s for i, s in enumerate(sources) if i not in failed_sources]
-            documents, texts = _documents(store, catalogue, dossier_id, usable, pages, work)
+            documents, texts, conflicts = _documents(
+                store, catalogue, dossier_id, usable, pages, work, existing
+            )
 
         quarantined += failed_pages(pages)
         manifest = Manifest(
@@ -381,7 +349,13 @@ def digitise(
             created=_now(),
             started=started,
             received=received,
+            # A person's corrections outlive the machine's reading: see `review.carry_over`.
+            revision=existing.revision + 1 if existing else 0,
+            revisions=carried_revisions(existing),
+            conflicts=conflicts,
         )
+        if existing is not None:
+            keep_revision(store, existing)
         commit_dossier(store, catalogue, manifest, texts)
     finally:
         catalogue.close()
@@ -419,8 +393,10 @@ def _documents(
     sources: list[SourceFile],
     pages: list[PageResult],
     work: Path,
-) -> tuple[list[DocumentRecord], dict[str, list[str]]]:
-    """The dossier's documents, stored, and their pages' texts by document id."""
+    previous: Manifest | None,
+) -> tuple[list[DocumentRecord], dict[str, list[str]], list[Conflict]]:
+    """The dossier's documents, stored, with the values people set on the same papers in
+    `previous` carried over; their pages' texts by document id; the values read differently."""
     records = [
         DocumentRecord(
             id=document_id(dossier_id, sources, [pages[i].source for i in understood.pages]),
@@ -438,8 +414,10 @@ def _documents(
     ]
     texts = {r.id: [pages[i].content.plain_text for i in r.pages] for r in records}
     originals = page_originals([p.source for p in pages], {s.name: s.sha256 for s in sources})
-    documents = []
-    for record in records:
+    documents, conflicts = [], []
+    for read in records:
+        record, found = carry_over(previous, read, [originals[i] for i in read.pages])
+        conflicts += found
         paper = document_paper(record, [originals[i] for i in record.pages], texts[record.id])
         fragments = [f for f in (pages[i].fragment for i in record.pages) if f]
         documents.append(
@@ -447,7 +425,7 @@ def _documents(
                 store, catalogue, dossier_id, record, paper, fragments, texts[record.id], work
             )
         )
-    return documents, texts
+    return documents, texts, conflicts
 
 
 def _source_record(source: SourceFile) -> SourceRecord:

@@ -37,3 +37,8 @@ def dossier_prefix(dossier_id: str) -> str:
 
 def manifest_key(dossier_id: str) -> str:
     return f"{dossier_prefix(dossier_id)}/{MANIFEST_NAME}"
+
+
+def revision_key(dossier_id: str, revision: int) -> str:
+    """Where revision `revision` of a dossier's manifest stays once a later one is committed."""
+    return f"{dossier_prefix(dossier_id)}/revisions/{revision:04d}.json"
