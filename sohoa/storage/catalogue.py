@@ -483,11 +483,16 @@ class Catalogue:
             return self._documents(conn, wanted.order_by(documents.c.id))
 
     def revisions(
-        self, first_day: date | None = None, last_day: date | None = None
+        self,
+        first_day: date | None = None,
+        last_day: date | None = None,
+        document_id: str | None = None,
     ) -> list[Revision]:
-        """The reviews made from `first_day` to `last_day` (UTC days, both included), oldest
-        first."""
-        wanted = select(reviews.c.revision).order_by(reviews.c.at)
+        """The reviews made from `first_day` to `last_day` (UTC days, both included), of
+        `document_id` when given, oldest first."""
+        wanted = select(reviews.c.revision).order_by(reviews.c.at, reviews.c.number)
+        if document_id is not None:
+            wanted = wanted.where(reviews.c.document_id == document_id)
         if first_day is not None:
             wanted = wanted.where(reviews.c.at >= first_day.isoformat())
         if last_day is not None:
