@@ -745,7 +745,9 @@ def serve(
     token, created = load_or_create_token(settings.data_dir)
     with _storage_failures(), _catalogue() as catalogue:
         store = ObjectStore.from_settings(settings)
-        web_app = create_app(catalogue, store, token)
+        web_app = create_app(
+            catalogue, store, token, time_zone=settings.time_zone, ocr_lang=settings.ocr_lang
+        )
         shown_host = f"[{host}]" if ":" in host else host
         # Unwrapped, so that the token can be copied whole.
         if created:

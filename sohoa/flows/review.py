@@ -16,11 +16,18 @@ from pathlib import Path
 from typing import Any
 
 from sohoa.flows.cataloguing import PAGE_SEPARATOR, catalogue_dossier, stored_manifests
-from sohoa.flows.keys import dossier_prefix, manifest_key, revision_key
+from sohoa.flows.keys import dossier_prefix, manifest_key, reading_key, revision_key
 from sohoa.flows.storing import document_info, recorded, store_metadata
 from sohoa.pipeline.model import DocumentRecord, Manifest, Revision
 from sohoa.pipeline.pdfa import rewrite_metadata
-from sohoa.pipeline.review import FieldValue, check_value, review_manifest
+from sohoa.pipeline.recognise import PageReading
+from sohoa.pipeline.review import (
+    FieldValue,
+    check_value,
+    field_value,
+    review_manifest,
+    value_boxes,
+)
 from sohoa.pipeline.taxonomy import load_taxonomy
 from sohoa.storage.catalogue import Catalogue
 from sohoa.storage.objects import ObjectNotFound, ObjectStore
@@ -103,16 +110,16 @@ def _with_reviewed_pdf(
 
 def manifest_revisions(store: ObjectStore, dossier_id: str) -> list[Manifest]:
     """Every revision of the dossier's manifest still in storage, the committed one last."""
-    committed = Manifest.model_validate_json(store.get_bytes(manifest_key(dossier_id)))
+    last = committed(store, dossier_id)
     earlier = []
-    for number in range(committed.revision):
+    for number in range(last.revision):
         try:
             earlier.append(
                 Manifest.model_validate_json(store.get_bytes(revision_key(dossier_id, number)))
             )
         except ObjectNotFound:
             continue  # a revision made before they were kept
-    return [*earlier, committed]
+    return [*earlier, last]
 
 
 def labelled_examples(store: ObjectStore) -> Iterator[dict[str, Any]]:
@@ -168,3 +175,59 @@ def _machine_values(manifest: Manifest, document_id: str) -> dict[str, FieldValu
             for change in revision.changes:
                 read.setdefault(change.field, change.old)
     return read
+
+
+@dataclass(frozen=True)
+class Outline:
+    """Where a field's words are on a page, as fractions of the page's width and height."""
+
+    field: str
+    left: float
+    top: float
+    width: float
+    height: float
+
+
+@dataclass(frozen=True)
+class ReviewPage:
+    number: int  # 1-based, in the document's PDF (blank pages are left out of it)
+    outlines: list[Outline]
+
+
+def committed(store: ObjectStore, dossier_id: str) -> Manifest:
+    return Manifest.model_validate_json(store.get_bytes(manifest_key(dossier_id)))
+
+
+def review_pages(
+    store: ObjectStore, manifest: Manifest, document_id: str, fields: list[str], lang: str
+) -> list[ReviewPage]:
+    """The document's pages, each with the words of `fields` outlined from their OCR boxes,
+    read from the page readings digitising stored."""
+    [document] = [d for d in manifest.documents if d.id == document_id]
+    by_name = {s.name: s.sha256 for s in manifest.sources}
+    shown = [i for i in document.pages if not manifest.pages[i].blank]
+    pages = []
+    for number, index in enumerate(shown, 1):
+        name, _, page_number = manifest.pages[index].source.rpartition("#")
+        try:
+            reading = PageReading.from_json(
+                store.get_bytes(reading_key(by_name[name], int(page_number), lang))
+            )
+        except (ObjectNotFound, KeyError):
+            reading = None
+        outlines = []
+        if reading is not None and reading.text is not None:
+            text = reading.text
+            for field in fields:
+                for box in value_boxes(field, field_value(document, field), text):
+                    outlines.append(
+                        Outline(
+                            field,
+                            box.x0 / text.width,
+                            box.y0 / text.height,
+                            box.width / text.width,
+                            box.height / text.height,
+                        )
+                    )
+        pages.append(ReviewPage(number, outlines))
+    return pages

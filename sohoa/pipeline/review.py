@@ -21,6 +21,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel
 
+from sohoa.ocr.engine import Box, PageText
 from sohoa.pipeline.identifiers import CENTURY_OF_DIGIT, PROVINCE_CODES, tax_code_valid
 from sohoa.pipeline.model import (
     Conflict,
@@ -31,6 +32,7 @@ from sohoa.pipeline.model import (
     Manifest,
     Revision,
 )
+from sohoa.pipeline.text import fold
 
 # The fields a person may set, with the names clerks know them by.
 REVIEWED_FIELDS: dict[str, str] = {
@@ -268,3 +270,40 @@ def summarise_reviews(revisions: Iterable[Revision], awaiting: int) -> ReviewFig
         corrections_by_field=dict(corrections.most_common()),
         median_wait_seconds=statistics.median(waits) if waits else None,
     )
+
+
+# --- where a value is on the page --------------------------------------------------------------
+
+
+def value_boxes(field: str, value: FieldValue, text: PageText) -> list[Box]:
+    """The boxes of the words on the page that read `value`: those of the OCR line holding
+    the most of its words (a date by its day, month and year), none when no line has any."""
+    tokens = _value_tokens(field, value)
+    best: list[Box] = []
+    best_found = 0
+    for line in text.lines:
+        matched = [w for w in line.words if _word_key(w.text) in tokens]
+        found = len({_word_key(w.text) for w in matched})
+        if found > best_found:
+            best, best_found = [w.box for w in matched], found
+    return best
+
+
+def _value_tokens(field: str, value: FieldValue) -> frozenset[str]:
+    if value is None or value == []:
+        return frozenset()
+    if isinstance(value, list):
+        return frozenset(_word_key(v) for v in value)
+    if field == "ngay_ban_hanh":
+        try:
+            day = date.fromisoformat(value)
+        except ValueError:
+            return frozenset()
+        return frozenset(
+            {str(day.day), f"{day.day:02d}", str(day.month), f"{day.month:02d}", str(day.year)}
+        )
+    return frozenset(_word_key(w) for w in value.split()) - {""}
+
+
+def _word_key(word: str) -> str:
+    return fold(word).strip(".,;:()“”\"'").lower()
