@@ -57,7 +57,8 @@ SORTS = {
 }
 # Pages are ours alone: no scripts, no third-party anything, not framed by other sites.
 PAGE_POLICY = (
-    "default-src 'none'; style-src 'unsafe-inline'; frame-src 'self'; form-action 'self'; "
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; frame-src 'self'; "
+    "form-action 'self'; "
     "frame-ancestors 'self'; base-uri 'none'"
 )
 
