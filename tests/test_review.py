@@ -17,6 +17,7 @@ from sohoa.pipeline.review import (
     summarise_reviews,
 )
 from sohoa.storage.catalogue import Catalogue, ReviewQueue
+from tests.postgres import postgres_url  # noqa: F401 (the fixture of the PostgreSQL runs)
 from tests.test_catalogue import document, manifest
 
 AT = datetime(2026, 12, 6, 1, 30, tzinfo=UTC)

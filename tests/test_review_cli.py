@@ -85,6 +85,15 @@ def test_the_manifest_has_the_revision_with_who_when_old_and_new(corrected: Corr
     assert not decision(manifest).needs_review
 
 
+def test_list_gives_the_flagged_documents_and_not_the_confirmed_one(corrected: Corrected) -> None:
+    done = corrected.clerk.run("review", "list", "--json")
+    assert done.returncode == 0, done.stderr
+    listed = {d["id"]: d["review"] for d in json.loads(done.stdout)}
+    flagged = {d.id: d.review for d in corrected.manifest().documents if d.needs_review}
+    assert listed == flagged
+    assert decision(corrected.before).id not in listed
+
+
 def test_the_revision_before_stays_readable(corrected: Corrected) -> None:
     earlier = Manifest.model_validate_json(corrected.store.get_bytes(revision_key("dossier-a", 0)))
     assert earlier == corrected.before
