@@ -176,7 +176,7 @@ def add_review_pages(
             name: value
             for name, value in form.items()
             if name in REVIEWED_FIELDS
-            and " ".join(value.split()) != shown_value(name, field_value(record, name))
+            and value.split() != shown_value(name, field_value(record, name)).split()
         }
         try:
             confirm(store, catalogue, document_id, typed, settings.token_name)
