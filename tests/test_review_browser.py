@@ -90,6 +90,11 @@ def test_a_corrected_number_is_found_by_search_and_its_revision_stays(
     expect(history).to_contain_text(CORRECTED)
     expect(history).to_contain_text("web")  # the page's token
 
+    page.click("a[href='/dossiers/dossier-a']")  # the dossier's page: its papers and revisions
+    page.wait_for_load_state("load")
+    expect(page.locator("table").first).to_contain_text(CORRECTED)
+    expect(page.locator("table.revisions")).to_contain_text(CORRECTED)
+
 
 def test_an_invalid_personal_id_is_refused_in_vietnamese(server: Server, browser: Browser) -> None:
     page = logged_in(server, browser)
