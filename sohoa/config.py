@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     catalogue_url: str | None = None
     data_dir: Path = Field(default_factory=default_data_dir)
     ocr_lang: str = "vie"
+    # The agency's time zone: the web page shows times in it (an IANA name).
+    time_zone: str = "Asia/Ho_Chi_Minh"
     # Worker processes for OCR; 0 means one per CPU core.
     workers: int = 0
     # Seconds one Tesseract call may take before the page is given up as failed (a hung or

@@ -220,3 +220,27 @@ def test_document_type_and_fields_are_in_the_sohoa_xmp_namespace(tmp_path: Path)
     assert "cấp &lt;giấy&gt; &amp; xác nhận" in packet
     assert "<pdfaProperty:name>so_ky_hieu</pdfaProperty:name>" in packet
     assert "ho_ten" not in packet
+
+
+def test_a_reviewed_documents_metadata_is_rewritten_and_it_stays_pdfa(tmp_path: Path) -> None:
+    _, spec = _page(tmp_path)
+    fragment = tmp_path / "fragment.pdf"
+    write_page_fragment(spec, fragment)
+    read = DocumentInfo("hs-1", "hs-1", "other", "sohoa test", sohoa={"so_ky_hieu": "245/QĐ"})
+    first = tmp_path / "doc.pdf"
+    assemble_pdfa([fragment], first, read)
+    reviewed = replace(
+        read, document_type="quyet_dinh", sohoa={"so_ky_hieu": "245/QĐ-UBND", "type": "quyet_dinh"}
+    )
+    second = tmp_path / "doc.r1.pdf"
+    pdfa.rewrite_metadata(first, second, reviewed)
+    assert validate(second).passed
+    with pikepdf.open(second) as pdf:
+        packet = pdf.Root.Metadata.read_bytes().decode()
+        text = pdf.pages[0].Contents.read_bytes()
+        with pdf.open_metadata() as meta:
+            assert meta["dc:type"] == {"quyet_dinh"}
+    assert packet.count(f'xmlns:sohoa="{SOHOA_NS}"') == 1
+    assert "<sohoa:so_ky_hieu>245/QĐ-UBND</sohoa:so_ky_hieu>" in packet
+    with pikepdf.open(first) as pdf:
+        assert pdf.pages[0].Contents.read_bytes() == text  # the pages are the same

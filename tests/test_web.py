@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import stat
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 
 import pikepdf
@@ -177,9 +178,9 @@ def test_the_search_page_filters_by_type_person_issuer_and_dates(clerk: TestClie
     def found(**params: str) -> bool:
         return 'href="/documents/decision"' in clerk.get("/", params=params).text
 
-    assert found(type="quyet_dinh", person=PERSON, issuer="phuong dinh", **{"from": "2024-03-14"})
+    assert found(type="quyet_dinh", person=PERSON, issuer="phuong dinh", **{"from": "14/03/2024"})
     assert not found(type="cccd")
-    assert not found(q="huong", **{"to": "2024-03-13"})
+    assert not found(q="huong", **{"to": "13/03/2024"})
 
 
 def test_a_malformed_filter_is_explained_not_searched(clerk: TestClient) -> None:
@@ -284,3 +285,76 @@ def test_a_reused_paper_links_to_the_one_already_on_file(catalogue: Catalogue) -
     page = client.get("/documents/again")
     assert "Đã số hóa trước đây" in page.text
     assert 'href="/documents/decision"' in page.text
+
+
+# --- the page as a clerk works ----------------------------------------------------------------
+
+
+def test_times_are_shown_in_the_agencys_zone_to_the_minute(clerk: TestClient) -> None:
+    page = clerk.get("/documents/decision").text
+    assert "01/01/2025 07:00" in page  # 2025-01-01T00:00:00+00:00 in Asia/Ho_Chi_Minh
+    assert "+00:00" not in page
+
+
+def test_results_have_issuer_summary_and_a_link_to_the_dossier(clerk: TestClient) -> None:
+    page = clerk.get("/", params={"q": "huong"}).text
+    assert "Ủy ban nhân dân xã Phương Định" in page
+    assert "công nhận &lt;b&gt;hộ&lt;/b&gt; kinh doanh" in page
+    assert 'href="/dossiers/hs-1"' in page
+
+
+def test_results_are_sorted_and_paged(tmp_path: Path) -> None:
+    catalogue = Catalogue(f"sqlite:///{tmp_path / 'many.sqlite'}")
+    papers = [
+        document(
+            f"d{n:02d}",
+            "quyet_dinh",
+            so_ky_hieu=f"{n}/QĐ-UBND",
+            ngay_ban_hanh=(date(2024, 1, 1) + timedelta(days=n - 1)).isoformat(),
+        )
+        for n in range(1, 56)
+    ]
+    catalogue.index_manifest(manifest("hs-many", *papers), {p.id: ["quyết định"] for p in papers})
+    clerk = TestClient(
+        create_app(catalogue, NO_STORAGE, TOKEN), headers={"Authorization": f"Bearer {TOKEN}"}
+    )
+    oldest = clerk.get("/", params={"type": "quyet_dinh", "sort": "date_asc"}).text
+    assert oldest.index("01/01/2024") < oldest.index("02/01/2024")
+    assert "55/QĐ-UBND" not in oldest and "Trang sau" in oldest
+    second = clerk.get("/", params={"type": "quyet_dinh", "sort": "date_asc", "page": "2"}).text
+    assert "55/QĐ-UBND" in second and ">1/QĐ-UBND<" not in second
+    catalogue.close()
+
+
+def test_an_unknown_address_answers_a_vietnamese_page_not_json(clerk: TestClient) -> None:
+    for path in ("/no-such-page", "/documents/no-such-document/pdf", "/review/no-such-document"):
+        page = clerk.get(path)
+        assert page.status_code == 404
+        assert page.headers["content-type"].startswith("text/html")
+        assert "Không tìm thấy" in page.text
+
+
+def test_the_api_keeps_json_errors(clerk: TestClient) -> None:
+    answer = clerk.get("/api/documents/no-such-document")
+    assert answer.status_code == 404 and answer.json() == {"detail": "no such document"}
+
+
+def test_the_review_queue_lists_flagged_documents_by_field(clerk: TestClient) -> None:
+    queue = clerk.get("/review").text
+    assert 'href="/review/decision?' in queue and "Ngày ban hành" in queue
+    assert 'href="/review/decision?' in clerk.get("/review", params={"field": "ngay_ban_hanh"}).text
+    assert "/review/decision" not in clerk.get("/review", params={"field": "so_ky_hieu"}).text
+    assert "/review/decision" not in clerk.get("/review", params={"type": "cccd"}).text
+
+
+def test_review_needs_the_token(stranger: TestClient) -> None:
+    for path in ("/review", "/review/decision", "/dossiers/hs-1"):
+        assert stranger.get(path).status_code == 401
+    assert stranger.post("/review/decision", data={"so_ky_hieu": "1/QĐ"}).status_code == 401
+
+
+def test_the_dossier_page_lists_its_documents_when_storage_is_away(clerk: TestClient) -> None:
+    page = clerk.get("/dossiers/hs-1")
+    assert page.status_code == 200
+    assert 'href="/documents/decision"' in page.text and "Cần kiểm tra" in page.text
+    assert "Kho lưu trữ tạm thời không truy cập được" in page.text

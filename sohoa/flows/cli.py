@@ -35,6 +35,7 @@ from rich.table import Table
 from rich.text import Text
 
 from sohoa.config import Settings
+from sohoa.flows.review_cli import review_app, review_table, revisions_table
 
 if TYPE_CHECKING:
     from sohoa.flows.worker import Job, WorkerFailure
@@ -57,6 +58,7 @@ worker_app = typer.Typer(help="The background worker that runs sohoa's flows for
 app.add_typer(storage_app, name="storage")
 app.add_typer(prefect_app, name="prefect")
 app.add_typer(worker_app, name="worker")
+app.add_typer(review_app, name="review")
 
 err = Console(stderr=True)
 
@@ -582,6 +584,7 @@ def show(
     settings = _settings()
     with _catalogue() as catalogue:
         document = catalogue.document(document_id)
+        revisions = catalogue.revisions(document_id=document_id)
     if document is None:
         raise Failure(
             f"no document {document_id!r} in the catalogue (if it was digitised, "
@@ -590,6 +593,8 @@ def show(
         )
     if not as_text:
         Console(soft_wrap=True).print(_document_table(document))
+        if revisions:
+            Console(soft_wrap=True).print(revisions_table(revisions))
     if pdf is None and not as_text:
         return
     with _storage_failures():
@@ -639,6 +644,7 @@ def report(
     """Digitisation indicators of a period (UTC days of the manifests, both included): dossiers,
     pages, documents, review and reuse shares, pages per second, failures, arrival delay."""
     from sohoa.pipeline import indicators
+    from sohoa.pipeline.review import summarise_reviews
 
     first_day = date_from.date() if date_from else None
     last_day = date_to.date() if date_to else None
@@ -647,17 +653,20 @@ def report(
     with _catalogue() as catalogue:
         facts = catalogue.dossier_facts(first_day, last_day)
         uncounted = catalogue.dossiers_without_facts()
+        revisions = catalogue.revisions(first_day, last_day)
     if uncounted:
         err.print(
             f"[yellow]{uncounted} dossier(s) in the catalogue are not counted: catalogued by an "
             "older sohoa. Run `sohoa reindex` to count them.[/yellow]"
         )
     figures = indicators.summarise(facts, indicators.Period(first_day=first_day, last_day=last_day))
+    reviews = summarise_reviews(revisions, awaiting=figures.documents.needs_review)
     if as_json:
-        sys.stdout.write(json.dumps(figures.to_json(), ensure_ascii=False, indent=2) + "\n")
+        shown = {**figures.to_json(), "review": reviews.model_dump()}
+        sys.stdout.write(json.dumps(shown, ensure_ascii=False, indent=2) + "\n")
     else:
         console = Console(soft_wrap=False)
-        for table in _indicator_tables(figures):
+        for table in [*_indicator_tables(figures), review_table(reviews)]:
             console.print(table)
 
 
@@ -741,7 +750,9 @@ def serve(
     token, created = load_or_create_token(settings.data_dir)
     with _storage_failures(), _catalogue() as catalogue:
         store = ObjectStore.from_settings(settings)
-        web_app = create_app(catalogue, store, token)
+        web_app = create_app(
+            catalogue, store, token, time_zone=settings.time_zone, ocr_lang=settings.ocr_lang
+        )
         shown_host = f"[{host}]" if ":" in host else host
         # Unwrapped, so that the token can be copied whole.
         if created:

@@ -23,7 +23,6 @@ again), and a dossier whose manifest already covers the same inputs is returned 
 from __future__ import annotations
 
 import functools
-import json
 import logging
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -36,7 +35,6 @@ from prefect import flow, task
 from prefect.cache_policies import NONE as NO_CACHE
 from prefect.tasks import exponential_backoff
 
-from sohoa import __version__
 from sohoa.config import Settings
 from sohoa.flows import progress, workdir
 from sohoa.flows.cataloguing import (
@@ -54,6 +52,13 @@ from sohoa.flows.keys import (
     quarantine_key,
     reading_key,
     replaced_manifest_key,
+)
+from sohoa.flows.storing import (
+    committed_manifest,
+    document_info,
+    keep_revision,
+    recorded,
+    store_metadata,
 )
 from sohoa.ocr.engine import OcrError
 from sohoa.ocr.tesseract import TesseractEngine
@@ -79,6 +84,7 @@ from sohoa.pipeline.ingest import (
     decode_pages,
 )
 from sohoa.pipeline.model import (
+    Conflict,
     DocumentRecord,
     Manifest,
     QuarantineRecord,
@@ -87,11 +93,11 @@ from sohoa.pipeline.model import (
     StoredObject,
 )
 from sohoa.pipeline.page import PageContent
-from sohoa.pipeline.pdfa import DocumentInfo, PageSpec, assemble_pdfa, write_page_fragment
+from sohoa.pipeline.pdfa import PageSpec, assemble_pdfa, write_page_fragment
 from sohoa.pipeline.recognise import PageReading, read_page
 from sohoa.pipeline.reuse import Paper, find_reuse
+from sohoa.pipeline.review import carried_revisions, carry_over
 from sohoa.pipeline.understand import understand_dossier
-from sohoa.storage import objects
 from sohoa.storage.catalogue import Catalogue
 from sohoa.storage.objects import ObjectNotFound, ObjectStore, is_transient, safe_key_part
 
@@ -287,44 +293,13 @@ def store_document(
     prefix = f"{dossier_prefix(dossier_id)}/documents/{document.id}"
     pdf_path = work / f"{document.id}.pdf"
     if not pdf_path.exists():
-        info = DocumentInfo(
-            title=f"{dossier_id} {document.id}",
-            dossier_id=dossier_id,
-            document_type=document.type,
-            creator_tool=f"sohoa {__version__}",
-            sohoa={
-                "dossier_id": dossier_id,
-                "document_id": document.id,
-                "type": document.type,
-                "type_confidence": f"{document.type_confidence:.3f}",
-                "needs_review": str(document.needs_review),
-                **document.fields.model_dump(),
-            },
-        )
-        assemble_pdfa(fragments, pdf_path, info)
+        assemble_pdfa(fragments, pdf_path, document_info(dossier_id, document))
     pdf = store.put_file(f"{prefix}.pdf", pdf_path, "application/pdf")
     text = store.put_bytes(
         f"{prefix}.txt", PAGE_SEPARATOR.join(texts).encode(), "text/plain; charset=utf-8"
     )
-    stored = document.model_copy(
-        update={
-            "pdf": _recorded(pdf),
-            "text": _recorded(text),
-            "metadata": StoredObject(key=f"{prefix}.json"),
-        }
-    )
-    metadata = {"dossier_id": dossier_id, **stored.model_dump(exclude={"metadata"})}
-    meta = store.put_bytes(
-        f"{prefix}.json",
-        json.dumps(metadata, ensure_ascii=False, indent=2).encode(),
-        "application/json",
-    )
-    return stored.model_copy(update={"metadata": _recorded(meta)})
-
-
-def _recorded(stored: objects.StoredObject) -> StoredObject:
-    """What the store reports having stored, as the manifest records it."""
-    return StoredObject(key=stored.key, sha256=stored.sha256, bytes=stored.size)
+    stored = document.model_copy(update={"pdf": recorded(pdf), "text": recorded(text)})
+    return store_metadata(store, dossier_id, stored, prefix)
 
 
 def commit_dossier(
@@ -341,15 +316,6 @@ def commit_dossier(
         "application/json",
     )
     index_dossier(catalogue, manifest, texts)
-
-
-def committed_manifest(store: ObjectStore, dossier_id: str) -> Manifest | None:
-    """The dossier's committed manifest, if any."""
-    store.ensure_bucket()
-    try:
-        return Manifest.model_validate_json(store.get_bytes(manifest_key(dossier_id)))
-    except ObjectNotFound:
-        return None
 
 
 # --- The flow ---------------------------------------------------------------------------------
@@ -440,7 +406,9 @@ def _digitise_admitted(
         usable = [s for i, s in enumerate(sources) if i not in failed_sources]
         # The local day: a paper dated today where it was signed is not in the future.
         today = datetime.now().date()
-        documents, texts = _documents(store, catalogue, dossier_id, usable, pages, work, today)
+        documents, texts, conflicts = _documents(
+            store, catalogue, dossier_id, usable, pages, work, today, existing
+        )
 
     quarantined += failed_pages(pages)
     manifest = Manifest(
@@ -456,7 +424,13 @@ def _digitise_admitted(
         started=started,
         received=received,
         replaces=replaces,
+        # A person's corrections outlive the machine's reading: see `review.carry_over`.
+        revision=existing.revision + 1 if existing else 0,
+        revisions=carried_revisions(existing),
+        conflicts=conflicts,
     )
+    if existing is not None:
+        keep_revision(store, existing)
     commit_dossier(store, catalogue, manifest, texts)
     return Digitised(manifest, fresh=True)
 
@@ -513,9 +487,11 @@ def _documents(
     pages: list[PageResult],
     work: Path,
     today: date,
-) -> tuple[list[DocumentRecord], dict[str, list[str]]]:
-    """The dossier's documents, read on `today`, stored, and their pages' texts by document
-    id."""
+    previous: Manifest | None,
+) -> tuple[list[DocumentRecord], dict[str, list[str]], list[Conflict]]:
+    """The dossier's documents, read on `today`, stored, with the values people set on the
+    same papers in `previous` carried over; their pages' texts by document id; the values read
+    differently."""
     records = [
         DocumentRecord(
             id=document_id(dossier_id, sources, [pages[i].source for i in understood.pages]),
@@ -534,8 +510,10 @@ def _documents(
     ]
     texts = {r.id: [pages[i].content.plain_text for i in r.pages] for r in records}
     originals = page_originals([p.source for p in pages], {s.name: s.sha256 for s in sources})
-    documents = []
-    for record in records:
+    documents, conflicts = [], []
+    for read in records:
+        record, found = carry_over(previous, read, [originals[i] for i in read.pages])
+        conflicts += found
         paper = document_paper(record, [originals[i] for i in record.pages], texts[record.id])
         fragments = [f for f in (pages[i].fragment for i in record.pages) if f]
         documents.append(
@@ -543,7 +521,7 @@ def _documents(
                 store, catalogue, dossier_id, record, paper, fragments, texts[record.id], work
             )
         )
-    return documents, texts
+    return documents, texts, conflicts
 
 
 def _source_record(source: SourceFile) -> SourceRecord:

@@ -99,6 +99,37 @@ class ReplacedManifest(BaseModel):
         )
 
 
+FieldValue = str | list[str] | None
+
+
+class FieldChange(BaseModel):
+    field: str
+    old: FieldValue
+    new: FieldValue
+
+
+class Revision(BaseModel):
+    """One confirmation of one document: who, when, and what changed (nothing, when the person
+    found the machine's values right)."""
+
+    number: int  # 1 for a dossier's first review, and so on; the manifest's revision
+    document_id: str
+    by: str
+    at: str  # ISO 8601 UTC
+    changes: list[FieldChange] = Field(default_factory=list)
+    flagged: list[str] = Field(default_factory=list)  # what the document was flagged for
+    flagged_at: str | None = None  # when the manifest that flagged it was committed
+
+
+class Conflict(BaseModel):
+    """A value a person set that digitising again read differently: kept, and flagged."""
+
+    document_id: str
+    field: str
+    reviewed: FieldValue  # what the person set, which the document keeps
+    read: FieldValue  # what the machine reads now
+
+
 class Manifest(BaseModel):
     dossier_id: str
     status: DossierStatus
@@ -116,3 +147,9 @@ class Manifest(BaseModel):
     started: str | None = None
     received: str | None = None
     replaces: ReplacedManifest | None = None
+    # Review: the manifest's revision (0 as digitised, one more per confirmation), every
+    # confirmation so far, oldest first, and the values digitising again read differently from
+    # what a person set. Earlier revisions are kept in storage beside the manifest.
+    revision: int = 0
+    revisions: list[Revision] = Field(default_factory=list)
+    conflicts: list[Conflict] = Field(default_factory=list)

@@ -30,7 +30,12 @@ from pikepdf import Dictionary, Name
 
 from sohoa.ocr.engine import Line, PageText
 from sohoa.pipeline.ingest import EncodedImage
-from sohoa.pipeline.xmp import XmpValue, add_sohoa_metadata, is_about_sohoa_namespace
+from sohoa.pipeline.xmp import (
+    XmpValue,
+    add_sohoa_metadata,
+    is_about_sohoa_namespace,
+    remove_sohoa_metadata,
+)
 
 PDFA_FLAVOUR = "2b"
 _FONT = Name("/F1")
@@ -108,6 +113,18 @@ def assemble_pdfa(fragments: list[Path], destination: Path, info: DocumentInfo) 
                 page.Resources.Font = Dictionary({str(_FONT): font})
             _set_metadata(pdf, info)
             _save_pdfa(pdf, destination, info, Path(batches))
+
+
+def rewrite_metadata(source: Path, destination: Path, info: DocumentInfo) -> None:
+    """A copy of the PDF/A at `source` whose metadata is made of `info` (a reviewed document's
+    type and fields), its pages untouched; validated before it is moved to `destination`."""
+    with (
+        tempfile.TemporaryDirectory(dir=destination.parent, prefix=".rewriting-") as work,
+        pikepdf.open(source) as pdf,
+    ):
+        remove_sohoa_metadata(pdf)
+        _set_metadata(pdf, info)
+        _save_pdfa(pdf, destination, info, Path(work))
 
 
 def _save_pdfa(pdf: pikepdf.Pdf, destination: Path, info: DocumentInfo, work: Path) -> None:

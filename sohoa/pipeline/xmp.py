@@ -9,6 +9,7 @@ these namespaces, and only those, are set aside when the file is checked again.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from xml.sax.saxutils import escape
 
@@ -43,6 +44,13 @@ PROPERTIES: dict[str, str] = {
 }
 
 XmpValue = str | Sequence[str]
+# What `sohoa_description` writes: one rdf:Description, with none nested inside it.
+_DESCRIPTION = re.compile(
+    r'<rdf:Description rdf:about="" xmlns:sohoa="'
+    + re.escape(SOHOA_NS)
+    + r'".*?</rdf:Description>',
+    re.DOTALL,
+)
 
 
 def sohoa_description(values: Mapping[str, XmpValue | None]) -> str:
@@ -78,6 +86,12 @@ def add_sohoa_metadata(pdf: pikepdf.Pdf, values: Mapping[str, XmpValue | None]) 
     end = packet.rindex("</rdf:RDF>")
     packet = packet[:end] + sohoa_description(values) + packet[end:]
     pdf.Root.Metadata.write(packet.encode())
+
+
+def remove_sohoa_metadata(pdf: pikepdf.Pdf) -> None:
+    """Take the `sohoa` description that `add_sohoa_metadata` wrote out of `pdf`'s packet."""
+    packet = bytes(pdf.Root.Metadata.read_bytes()).decode()
+    pdf.Root.Metadata.write(_DESCRIPTION.sub("", packet).encode())
 
 
 def is_about_sohoa_namespace(finding: pikepdf.pdfa.Finding) -> bool:

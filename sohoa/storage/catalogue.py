@@ -28,7 +28,7 @@ import sqlite3
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
@@ -71,7 +71,7 @@ from sqlalchemy.schema import CreateIndex, CreateTable
 
 from sohoa.config import Settings
 from sohoa.pipeline.indicators import DossierFacts, dossier_facts
-from sohoa.pipeline.model import DocumentFields, Manifest
+from sohoa.pipeline.model import DocumentFields, Manifest, Revision
 from sohoa.pipeline.reuse import Paper
 from sohoa.pipeline.similarity import Signature, band_keys
 from sohoa.pipeline.text import fold, normalise
@@ -188,6 +188,17 @@ dossier_names = Table(
 )
 
 
+reviews = Table(
+    "reviews",  # the manifests' `Revision`s: what review queues and `sohoa report` count
+    metadata,
+    Column("dossier_id", String(255), primary_key=True),
+    Column("number", Integer, primary_key=True),
+    Column("document_id", String(64), nullable=False, index=True),
+    Column("at", String(40), nullable=False, index=True),
+    Column("revision", JSON, nullable=False),  # the `Revision` as the manifest has it
+)
+
+
 class CatalogueError(Exception):
     """The catalogue cannot be opened or used (bad URL, database unreachable)."""
 
@@ -221,6 +232,12 @@ class CatalogueDocument(BaseModel):
     reuse_of: str | None
     reuse_reason: str | None
     source_name: str | None = None  # the folder or file its dossier came from
+
+
+class ReviewQueue(BaseModel):
+    type: str | None = None
+    dossier_id: str | None = None
+    field: str | None = None  # a field the document was flagged for ("type" included)
 
 
 class SearchHit(BaseModel):
@@ -363,6 +380,21 @@ class Catalogue:
                     name_key=name_key(source_name) if source_name else None,
                 )
             )
+            conn.execute(delete(reviews).where(reviews.c.dossier_id == manifest.dossier_id))
+            if manifest.revisions:
+                conn.execute(
+                    insert(reviews),
+                    [
+                        {
+                            "dossier_id": manifest.dossier_id,
+                            "number": r.number,
+                            "document_id": r.document_id,
+                            "at": r.at,
+                            "revision": r.model_dump(mode="json"),
+                        }
+                        for r in manifest.revisions
+                    ],
+                )
             facts = dossier_facts(manifest)
             conn.execute(delete(dossiers).where(dossiers.c.dossier_id == manifest.dossier_id))
             conn.execute(insert(dossiers).values(**facts.model_dump(), created_on=facts.created_on))
@@ -370,7 +402,16 @@ class Catalogue:
     def clear(self) -> None:
         """Forget everything (before a rebuild from storage)."""
         with self._begin() as conn:
-            for emptied in (pages, people, paper_bands, papers, documents, dossiers, dossier_names):
+            for emptied in (
+                pages,
+                people,
+                paper_bands,
+                papers,
+                documents,
+                dossiers,
+                dossier_names,
+                reviews,
+            ):
                 conn.execute(delete(emptied))
 
     # --- reading --------------------------------------------------------------------------------
@@ -450,6 +491,48 @@ class Catalogue:
         )
         with self._connect() as conn:
             return int(conn.scalar(missing) or 0)
+
+    def review_queue(
+        self, queue: ReviewQueue | None = None, limit: int = 50, offset: int = 0
+    ) -> list[CatalogueDocument]:
+        """Documents flagged for review that `queue` selects, the longest waiting first."""
+        queue = queue or ReviewQueue()
+        wanted = select(documents).where(documents.c.needs_review.is_(True))
+        if queue.type:
+            wanted = wanted.where(documents.c.type == queue.type)
+        if queue.dossier_id:
+            wanted = wanted.where(documents.c.dossier_id == queue.dossier_id)
+        if queue.field:
+            # The list is stored as JSON text, each name in quotes: '["type", "so_ky_hieu"]'.
+            flagged = func.cast(documents.c.review, Text)
+            wanted = wanted.where(flagged.contains(f'"{queue.field}"', autoescape=True))
+        wanted = wanted.order_by(documents.c.created, documents.c.id).limit(limit).offset(offset)
+        with self._connect() as conn:
+            return self._documents(conn, wanted)
+
+    def dossier_documents(self, dossier_id: str) -> list[CatalogueDocument]:
+        """The documents catalogued under `dossier_id`."""
+        wanted = select(documents).where(documents.c.dossier_id == dossier_id)
+        with self._connect() as conn:
+            return self._documents(conn, wanted.order_by(documents.c.id))
+
+    def revisions(
+        self,
+        first_day: date | None = None,
+        last_day: date | None = None,
+        document_id: str | None = None,
+    ) -> list[Revision]:
+        """The reviews made from `first_day` to `last_day` (UTC days, both included), of
+        `document_id` when given, oldest first."""
+        wanted = select(reviews.c.revision).order_by(reviews.c.at, reviews.c.number)
+        if document_id is not None:
+            wanted = wanted.where(reviews.c.document_id == document_id)
+        if first_day is not None:
+            wanted = wanted.where(reviews.c.at >= first_day.isoformat())
+        if last_day is not None:
+            wanted = wanted.where(reviews.c.at < (last_day + timedelta(days=1)).isoformat())
+        with self._connect() as conn:
+            return [Revision.model_validate(row) for row in conn.scalars(wanted)]
 
     def document(self, document_id: str) -> CatalogueDocument | None:
         with self._connect() as conn:

@@ -11,18 +11,27 @@ import shutil
 import tempfile
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import parse_qs, urlencode
+from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI, HTTPException, Query, Request, Response
+from fastapi.exception_handlers import (
+    http_exception_handler,
+    request_validation_exception_handler,
+)
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, PackageLoader
 from starlette.background import BackgroundTask
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from sohoa.pipeline.review import REVIEWED_FIELDS, shown_value
 from sohoa.pipeline.taxonomy import load_taxonomy
+from sohoa.pipeline.text import fold
 from sohoa.storage.catalogue import (
     Catalogue,
     CatalogueDocument,
@@ -33,24 +42,23 @@ from sohoa.storage.catalogue import (
 from sohoa.storage.objects import ChecksumMismatch, ObjectNotFound, ObjectStore, StorageError
 from sohoa.storage.search_terms import PERSON_ID
 from sohoa.web.auth import COOKIE, TOKEN_QUERY, is_token, presented_token
+from sohoa.web.review_pages import ReviewSettings, add_review_pages
 
 PAGE_RESULTS = 50
-# Names clerks know the fields by; "type" is what the classifier flags when it was unsure.
-FIELD_LABELS = {
-    "type": "Loại giấy tờ",
-    "so_ky_hieu": "Số, ký hiệu",
-    "ngay_ban_hanh": "Ngày ban hành",
-    "co_quan_ban_hanh": "Cơ quan ban hành",
-    "co_quan_chu_quan": "Cơ quan chủ quản",
-    "trich_yeu": "Trích yếu",
-    "so_dinh_danh": "Số định danh cá nhân",
-    "so_cmnd": "Số CMND",
-    "ho_ten": "Họ và tên",
-    "ma_so_thue": "Mã số thuế",
+MAX_PAGES = 20
+SORTED_RESULTS = PAGE_RESULTS * MAX_PAGES
+# How the results may be ordered: best match first (the catalogue's ranking) or by a column.
+SORTS = {
+    "": "Phù hợp nhất",
+    "date_desc": "Ngày ban hành mới nhất",
+    "date_asc": "Ngày ban hành cũ nhất",
+    "number": "Số, ký hiệu",
+    "issuer": "Cơ quan ban hành",
 }
 # Pages are ours alone: no scripts, no third-party anything, not framed by other sites.
 PAGE_POLICY = (
-    "default-src 'none'; style-src 'unsafe-inline'; frame-src 'self'; form-action 'self'; "
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; frame-src 'self'; "
+    "form-action 'self'; "
     "frame-ancestors 'self'; base-uri 'none'"
 )
 
@@ -80,6 +88,20 @@ def snippet_parts(hit: SearchHit) -> list[SnippetPart]:
     return parts
 
 
+def sort_hits(hits: list[SearchHit], sort: str) -> list[SearchHit]:
+    """The hits in the order the clerk chose; documents without the value last."""
+    if sort in ("date_desc", "date_asc"):
+        dated = [h for h in hits if h.document.ngay_ban_hanh]
+        dated.sort(key=lambda h: h.document.ngay_ban_hanh or date.min, reverse=sort == "date_desc")
+        return dated + [h for h in hits if not h.document.ngay_ban_hanh]
+    if sort in ("number", "issuer"):
+        column = "so_ky_hieu" if sort == "number" else "co_quan_ban_hanh"
+        valued = [h for h in hits if getattr(h.document, column)]
+        valued.sort(key=lambda h: fold(getattr(h.document, column)).lower())
+        return valued + [h for h in hits if not getattr(h.document, column)]
+    return hits
+
+
 def search_filters(
     type_code: str | None,
     person_id: str | None,
@@ -101,34 +123,70 @@ def search_filters(
 
 
 def _form_date(value: str, label: str) -> date | None:
-    if not value:
+    """A date as clerks type it, dd/mm/yyyy."""
+    if not value.strip():
         return None
     try:
-        return date.fromisoformat(value)
+        return datetime.strptime(value.strip(), "%d/%m/%Y").date()
     except ValueError as e:
-        raise InvalidSearch(f"{label}: ngày phải có dạng năm-tháng-ngày (2024-03-14).") from e
+        raise InvalidSearch(f"{label}: ngày phải có dạng ngày/tháng/năm (14/03/2024).") from e
 
 
 def _vietnamese_date(value: date | None) -> str:
     return value.strftime("%d/%m/%Y") if value else ""
 
 
-def _templates() -> Jinja2Templates:
+def _templates(time_zone: str) -> Jinja2Templates:
     environment = Environment(loader=PackageLoader("sohoa.web"), autoescape=True)
     environment.filters["vietnamese_date"] = _vietnamese_date
+    zone = ZoneInfo(time_zone)
+
+    def local_time(value: str | None) -> str:
+        """An ISO 8601 time in the agency's zone, to the minute: 06/12/2026 08:33."""
+        if not value:
+            return ""
+        return datetime.fromisoformat(value).astimezone(zone).strftime("%d/%m/%Y %H:%M")
+
+    environment.filters["local_time"] = local_time
+    environment.filters["shown"] = lambda value, field: shown_value(field, value)
     return Jinja2Templates(env=environment)
 
 
-def create_app(catalogue: Catalogue, store: ObjectStore, token: str) -> FastAPI:
+# The page's answers to what went wrong, for a clerk; the API answers JSON.
+ERROR_MESSAGES = {
+    400: "Yêu cầu không hợp lệ.",
+    404: "Không tìm thấy trang hoặc giấy tờ này.",
+    405: "Thao tác này không được hỗ trợ ở địa chỉ này.",
+    409: "Hồ sơ vừa được người khác sửa. Hãy mở lại và làm lại.",
+    422: "Dữ liệu nhập vào không hợp lệ.",
+    502: "Bản lưu trữ bị hỏng (sai mã kiểm tra). Hãy báo quản trị viên.",
+    503: "Kho lưu trữ hoặc danh mục tạm thời không truy cập được. Hãy thử lại sau ít phút.",
+}
+
+
+def is_api(request: Request) -> bool:
+    return request.url.path.startswith(("/api/", "/openapi.json"))
+
+
+def create_app(
+    catalogue: Catalogue,
+    store: ObjectStore,
+    token: str,
+    *,
+    token_name: str = "web",
+    time_zone: str = "Asia/Ho_Chi_Minh",
+    ocr_lang: str = "vie",
+) -> FastAPI:
     """The web application over `catalogue` and `store`, answering only requests that carry
-    `token`."""
+    `token`; `token_name` is who a review made on the page is recorded as, times are shown in
+    `time_zone`, and OCR boxes are read from the readings of `ocr_lang`."""
     app = FastAPI(
         title="sohoa",
         summary="Search digitised Vietnamese administrative documents",
         docs_url=None,  # the interactive docs load scripts from a CDN; the schema is enough
         redoc_url=None,
     )
-    templates = _templates()
+    templates = _templates(time_zone)
     type_names = {t.code: t.names[0] for t in load_taxonomy().types}
 
     def login_page(request: Request, wrong_token: bool = False) -> HTMLResponse:
@@ -179,9 +237,31 @@ def create_app(catalogue: Catalogue, store: ObjectStore, token: str) -> FastAPI:
             response.headers["Content-Security-Policy"] = PAGE_POLICY
         return response
 
+    def error_page(request: Request, status: int, message: str | None = None) -> Response:
+        return templates.TemplateResponse(
+            request,
+            "error.html",
+            {"status": status, "message": message or ERROR_MESSAGES.get(status, "Đã có lỗi.")},
+            status_code=status,
+        )
+
     @app.exception_handler(CatalogueError)
-    async def catalogue_unusable(_request: Request, error: CatalogueError) -> Response:
+    async def catalogue_unusable(request: Request, error: CatalogueError) -> Response:
+        if not is_api(request):
+            return error_page(request, 503)
         return JSONResponse({"detail": f"the catalogue cannot be used: {error}"}, status_code=503)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> Response:
+        if is_api(request):
+            return await http_exception_handler(request, error)
+        return error_page(request, error.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, error: RequestValidationError) -> Response:
+        if is_api(request):
+            return await request_validation_exception_handler(request, error)
+        return error_page(request, 422)
 
     @app.post("/login", include_in_schema=False)
     async def login(request: Request) -> Response:
@@ -205,6 +285,8 @@ def create_app(catalogue: Catalogue, store: ObjectStore, token: str) -> FastAPI:
         issuer: str = "",
         date_from: Annotated[str, Query(alias="from")] = "",
         date_to: Annotated[str, Query(alias="to")] = "",
+        sort: str = "",
+        page: Annotated[int, Query(ge=1, le=MAX_PAGES)] = 1,
     ) -> Response:
         form = {
             "q": q,
@@ -213,8 +295,10 @@ def create_app(catalogue: Catalogue, store: ObjectStore, token: str) -> FastAPI:
             "issuer": issuer,
             "from": date_from,
             "to": date_to,
+            "sort": sort if sort in SORTS else "",
         }
         hits: list[SearchHit] | None = None
+        more = False
         problem = None
         try:
             filters = search_filters(
@@ -225,7 +309,11 @@ def create_app(catalogue: Catalogue, store: ObjectStore, token: str) -> FastAPI:
                 _form_date(date_to, "Đến ngày"),
             )
             if q.strip() or filters != SearchFilters():
-                hits = catalogue.search(q, filters, PAGE_RESULTS)
+                # A sorted list is sorted whole (up to the catalogue's cap), then paged.
+                wanted = SORTED_RESULTS if form["sort"] else page * PAGE_RESULTS + 1
+                found = sort_hits(catalogue.search(q, filters, wanted), form["sort"])
+                hits = found[(page - 1) * PAGE_RESULTS : page * PAGE_RESULTS]
+                more = len(found) > page * PAGE_RESULTS
         except InvalidSearch as e:
             problem = str(e)
         return templates.TemplateResponse(
@@ -234,6 +322,11 @@ def create_app(catalogue: Catalogue, store: ObjectStore, token: str) -> FastAPI:
             {
                 "form": form,
                 "hits": hits,
+                "page": page,
+                "per_page": PAGE_RESULTS,
+                "more": more,
+                "sorts": SORTS,
+                "page_link": lambda **changed: "/?" + urlencode({**form, "page": page, **changed}),
                 "problem": problem,
                 "type_names": type_names,
                 "snippet_parts": snippet_parts,
@@ -251,7 +344,12 @@ def create_app(catalogue: Catalogue, store: ObjectStore, token: str) -> FastAPI:
         return templates.TemplateResponse(
             request,
             "document.html",
-            {"document": document, "type_names": type_names, "field_labels": FIELD_LABELS},
+            {
+                "document": document,
+                "type_names": type_names,
+                "field_labels": REVIEWED_FIELDS,
+                "revisions": catalogue.revisions(document_id=document_id),
+            },
         )
 
     @app.get(
@@ -311,4 +409,11 @@ def create_app(catalogue: Catalogue, store: ObjectStore, token: str) -> FastAPI:
             raise HTTPException(404, "no such document")
         return document
 
+    add_review_pages(
+        app,
+        templates,
+        catalogue,
+        store,
+        ReviewSettings(token_name=token_name, ocr_lang=ocr_lang, type_names=type_names),
+    )
     return app

@@ -1,0 +1,107 @@
+"""A clerk's review, in a real browser: `sohoa serve` on a data dir with a digitised sample
+dossier (real Tesseract, the embedded SeaweedFS), Debian's Chromium driven by Playwright.
+
+Screenshots of the queue and of a document under review are saved with the other browser
+screenshots (see `tests.test_browser`); docs/review.md shows copies of them.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.test_browser import Server, browser, screenshot, server
+
+pytestmark = pytest.mark.slow
+
+__all__ = ["browser", "server"]  # the fixtures, shared with the search page's visit
+
+CORRECTED = "1700/QĐ-STP"  # the sample's decision reads 1634/QĐ-STP
+
+
+def logged_in(server: Server, browser: Browser) -> Page:
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(server.url + "/")
+    page.fill("input[name=token]", server.token)
+    submit(page)
+    return page
+
+
+def submit(page: Page) -> None:
+    """Press Enter in the focused field, and wait for the page the form leads to."""
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+
+def decision_id(page: Page, server: Server) -> str:
+    page.goto(server.url + "/?q=1634%2FQD-STP")
+    href = page.locator("tbody a[href^='/documents/']").first.get_attribute("href")
+    assert href is not None
+    return href.rsplit("/", 1)[1]
+
+
+def test_a_flagged_document_is_confirmed_with_the_keyboard_alone(
+    server: Server, browser: Browser
+) -> None:
+    page = logged_in(server, browser)
+    page.goto(server.url + "/review")
+    flagged = page.locator("tbody tr").count()
+    assert flagged >= 1, "the sample dossier has no flagged document"
+    screenshot(page, "review-queue.png")
+
+    with page.expect_navigation(url=re.compile(r"/review/\w+")):
+        page.keyboard.press("Enter")  # on "start", which has the focus: the oldest flagged
+    reviewed = page.url.split("/review/")[1].split("?")[0]
+    expect(page.locator(".flagged input").first).to_be_focused()
+    image = page.locator("img[src$='/pages/1.png']")
+    expect(image).to_be_visible()
+    page.wait_for_load_state("networkidle")
+    assert image.evaluate("img => img.complete && img.naturalWidth > 0")  # the page rendered
+    assert page.locator(".outline").count() >= 1  # the flagged field's words, outlined
+    screenshot(page, "review-document.png")
+
+    submit(page)
+    expect(page.locator(".done").first).to_contain_text("Đã xác nhận")
+    page.goto(server.url + "/review")
+    assert page.locator(f"a[href^='/review/{reviewed}']").count() == 0
+    assert page.locator("tbody tr").count() == flagged - 1
+
+
+def test_a_corrected_number_is_found_by_search_and_its_revision_stays(
+    server: Server, browser: Browser
+) -> None:
+    page = logged_in(server, browser)
+    document = decision_id(page, server)
+    page.goto(f"{server.url}/review/{document}")
+    page.fill("input[name=so_ky_hieu]", CORRECTED)
+    submit(page)
+
+    page.goto(server.url + "/")
+    page.fill("input[name=q]", CORRECTED)
+    submit(page)
+    expect(page.locator("tbody tr").first).to_contain_text(CORRECTED)
+
+    page.goto(f"{server.url}/documents/{document}")
+    page.reload()
+    history = page.locator("table.revisions")
+    expect(history).to_contain_text("1634/QĐ-STP")
+    expect(history).to_contain_text(CORRECTED)
+    expect(history).to_contain_text("web")  # the page's token
+
+    page.click("a[href='/dossiers/dossier-a']")  # the dossier's page: its papers and revisions
+    page.wait_for_load_state("load")
+    expect(page.locator("table").first).to_contain_text(CORRECTED)
+    expect(page.locator("table.revisions")).to_contain_text(CORRECTED)
+
+
+def test_an_invalid_personal_id_is_refused_in_vietnamese(server: Server, browser: Browser) -> None:
+    page = logged_in(server, browser)
+    document = decision_id(page, server)
+    page.goto(f"{server.url}/review/{document}")
+    page.fill("input[name=so_dinh_danh]", "003089001234")
+    submit(page)
+    expect(page.locator(".problem")).to_contain_text("không có tỉnh nào mang mã 003")
+    expect(page.locator("input[name=so_dinh_danh]")).to_be_focused()
+    expect(page.locator("input[name=so_dinh_danh]")).to_have_value("003089001234")
