@@ -14,6 +14,8 @@ from pathlib import Path
 
 from starlette.requests import HTTPConnection
 
+from sohoa.private import private_dir
+
 TOKEN_FILE = "web-token"
 COOKIE = "sohoa_token"
 TOKEN_QUERY = "token"
@@ -32,7 +34,7 @@ def load_or_create_token(data_dir: Path) -> tuple[str, bool]:
     path = token_path(data_dir)
     if path.exists():
         return path.read_text().strip(), False
-    data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(data_dir)
     aside = path.with_name(f"{path.name}.{os.getpid()}.partial")
     fd = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as file:
