@@ -35,6 +35,7 @@ from rich.table import Table
 from rich.text import Text
 
 from sohoa.config import Settings
+from sohoa.private import secure_data_dir
 
 if TYPE_CHECKING:
     from sohoa.flows.worker import Job, WorkerFailure
@@ -71,9 +72,11 @@ class Failure(Exception):
 
 def _settings() -> Settings:
     try:
-        return Settings()
+        settings = Settings()
     except ValidationError as e:
         raise Failure(f"invalid configuration: {e}", EXIT_USAGE) from e
+    secure_data_dir(settings)
+    return settings
 
 
 @app.command()
