@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 from sohoa.config import Settings
@@ -42,6 +43,29 @@ def private_file(path: Path) -> Path:
     finally:
         os.close(fd)
     return path
+
+
+def secret_file(path: Path, make: Callable[[], str]) -> tuple[str, bool]:
+    """The secret kept in ``path`` (mode 0600), and whether it was made (by ``make``) just now.
+
+    Written aside, complete and private from its first byte, then hard-linked into place: the
+    link fails if another process got there first, and then its secret wins.
+    """
+    created = False
+    if not path.exists():
+        private_dir(path.parent)
+        aside = path.with_name(f"{path.name}.{os.getpid()}.partial")
+        fd = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, FILE_MODE)
+        with os.fdopen(fd, "w") as file:
+            file.write(make())
+        try:
+            os.link(aside, path)
+            created = True
+        except FileExistsError:
+            pass
+        finally:
+            aside.unlink()
+    return path.read_text(), created
 
 
 def secure_data_dir(settings: Settings) -> list[str]:

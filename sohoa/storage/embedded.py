@@ -34,7 +34,7 @@ from minio import Minio
 
 from sohoa.config import Settings
 from sohoa.daemon import LOOPBACK, Daemon, DaemonState, Launch, port_is_free
-from sohoa.private import private_dir
+from sohoa.private import private_dir, secret_file
 from sohoa.storage.weed_security import NO_ORIGIN, write_security_config
 
 READY_TIMEOUT_S = 60.0
@@ -114,31 +114,18 @@ def find_weed() -> Path:
 
 def load_or_create_credentials(settings: Settings) -> tuple[str, str]:
     """The embedded server's (access key, secret key), generated on first use."""
-    folder = private_dir(s3_dir(settings))
-    path = folder / "credentials.json"
-    if not path.exists():
-        _create_credentials(path)
-    stored = json.loads(path.read_text())
+    text, _ = secret_file(
+        s3_dir(settings) / "credentials.json",
+        lambda: json.dumps(
+            {"access_key": secrets.token_hex(10), "secret_key": secrets.token_hex(20)}
+        ),
+    )
+    stored = json.loads(text)
     return stored["access_key"], stored["secret_key"]
 
 
-def _create_credentials(path: Path) -> None:
-    """Write a new key pair, complete and mode 0600 from the first byte it is visible.
-
-    Written aside, then hard-linked into place: the link fails if another process got there
-    first, and then its pair wins.
-    """
-    pair = {"access_key": secrets.token_hex(10), "secret_key": secrets.token_hex(20)}
-    aside = path.with_name(f"{path.name}.{os.getpid()}.partial")
-    fd = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as file:
-        json.dump(pair, file)
-    try:
-        os.link(aside, path)
-    except FileExistsError:
-        pass
-    finally:
-        aside.unlink()
+def _new_credentials() -> str:
+    return json.dumps({"access_key": secrets.token_hex(10), "secret_key": secrets.token_hex(20)})
 
 
 def _daemon(settings: Settings) -> Daemon:
