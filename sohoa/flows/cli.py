@@ -93,6 +93,7 @@ def digitise(
     """Digitise PATHS as one dossier: OCR, PDF/A documents, stored with a manifest."""
     from sohoa.flows import worker
     from sohoa.pipeline.model import Manifest
+    from sohoa.storage.objects import ObjectStore
 
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
@@ -100,6 +101,9 @@ def digitise(
     if dossier_id is not None:
         _check_dossier_id(dossier_id)
     settings = _settings()
+    # Before the worker (and its Prefect server) start: a dead store is reported in seconds.
+    with _storage_failures():
+        ObjectStore.from_settings(settings).ensure_bucket()
     job = worker.Job(
         paths=[str(p.resolve()) for p in paths],
         dossier_id=dossier_id,
