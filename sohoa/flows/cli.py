@@ -238,6 +238,9 @@ def _prepare_to_digitise(settings: Settings, *, reads_pages: bool) -> None:
         ObjectStore.from_settings(settings).ensure_bucket()
     prefect_server.connect(settings)
     workdir.remove_abandoned(settings)
+    from sohoa.flows import runs  # imports Prefect: only once it is pointed at its server
+
+    runs.mark_crashed()
 
 
 def _print_backlog_summary(outcomes: list[Any], seconds: float) -> None:

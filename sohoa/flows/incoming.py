@@ -51,7 +51,7 @@ from prefect.types.entrypoint import EntrypointType
 from pydantic import BaseModel, Field
 
 from sohoa.config import Settings
-from sohoa.flows import progress, workdir
+from sohoa.flows import progress, runs, workdir
 from sohoa.flows.arrivals import (
     INCOMING_PREFIX,
     Arrival,
@@ -242,7 +242,12 @@ def digitise_arrival(
             claim.release()
 
 
-@flow(name="sweep-incoming", log_prints=False, validate_parameters=False)
+@flow(
+    name="sweep-incoming",
+    log_prints=False,
+    validate_parameters=False,
+    on_running=[runs.record_owner],
+)
 def sweep_incoming(
     incoming: str | None = None,
     done: str | None = None,
