@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import pwd
+import shutil
 import stat
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -20,6 +24,8 @@ from tests.conftest import make_settings
 from tests.pages import save_jpeg, text_page
 
 SOHOA = [sys.executable, "-m", "sohoa.flows.cli"]
+# What user nobody can run (this venv's Python may sit in a home folder closed to others).
+SYSTEM_PYTHON = "/usr/bin/python3"
 
 
 def mode(path: Path) -> int:
@@ -106,10 +112,24 @@ def test_a_wide_data_dir_is_tightened_naming_what_changed(
     assert secure_data_dir(make_settings(data)) == []  # nothing left to change
 
 
-@pytest.mark.slow
-def test_everything_a_digitise_leaves_in_the_data_dir_is_private(tmp_path: Path) -> None:
-    data = tmp_path / "data"
-    page = save_jpeg(text_page(lines=["QUYẾT ĐỊNH", "Nguyễn Văn Hưởng"]), tmp_path / "page.jpg")
+@dataclass(frozen=True)
+class Digitised:
+    data: Path
+    env: dict[str, str]
+
+
+@pytest.fixture(scope="module")
+def digitised(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Digitised]:
+    """A data dir after a real `sohoa digitise` run under umask 000, in a folder that any
+    local user may enter (as a home folder often is), so that only sohoa's modes stand
+    between its data and another user."""
+    shared = Path(tempfile.mkdtemp(prefix="sohoa-private-"))
+    shared.chmod(0o755)
+    data = shared / "data"
+    page = save_jpeg(
+        text_page(lines=["QUYẾT ĐỊNH", "Nguyễn Văn Hưởng"]),
+        tmp_path_factory.mktemp("page") / "page.jpg",
+    )
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SOHOA_", "PREFECT_"))}
     env["SOHOA_DATA_DIR"] = str(data)
     try:
@@ -123,27 +143,81 @@ def test_everything_a_digitise_leaves_in_the_data_dir_is_private(tmp_path: Path)
         )
         assert done.returncode == 0, done.stderr
         assert json.loads(done.stdout)["dossier_id"] == "hs-private"
-
-        wide = {
-            str(path.relative_to(tmp_path)): f"{mode(path):04o}"
-            for path in [data, *data.rglob("*")]
-            if not path.is_symlink()
-            and mode(path) != (0o700 if path.is_dir() else 0o600)
-            and not (path.is_socket() and not mode(path) & 0o077)
-            and not weeds_volume_descriptor(path)
-        }
-        assert wide == {}
-        assert (data / "catalogue.sqlite").is_file() and (data / "s3" / "server.log").is_file()
-
-        (data / "catalogue.sqlite").chmod(0o644)  # as an older sohoa left it
-        again = subprocess.run(
-            [*SOHOA, "search", "Hưởng"], capture_output=True, text=True, env=env, timeout=300
-        )
-        assert again.returncode == 0, again.stderr
-        assert f"{data / 'catalogue.sqlite'} 0644 -> 0600" in again.stderr
-        assert mode(data / "catalogue.sqlite") == 0o600
+        yield Digitised(data, env)
     finally:
         settings = make_settings(data)
         worker.stop_all(settings)
         prefect_server.stop(settings)
         embedded.stop(settings)
+        shutil.rmtree(shared, ignore_errors=True)
+
+
+@pytest.mark.slow
+def test_everything_a_digitise_leaves_in_the_data_dir_is_private(digitised: Digitised) -> None:
+    data = digitised.data
+    wide = {
+        str(path.relative_to(data)): f"{mode(path):04o}"
+        for path in [data, *data.rglob("*")]
+        if not path.is_symlink()
+        and mode(path) != (0o700 if path.is_dir() else 0o600)
+        and not (path.is_socket() and not mode(path) & 0o077)
+        and not weeds_volume_descriptor(path)
+    }
+
+    assert wide == {}
+    assert (data / "catalogue.sqlite").is_file() and (data / "s3" / "server.log").is_file()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root, to act as the user nobody")
+@pytest.mark.skipif(not Path(SYSTEM_PYTHON).exists(), reason=f"needs {SYSTEM_PYTHON}")
+def test_another_local_user_reads_nothing_of_it(digitised: Digitised) -> None:
+    nobody = pwd.getpwnam("nobody")
+    control = digitised.data.parent / "public.txt"
+    control.write_text("anyone may read this")
+    control.chmod(0o644)
+    targets = [control, digitised.data / "catalogue.sqlite", digitised.data / "s3" / "server.log"]
+    probe = (
+        "import sys\n"
+        "for path in sys.argv[1:]:\n"
+        "    try:\n"
+        "        open(path).read(1)\n"
+        "        print('read', path)\n"
+        "    except PermissionError:\n"
+        "        print('refused', path)\n"
+    )
+
+    done = subprocess.run(
+        [SYSTEM_PYTHON, "-c", probe, *map(str, targets)],
+        capture_output=True,
+        text=True,
+        user=nobody.pw_uid,
+        group=nobody.pw_gid,
+        extra_groups=[],
+        env={"PATH": os.environ.get("PATH", "")},
+        cwd="/",
+        timeout=60,
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert (
+        done.stdout.splitlines()
+        == [
+            f"read {control}",  # the probe works: the folder above is open to everyone
+            *(f"refused {path}" for path in targets[1:]),
+        ]
+    )
+
+
+@pytest.mark.slow
+def test_a_command_tightens_a_file_left_wide_and_says_so(digitised: Digitised) -> None:
+    catalogue = digitised.data / "catalogue.sqlite"
+    catalogue.chmod(0o644)  # as an older sohoa left it
+
+    again = subprocess.run(
+        [*SOHOA, "search", "Hưởng"], capture_output=True, text=True, env=digitised.env, timeout=300
+    )
+
+    assert again.returncode == 0, again.stderr
+    assert f"{catalogue} 0644 -> 0600" in again.stderr
+    assert mode(catalogue) == 0o600
