@@ -1,7 +1,8 @@
 """The embedded S3 server: SeaweedFS's ``weed mini``, started by `sohoa` when no endpoint is set.
 
 Everything lives under ``<data dir>/s3/`` (mode 0700): ``credentials.json`` (mode 0600, the
-key pair generated on first use), ``data/`` (what weed stores) and the daemon files
+key pair generated on first use), ``security.toml`` with its gRPC certificate and key (mode
+0600, made afresh on each start), ``data/`` (what weed stores) and the daemon files
 (``server.json``, ``server.log``, ``server.lock``; see :mod:`sohoa.daemon`).
 
 weed listens on loopback only, on ports we pick (so two data dirs can run side by side), with
@@ -114,12 +115,7 @@ def find_weed() -> Path:
 
 def load_or_create_credentials(settings: Settings) -> tuple[str, str]:
     """The embedded server's (access key, secret key), generated on first use."""
-    text, _ = secret_file(
-        s3_dir(settings) / "credentials.json",
-        lambda: json.dumps(
-            {"access_key": secrets.token_hex(10), "secret_key": secrets.token_hex(20)}
-        ),
-    )
+    text, _ = secret_file(s3_dir(settings) / "credentials.json", _new_credentials)
     stored = json.loads(text)
     return stored["access_key"], stored["secret_key"]
 
