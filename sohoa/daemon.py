@@ -23,6 +23,9 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import IO
+
+from sohoa.private import FILE_MODE, UMASK, private_dir
 
 LOOPBACK = "127.0.0.1"
 LOG_TAIL_LINES = 30
@@ -104,9 +107,9 @@ class Daemon:
     @contextmanager
     def locked(self) -> Iterator[None]:
         """Hold the folder's lock: other `sohoa` processes wait here until it is released."""
-        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        private_dir(self.folder)
         # Python opens files non-inheritable, so a server started under the lock never holds it.
-        with self.lock_path.open("a") as lock_file:
+        with _open_private(self.lock_path, os.O_APPEND) as lock_file:
             fcntl.flock(lock_file, fcntl.LOCK_EX)
             try:
                 yield
@@ -166,7 +169,7 @@ class Daemon:
     ) -> DaemonState:
         if self.log_path.exists():
             self.log_path.replace(self.log_path.with_name(self.log_path.name + ".1"))
-        with self.log_path.open("wb") as log:
+        with _open_private(self.log_path, os.O_TRUNC) as log:
             # A new session: the server outlives this process and ignores its terminal's Ctrl+C.
             process = subprocess.Popen(
                 launch.argv,
@@ -176,6 +179,7 @@ class Daemon:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
+                umask=UMASK,  # what the server writes is private (its database, its sockets)
             )
         state = DaemonState(process.pid, launch.argv, launch.ports, time.time())
         try:
@@ -248,7 +252,13 @@ def _reap(pid: int) -> None:
         os.waitpid(pid, 0)
 
 
+def _open_private(path: Path, flags: int) -> IO[bytes]:
+    """``path`` opened for writing, created with mode 0600."""
+    return os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | flags, FILE_MODE), "wb")
+
+
 def _write_atomically(path: Path, text: str) -> None:
     partial = path.with_name(path.name + ".partial")
-    partial.write_text(text)
+    with _open_private(partial, os.O_TRUNC) as file:
+        file.write(text.encode())
     partial.replace(path)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-import json
+import base64
 import os
+import stat
 import subprocess
 import sys
 import textwrap
 import types
+import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,6 +19,8 @@ import pytest
 from sohoa.config import Settings
 from sohoa.daemon import AlreadyRunning
 from sohoa.flows import prefect_server
+from tests import prefect_api
+from tests.conftest import make_settings
 
 DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
@@ -64,10 +69,11 @@ def test_server_starts_serves_a_quiet_client_is_reused_and_stops(
             prefect_server.start(sohoa_settings)
 
         # A client process set up by configure_client_env runs its flow there, quietly.
-        client = run_client_flow(url, tmp_path / "client-home")
+        auth = prefect_server.auth_string(sohoa_settings)
+        client = run_client_flow(url, auth, tmp_path / "client-home")
         assert client.returncode == 0, client.stderr
         assert " INFO " not in client.stderr
-        assert count_flow_runs(url) == 1
+        assert prefect_api.call(url, auth, "/flow_runs/count", {}) == 1
 
         assert prefect_server.stop(sohoa_settings)
         assert prefect_server.status(sohoa_settings) is None
@@ -75,11 +81,14 @@ def test_server_starts_serves_a_quiet_client_is_reused_and_stops(
         prefect_server.stop(sohoa_settings)
 
 
-def run_client_flow(api_url: str, prefect_home: Path) -> subprocess.CompletedProcess[str]:
+def run_client_flow(
+    api_url: str, auth: str, prefect_home: Path
+) -> subprocess.CompletedProcess[str]:
     script = textwrap.dedent(
         f"""
+        import os
         from sohoa.flows.prefect_server import configure_client_env
-        configure_client_env({api_url!r})
+        configure_client_env({api_url!r}, os.environ.pop("TEST_AUTH"))
         from prefect import flow
 
         @flow
@@ -89,19 +98,67 @@ def run_client_flow(api_url: str, prefect_home: Path) -> subprocess.CompletedPro
         assert hello() == 1
         """
     )
-    env = {**os.environ, "PREFECT_HOME": str(prefect_home)}
+    env = {**os.environ, "PREFECT_HOME": str(prefect_home), "TEST_AUTH": auth}
     env.pop("PREFECT_LOGGING_LEVEL", None)
     return subprocess.run(
         [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120
     )
 
 
-def count_flow_runs(api_url: str) -> int:
-    request = urllib.request.Request(
-        f"{api_url}/flow_runs/count",
-        data=json.dumps({}).encode(),
-        headers={"Content-Type": "application/json"},
-        method="POST",
-    )
-    with DIRECT.open(request, timeout=5) as response:
-        return int(json.loads(response.read()))
+@pytest.fixture(scope="module")
+def own_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return make_settings(tmp_path_factory.mktemp("prefect") / "data")
+
+
+@pytest.fixture(scope="module")
+def server(own_settings: Settings) -> Iterator[str]:
+    try:
+        yield prefect_server.ensure_running(own_settings)
+    finally:
+        prefect_server.stop(own_settings)
+
+
+def answer(url: str, headers: dict[str, str]) -> tuple[int, dict[str, str]]:
+    request = urllib.request.Request(url, data=b"{}", headers=headers, method="POST")
+    try:
+        with DIRECT.open(request, timeout=10) as response:
+            return response.status, dict(response.headers)
+    except urllib.error.HTTPError as e:
+        return e.code, dict(e.headers)
+
+
+@pytest.mark.slow
+def test_server_refuses_requests_without_its_auth_string(server: str) -> None:
+    for headers in (
+        {},
+        {"Authorization": "Basic " + base64.b64encode(b"sohoa:guessed").decode()},
+        {"Authorization": "Bearer anything"},
+    ):
+        status, _ = answer(f"{server}/flow_runs/filter", headers)
+        assert status == 401, headers
+
+
+@pytest.mark.slow
+def test_server_lets_no_other_origin_read_its_answers(server: str, own_settings: Settings) -> None:
+    auth = base64.b64encode(prefect_server.auth_string(own_settings).encode()).decode()
+    for path in ("/flow_runs/filter", "/health"):
+        status, headers = answer(
+            f"{server}{path}",
+            {"Origin": "http://attacker.example", "Authorization": f"Basic {auth}"},
+        )
+        assert status in (200, 405), path
+        assert "access-control-allow-origin" not in {k.lower() for k in headers}, headers
+
+
+@pytest.mark.slow
+def test_auth_string_is_private_and_on_no_command_line(server: str, own_settings: Settings) -> None:
+    auth = prefect_server.auth_string(own_settings)
+    path = prefect_server.prefect_dir(own_settings) / prefect_server.AUTH_FILE
+    state = prefect_server.status(own_settings)
+    assert state is not None
+
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert auth.startswith("sohoa:") and len(auth) > 40
+    assert auth.encode() not in Path(f"/proc/{state.pid}/cmdline").read_bytes()
+    assert auth not in (prefect_server.prefect_dir(own_settings) / "server.json").read_text()
+    assert prefect_server.auth_string(own_settings) == auth  # generated once

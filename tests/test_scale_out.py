@@ -14,7 +14,6 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -26,13 +25,13 @@ from sohoa.flows import prefect_server
 from sohoa.flows.keys import DOSSIERS_PREFIX, MANIFEST_NAME
 from sohoa.pipeline.model import Manifest
 from sohoa.storage.objects import ObjectStore
+from tests import prefect_api
 from tests.conftest import make_settings
 from tests.pages import save_jpeg, text_page
 from tests.postgres import postgres_url  # noqa: F401 (the fixture of the PostgreSQL runs)
 
 SOHOA = [sys.executable, "-m", "sohoa.flows.cli"]
 BIN = Path(sys.executable).parent
-_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 # --- Helpers ----------------------------------------------------------------------------------
@@ -77,20 +76,11 @@ def _manifests(data_dir: Path) -> list[Manifest]:
     ]
 
 
-def _api(api_url: str, path: str, body: dict[str, Any]) -> Any:
-    request = urllib.request.Request(
-        f"{api_url}{path}",
-        data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json"},
-    )
-    with _DIRECT.open(request, timeout=30) as response:
-        return json.loads(response.read())
-
-
-def _completed_task_runs(api_url: str, name: str) -> int:
-    """How many task runs named `name`-… the Prefect server saw complete."""
+def _completed_task_runs(data_dir: Path, api_url: str, name: str) -> int:
+    """How many task runs named `name`-… the data dir's Prefect server saw complete."""
     body = {"task_runs": {"name": {"like_": name}, "state": {"type": {"any_": ["COMPLETED"]}}}}
-    return int(_api(api_url, "/task_runs/count", body))
+    auth = prefect_server.auth_string(make_settings(data_dir))
+    return int(prefect_api.call(api_url, auth, "/task_runs/count", body))
 
 
 def _free_port() -> int:
@@ -160,7 +150,7 @@ def _each_committed_once(outcomes: list[dict[str, Any]], data_dir: Path, api_url
     manifests = _manifests(data_dir)
     assert sorted(m.dossier_id for m in manifests) == sorted(o["dossier_id"] for o in outcomes)
     documents = sum(len(m.documents) for m in manifests)
-    assert _completed_task_runs(api_url, "store-document") == documents
+    assert _completed_task_runs(data_dir, api_url, "store-document") == documents
 
 
 # --- Dask -------------------------------------------------------------------------------------
@@ -222,6 +212,9 @@ def test_a_backlog_through_a_work_pool_is_shared_by_two_prefect_workers(
     # server it is given (SOHOA_PREFECT_API_URL) and starts none.
     api_url = prefect_server.ensure_running(make_settings(data_dir))
     shared = {"SOHOA_CATALOGUE_URL": postgres_url}
+    # The server's basic auth, as an administrator hands it to the machines of a pool.
+    auth = prefect_server.auth_string(make_settings(data_dir))
+    shared = {**shared, "PREFECT_API_AUTH_STRING": auth}
     worker_env = _env(data_dir, **shared, PREFECT_API_URL=api_url, PREFECT_WORKER_QUERY_SECONDS="1")
     start_worker = [str(BIN / "prefect"), "worker", "start", "--pool", "scanners", "--limit", "1"]
     logs = [

@@ -9,7 +9,6 @@ import os
 import signal
 import subprocess
 import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,6 +22,7 @@ from sohoa.flows.arrivals import INCOMING_PREFIX
 from sohoa.flows.claims import LEASES_PREFIX, Lease, utc_now
 from sohoa.flows.keys import manifest_key, reading_key
 from sohoa.storage.objects import ObjectStore
+from tests import prefect_api
 from tests.clerk import SOHOA, Clerk
 from tests.conftest import make_settings
 from tests.pages import save_jpeg, text_page
@@ -481,12 +481,12 @@ def served(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Served:
 
 
 def _deployment(data_dir: Path, name: str) -> dict[str, Any]:
-    state = prefect_server.status(make_settings(data_dir))
+    settings = make_settings(data_dir)
+    state = prefect_server.status(settings)
     assert state is not None
-    url = f"{prefect_server.api_url(state)}/deployments/name/{name}"
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    with opener.open(url, timeout=10) as response:
-        return json.loads(response.read())  # type: ignore[no-any-return]
+    auth = prefect_server.auth_string(settings)
+    path = f"/deployments/name/{name}"
+    return prefect_api.call(prefect_server.api_url(state), auth, path)  # type: ignore[no-any-return]
 
 
 def test_a_served_watcher_digitises_what_arrives(served: Served) -> None:

@@ -37,7 +37,7 @@ from prefect.futures import PrefectFuture, as_completed
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from pydantic import BaseModel, Field
 
-from sohoa.flows import progress
+from sohoa.flows import progress, runs
 from sohoa.flows.digitise import STORAGE_RETRIES, digitise
 from sohoa.flows.workdir import WorkDirFull
 from sohoa.pipeline.dossier import folder_dossier_id
@@ -147,7 +147,12 @@ def digitise_in_batch(dossier: DossierInput, workers: int | None) -> DossierOutc
     return DossierOutcome.of(dossier.name, digitised.manifest, digitised.fresh)
 
 
-@flow(name="digitise-batch", log_prints=False, validate_parameters=False)
+@flow(
+    name="digitise-batch",
+    log_prints=False,
+    validate_parameters=False,
+    on_running=[runs.record_owner],
+)
 def digitise_batch(
     dossiers: list[DossierInput], workers: int | None = None
 ) -> list[DossierOutcome]:

@@ -36,6 +36,7 @@ from rich.text import Text
 
 from sohoa.config import Settings
 from sohoa.flows.review_cli import review_app, review_table, revisions_table
+from sohoa.private import secure_data_dir
 
 if TYPE_CHECKING:
     from sohoa.flows.worker import Job, WorkerFailure
@@ -73,9 +74,11 @@ class Failure(Exception):
 
 def _settings() -> Settings:
     try:
-        return Settings()
+        settings = Settings()
     except ValidationError as e:
         raise Failure(f"invalid configuration: {e}", EXIT_USAGE) from e
+    secure_data_dir(settings)
+    return settings
 
 
 @app.command()
@@ -92,6 +95,7 @@ def digitise(
     """Digitise PATHS as one dossier: OCR, PDF/A documents, stored with a manifest."""
     from sohoa.flows import worker
     from sohoa.pipeline.model import Manifest
+    from sohoa.storage.objects import ObjectStore
 
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
@@ -99,6 +103,9 @@ def digitise(
     if dossier_id is not None:
         _check_dossier_id(dossier_id)
     settings = _settings()
+    # Before the worker (and its Prefect server) start: a dead store is reported in seconds.
+    with _storage_failures():
+        ObjectStore.from_settings(settings).ensure_bucket()
     job = worker.Job(
         # Not resolved here: a link named is followed once, keeping its name (`inputs`).
         paths=[str(p.absolute()) for p in paths],
@@ -234,6 +241,9 @@ def _prepare_to_digitise(settings: Settings, *, reads_pages: bool) -> None:
         ObjectStore.from_settings(settings).ensure_bucket()
     prefect_server.connect(settings)
     workdir.remove_abandoned(settings)
+    from sohoa.flows import runs  # imports Prefect: only once it is pointed at its server
+
+    runs.mark_crashed()
 
 
 def _print_backlog_summary(outcomes: list[Any], seconds: float) -> None:

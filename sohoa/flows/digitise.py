@@ -36,7 +36,7 @@ from prefect.cache_policies import NONE as NO_CACHE
 from prefect.tasks import exponential_backoff
 
 from sohoa.config import Settings
-from sohoa.flows import progress, workdir
+from sohoa.flows import progress, runs, workdir
 from sohoa.flows.cataloguing import (
     PAGE_SEPARATOR,
     catalogue_dossier,
@@ -467,7 +467,12 @@ def digitise_retried(
     )
 
 
-@flow(name="digitise-dossier", log_prints=False, validate_parameters=False)
+@flow(
+    name="digitise-dossier",
+    log_prints=False,
+    validate_parameters=False,
+    on_running=[runs.record_owner],
+)
 def digitise_dossier(paths: list[str], dossier_id: str | None = None) -> dict[str, Any]:
     """Digitise the files in `paths` (files or folders) as one dossier; returns the manifest."""
     return digitise_retried(paths, dossier_id).manifest.model_dump()

@@ -51,7 +51,7 @@ from prefect.types.entrypoint import EntrypointType
 from pydantic import BaseModel, Field
 
 from sohoa.config import Settings
-from sohoa.flows import progress, workdir
+from sohoa.flows import progress, runs, workdir
 from sohoa.flows.arrivals import (
     INCOMING_PREFIX,
     Arrival,
@@ -291,7 +291,12 @@ def _give_up_when_failed_again(
         return None  # the store went away meanwhile: the next sweep tries it again
 
 
-@flow(name="sweep-incoming", log_prints=False, validate_parameters=False)
+@flow(
+    name="sweep-incoming",
+    log_prints=False,
+    validate_parameters=False,
+    on_running=[runs.record_owner],
+)
 def sweep_incoming(
     incoming: str | None = None,
     done: str | None = None,

@@ -44,7 +44,7 @@ from pydantic import TypeAdapter
 
 from sohoa import __version__
 from sohoa.config import Settings
-from sohoa.flows import workdir
+from sohoa.flows import runs, workdir
 from sohoa.flows.backlog import (
     DossierInput,
     DossierOutcome,
@@ -101,7 +101,7 @@ def _remove_abandoned_work(flow: Flow[Any, Any], flow_run: FlowRun, state: State
 _threads: TaskRunner[Any] = ThreadPoolTaskRunner(max_workers=Settings().concurrency + 1)
 pool_batch = digitise_batch.with_options(
     task_runner=_threads,
-    on_running=[_remove_abandoned_work],
+    on_running=[runs.record_owner, _remove_abandoned_work],
     persist_result=True,
     result_storage=f"{ObjectStoreResults._block_type_slug}/{RESULTS_BLOCK}",
     result_serializer="json",

@@ -10,6 +10,12 @@ SQLite, which locks and slows under hundreds of thousands of runs; and with
 ``SOHOA_PREFECT_API_URL`` sohoa starts no server at all but uses the one at that address, shared
 by the machines of a work pool or a Dask cluster.
 
+The local server requires HTTP basic authentication (Prefect's ``PREFECT_SERVER_API_AUTH_STRING``)
+with a ``sohoa:<random>`` pair generated once and kept in ``<data dir>/prefect/api-auth`` (mode
+0600); sohoa's own processes present it through ``PREFECT_API_AUTH_STRING`` in their
+environment, never on a command line. Only ``/api/health`` and ``/api/ready`` answer without
+it. No origin but the server's own may make cross-origin requests.
+
 This module must not import ``prefect``: :func:`configure_client_env` has to run before that
 import, which reads its settings once.
 """
@@ -17,15 +23,18 @@ import, which reads its settings once.
 from __future__ import annotations
 
 import os
+import secrets
 import sys
 import urllib.request
 from pathlib import Path
 
 from sohoa.config import Settings
 from sohoa.daemon import LOOPBACK, Daemon, DaemonError, DaemonState, Launch, free_loopback_ports
+from sohoa.private import secret_file
 
 # The first start creates and migrates the database (about 8 s here), later ones take 3 s.
 READY_TIMEOUT_S = 90.0
+AUTH_FILE = "api-auth"
 
 
 class PrefectUnreachable(DaemonError):
@@ -66,12 +75,22 @@ def api_url(state: DaemonState) -> str:
     return f"http://{LOOPBACK}:{state.ports['api']}/api"
 
 
-def configure_client_env(api_url: str) -> None:
+def auth_string(settings: Settings) -> str:
+    """The ``user:password`` pair the data dir's server requires, generated on first use."""
+    pair, _ = secret_file(
+        prefect_dir(settings) / AUTH_FILE, lambda: f"sohoa:{secrets.token_hex(32)}"
+    )
+    return pair
+
+
+def configure_client_env(api_url: str, auth: str | None = None) -> None:
     """Point this process (and the processes it starts) at the server at ``api_url``, quietly.
 
     Call it before ``prefect`` is first imported: Prefect reads these variables once, at import.
 
     - ``PREFECT_API_URL``: use that server instead of a temporary one per process.
+    - ``PREFECT_API_AUTH_STRING``: ``auth``, the server's ``user:password`` (when given; for a
+      configured server, the user sets it, if that server wants one).
     - ``PREFECT_LOGGING_LEVEL=WARNING``: no INFO line per flow and task run on the terminal.
     - ``DO_NOT_TRACK=1``: no client analytics (nor the request that asks the server about them).
     - ``PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL=CRITICAL``: sohoa reports failures itself, in
@@ -83,6 +102,8 @@ def configure_client_env(api_url: str) -> None:
     if "prefect" in sys.modules:
         raise RuntimeError("configure_client_env must run before prefect is imported")
     os.environ["PREFECT_API_URL"] = api_url
+    if auth is not None:
+        os.environ["PREFECT_API_AUTH_STRING"] = auth
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL")
@@ -97,7 +118,9 @@ def connect(settings: Settings) -> str:
     url = ensure_running(settings)
     if settings.prefect_api_url:
         check_reachable(url)
-    configure_client_env(url)
+        configure_client_env(url)
+    else:
+        configure_client_env(url, auth_string(settings))
     return url
 
 
@@ -128,8 +151,14 @@ def _launch(settings: Settings) -> Launch:
     # is configured here alone. The daemon runs it in its folder, so no stray .env or
     # prefect.toml from the user's working directory applies either.
     env = {name: value for name, value in os.environ.items() if not name.startswith("PREFECT_")}
+    auth = auth_string(settings)
     env.update(
         PREFECT_HOME=str(prefect_dir(settings)),  # the SQLite database goes here too
+        PREFECT_SERVER_API_AUTH_STRING=auth,
+        # The server's own services that call its API (as clients) present it too.
+        PREFECT_API_AUTH_STRING=auth,
+        # Not `*` (Prefect's default): a web page elsewhere must not read the API's answers.
+        PREFECT_SERVER_API_CORS_ALLOWED_ORIGINS=f"http://{LOOPBACK}:{port}",
         PREFECT_SERVER_ANALYTICS_ENABLED="false",  # else it reports to Prefect over the internet
         DO_NOT_TRACK="1",
         # Flow and task runs are recorded all the same; what goes is the event feed and the

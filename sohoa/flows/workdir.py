@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from sohoa.config import Settings
+from sohoa.private import private_dir
 
 _PREFIX = "dossier-"
 
@@ -33,7 +34,7 @@ def dossier_dir(settings: Settings) -> Iterator[Path]:
     """
     root = settings.work_root
     try:
-        root.mkdir(parents=True, exist_ok=True)
+        private_dir(root)
         with tempfile.TemporaryDirectory(prefix=f"{_PREFIX}{os.getpid()}-", dir=root) as work:
             yield Path(work)
     except OSError as e:

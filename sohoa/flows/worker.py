@@ -168,6 +168,9 @@ def serve(socket_path: Path) -> None:
     settings = Settings()
     api_url = prefect_server.connect(settings)
     workdir.remove_abandoned(settings)
+    from sohoa.flows import runs
+
+    runs.mark_crashed()
 
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 from sohoa.ocr.engine import Box, Line, OcrError, Orientation, PageText, Word
+from sohoa.private import UMASK
 
 _XHTML = "{http://www.w3.org/1999/xhtml}"
 _LINE_CLASSES = {"ocr_line", "ocr_header", "ocr_caption", "ocr_textfloat"}
@@ -76,6 +77,7 @@ class _Reader:
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,  # Tesseract's chatter ("Detected 130 diacritics")
             env={**os.environ, "OMP_THREAD_LIMIT": "1"},  # see TesseractEngine
+            umask=UMASK,  # the page images it may write are a dossier's
         )
         try:
             status, message = self._reply_line(deadline)

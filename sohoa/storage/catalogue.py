@@ -75,6 +75,7 @@ from sohoa.pipeline.model import DocumentFields, Manifest, Revision
 from sohoa.pipeline.reuse import Paper
 from sohoa.pipeline.similarity import Signature, band_keys
 from sohoa.pipeline.text import fold, normalise
+from sohoa.private import private_dir, private_file
 from sohoa.storage.search_terms import (
     ParsedQuery,
     Snippet,
@@ -261,7 +262,10 @@ class Catalogue:
         if parsed.drivername in ("postgresql", "postgres"):
             parsed = parsed.set(drivername="postgresql+psycopg")  # the driver sohoa installs
         if parsed.drivername == "sqlite" and parsed.database:
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            # SQLite gives its -wal and -shm files the database file's mode.
+            database = Path(parsed.database)
+            private_dir(database.parent)
+            private_file(database)
         self._shown_url = parsed.render_as_string(hide_password=True)
         try:
             self._engine: Engine = create_engine(parsed)

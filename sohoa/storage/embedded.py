@@ -1,12 +1,20 @@
 """The embedded S3 server: SeaweedFS's ``weed mini``, started by `sohoa` when no endpoint is set.
 
 Everything lives under ``<data dir>/s3/`` (mode 0700): ``credentials.json`` (mode 0600, the
-key pair generated on first use), ``data/`` (what weed stores) and the daemon files
+key pair generated on first use), ``security.toml`` with its gRPC certificate and key (mode
+0600, made afresh on each start), ``data/`` (what weed stores) and the daemon files
 (``server.json``, ``server.log``, ``server.lock``; see :mod:`sohoa.daemon`).
 
 weed listens on loopback only, on ports we pick (so two data dirs can run side by side), with
 telemetry off and the key pair enforced (anonymous requests get 403). The key pair reaches weed
 through its environment, never its command line, which any local user can read.
+
+Only the S3 port is for use: every other port weed opens refuses whoever lacks a secret that
+weed alone holds (:mod:`sohoa.storage.weed_security`: JWTs for the volume server, mutual TLS for
+gRPC), or serves nothing (the filer's HTTP API, switched off), or is not opened at all (WebDAV,
+Iceberg, Lance). Two things in weed cannot be switched off: the master's status page (cluster
+topology, no object data) and the volume server's ``Access-Control-Allow-Origin: *`` on its
+refusals; see ``docs/operations.md``.
 """
 
 from __future__ import annotations
@@ -27,6 +35,8 @@ from minio import Minio
 
 from sohoa.config import Settings
 from sohoa.daemon import LOOPBACK, Daemon, DaemonState, Launch, port_is_free
+from sohoa.private import private_dir, secret_file
+from sohoa.storage.weed_security import NO_ORIGIN, write_security_config
 
 READY_TIMEOUT_S = 60.0
 
@@ -105,32 +115,13 @@ def find_weed() -> Path:
 
 def load_or_create_credentials(settings: Settings) -> tuple[str, str]:
     """The embedded server's (access key, secret key), generated on first use."""
-    folder = s3_dir(settings)
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    path = folder / "credentials.json"
-    if not path.exists():
-        _create_credentials(path)
-    stored = json.loads(path.read_text())
+    text, _ = secret_file(s3_dir(settings) / "credentials.json", _new_credentials)
+    stored = json.loads(text)
     return stored["access_key"], stored["secret_key"]
 
 
-def _create_credentials(path: Path) -> None:
-    """Write a new key pair, complete and mode 0600 from the first byte it is visible.
-
-    Written aside, then hard-linked into place: the link fails if another process got there
-    first, and then its pair wins.
-    """
-    pair = {"access_key": secrets.token_hex(10), "secret_key": secrets.token_hex(20)}
-    aside = path.with_name(f"{path.name}.{os.getpid()}.partial")
-    fd = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as file:
-        json.dump(pair, file)
-    try:
-        os.link(aside, path)
-    except FileExistsError:
-        pass
-    finally:
-        aside.unlink()
+def _new_credentials() -> str:
+    return json.dumps({"access_key": secrets.token_hex(10), "secret_key": secrets.token_hex(20)})
 
 
 def _daemon(settings: Settings) -> Daemon:
@@ -148,9 +139,10 @@ def _launch(settings: Settings) -> Launch:
     data = folder / "data"
     # weed names the master's folder after its port unless told otherwise; ports change
     # between runs, the metadata must not.
-    master = data / "master"
-    master.mkdir(mode=0o700, parents=True, exist_ok=True)
+    master = private_dir(data / "master")
     access_key, secret_key = load_or_create_credentials(settings)
+    # weed reads ./security.toml first: the daemon runs it in this folder.
+    write_security_config(folder)
     ports = _pick_ports()
     argv = [
         str(weed),
@@ -165,6 +157,13 @@ def _launch(settings: Settings) -> Launch:
         "-webdav=false",
         "-s3.port.iceberg=0",
         "-s3.port.lance=0",
+        # The filer's and the master's HTTP APIs (an open door to every object: list, read,
+        # write, recursive delete); weed's parts talk to each other over gRPC.
+        "-disableHttp",
+        "-filer.disableDirListing",
+        "-filer.ui.deleteDir=false",
+        f"-filer.allowedOrigins={NO_ORIGIN}",
+        f"-s3.allowedOrigins={NO_ORIGIN}",
         # Unix sockets inside our 0700 folder instead of world-visible /tmp.
         f"-s3.localSocket={folder / 's3.sock'}",
         f"-filer.localSocket={folder / 'filer.sock'}",

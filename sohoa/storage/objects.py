@@ -5,6 +5,10 @@ Errors come out as :class:`StorageError` subclasses: :class:`StorageUnavailable`
 (connection refused, timeouts, 5xx: retry later), the others are not. The client fails fast
 (connect timeout of a few seconds, no retries of its own): retrying is the caller's decision,
 made with :func:`is_transient`.
+
+:meth:`ObjectStore.ensure_bucket`, the first call a command makes, is also its health check: it
+waits :data:`PROBE_READ_TIMEOUT_S` for an answer, not the minutes a large transfer may need, so an
+unreachable or frozen store is reported within seconds, saying what to check.
 """
 
 from __future__ import annotations
@@ -31,6 +35,8 @@ from sohoa.config import Settings
 
 CONNECT_TIMEOUT_S = 3.0
 READ_TIMEOUT_S = 60.0
+# A health check's answer is small: a store that takes longer than this is frozen or overloaded.
+PROBE_READ_TIMEOUT_S = 8.0
 CHUNK_BYTES = 1024 * 1024
 POOL_CONNECTIONS = 64
 SHA256_KEY = "sha256"
@@ -132,12 +138,15 @@ class ObjectStore:
         self.endpoint = endpoint
         self.bucket = bucket
         self.secure = secure
-        self._client = Minio(
-            endpoint,
-            access_key=access_key,
-            secret_key=secret_key,
-            secure=secure,
-            http_client=_fail_fast_http_client(),
+        self._client, self._probe_client = (
+            Minio(
+                endpoint,
+                access_key=access_key,
+                secret_key=secret_key,
+                secure=secure,
+                http_client=_fail_fast_http_client(read_timeout),
+            )
+            for read_timeout in (READ_TIMEOUT_S, PROBE_READ_TIMEOUT_S)
         )
 
     def __repr__(self) -> str:
@@ -173,15 +182,19 @@ class ObjectStore:
         )
 
     def ensure_bucket(self) -> None:
-        """Create the bucket unless it exists."""
-        with _storage_errors():
-            if self._client.bucket_exists(self.bucket):
-                return
-            try:
-                self._client.make_bucket(self.bucket)
-            except S3Error as error:
-                if error.code != "BucketAlreadyOwnedByYou":  # another process won the race
-                    raise
+        """Create the bucket unless it exists; :class:`StorageUnavailable` within seconds, saying
+        what to check, when the store does not answer."""
+        try:
+            with _storage_errors():
+                if self._probe_client.bucket_exists(self.bucket):
+                    return
+                try:
+                    self._probe_client.make_bucket(self.bucket)
+                except S3Error as error:
+                    if error.code != "BucketAlreadyOwnedByYou":  # another process won the race
+                        raise
+        except StorageUnavailable as e:
+            raise StorageUnavailable(f"{self!r}: {_what_to_check(e)}") from e
 
     def put_bytes(
         self,
@@ -401,13 +414,36 @@ class ObjectStore:
             response.release_conn()
 
 
-def _fail_fast_http_client() -> urllib3.PoolManager:
+def _what_to_check(error: StorageUnavailable) -> str:
+    cause = error.__cause__
+    reason = cause.reason if isinstance(cause, urllib3.exceptions.MaxRetryError) else cause
+    if isinstance(reason, urllib3.exceptions.ReadTimeoutError):
+        return (
+            f"the store accepted the connection but did not answer within "
+            f"{PROBE_READ_TIMEOUT_S:g} s: it is frozen or overloaded (check the server's health "
+            "and load, or a proxy or firewall between)"
+        )
+    # Before ConnectTimeoutError, which urllib3 makes it a subclass of.
+    if isinstance(reason, urllib3.exceptions.NewConnectionError):
+        return (
+            "the connection was refused: check that the S3 server runs and listens at that "
+            "address (SOHOA_S3_ENDPOINT; `sohoa storage status` for the embedded one)"
+        )
+    if isinstance(reason, urllib3.exceptions.ConnectTimeoutError):
+        return (
+            f"no connection within {CONNECT_TIMEOUT_S:g} s: check that the host is up and "
+            "reachable from here (SOHOA_S3_ENDPOINT, network, firewall)"
+        )
+    return f"{error} (check that the S3 server runs and is healthy)"
+
+
+def _fail_fast_http_client(read_timeout: float = READ_TIMEOUT_S) -> urllib3.PoolManager:
     # minio's own client waits 5 minutes to connect and retries 5 times: an unreachable store
     # would hang a clerk's command. TLS is checked as minio checks it.
     return urllib3.PoolManager(
         # Pages are read and stored from one thread per core: keep a connection for each.
         maxsize=POOL_CONNECTIONS,
-        timeout=urllib3.Timeout(connect=CONNECT_TIMEOUT_S, read=READ_TIMEOUT_S),
+        timeout=urllib3.Timeout(connect=CONNECT_TIMEOUT_S, read=read_timeout),
         retries=0,
         cert_reqs="CERT_REQUIRED",
         ca_certs=os.environ.get("SSL_CERT_FILE") or certifi.where(),

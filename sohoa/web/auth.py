@@ -8,11 +8,12 @@ which other sites can neither read nor make the browser send.
 
 from __future__ import annotations
 
-import os
 import secrets
 from pathlib import Path
 
 from starlette.requests import HTTPConnection
+
+from sohoa.private import secret_file
 
 TOKEN_FILE = "web-token"
 COOKIE = "sohoa_token"
@@ -24,27 +25,10 @@ def token_path(data_dir: Path) -> Path:
 
 
 def load_or_create_token(data_dir: Path) -> tuple[str, bool]:
-    """The data dir's token, and whether it was created just now.
-
-    A new token is written aside, mode 0600 from its first byte, then hard-linked into place:
-    when two servers start at once, the link fails for one of them and both use the winner's.
-    """
-    path = token_path(data_dir)
-    if path.exists():
-        return path.read_text().strip(), False
-    data_dir.mkdir(parents=True, exist_ok=True)
-    aside = path.with_name(f"{path.name}.{os.getpid()}.partial")
-    fd = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as file:
-        file.write(secrets.token_urlsafe(32))
-    try:
-        os.link(aside, path)
-        created = True
-    except FileExistsError:
-        created = False
-    finally:
-        aside.unlink()
-    return path.read_text().strip(), created
+    """The data dir's token, and whether it was created just now (when two servers start at
+    once, both use the one that was written first)."""
+    token, created = secret_file(token_path(data_dir), lambda: secrets.token_urlsafe(32))
+    return token.strip(), created
 
 
 def presented_token(connection: HTTPConnection) -> str | None:
