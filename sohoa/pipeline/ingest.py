@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import io
 import warnings
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +21,7 @@ import pdf2image
 import pikepdf
 from PIL import Image, ImageOps, ImageSequence
 
+from sohoa.pipeline.embed import EncodedImage, encode_image, encode_jpeg, pdf_image_as_is
 from sohoa.pipeline.preprocess import grey_for_ocr
 
 SourceKind = Literal["pdf", "tiff", "jpeg", "png"]
@@ -60,23 +60,6 @@ class SourceFile:
     bytes: int
     pages: int
     signed: bool  # a digitally signed PDF: never rewritten
-
-
-@dataclass(frozen=True)
-class EncodedImage:
-    """A page image as it goes into the PDF: the original encoding wherever PDF allows it."""
-
-    data: bytes
-    width: int
-    height: int
-    filter: str  # "/DCTDecode", "/FlateDecode" or "/CCITTFaxDecode"
-    colour_space: str  # "/DeviceRGB", "/DeviceGray" or "/ICCBased"
-    bits_per_component: int
-    decode_parms: dict[str, int | bool] | None = None
-    icc_profile: bytes | None = None
-    icc_components: int = 3
-    # Clockwise degrees the raster was turned relative to the encoded image (PDF /Rotate, EXIF)
-    turned: int = 0
 
 
 @dataclass(frozen=True)
@@ -227,10 +210,10 @@ def _pdf_pages(source: SourceFile) -> Iterator[PageImage]:
         for number, page in enumerate(pdf.pages, start=1):
             image = _full_page_image(page)
             dpi = _pdf_page_dpi(page, image)
-            original = _embeddable_pdf_image(page, image) if image is not None else None
+            original = pdf_image_as_is(image, _page_rotation(page)) if image is not None else None
             if image is None or original is None:
                 rendering = _render_pdf_page(source.path, number, dpi)
-                raster, original = grey_for_ocr(rendering), _encode_jpeg(rendering)
+                raster, original = grey_for_ocr(rendering), encode_jpeg(rendering)
             else:
                 # A page that is one image: decoding it is the rendering, without poppler.
                 raster = _decode_page_image(image, original)
@@ -262,58 +245,6 @@ def _render_pdf_page(path: Path, number: int, dpi: int) -> Image.Image:
     if not images:
         raise InputRejected(f"corrupt PDF: page {number} cannot be rendered")
     return images[0].convert("RGB")
-
-
-_COPYABLE_FILTERS = {"/DCTDecode", "/FlateDecode", "/CCITTFaxDecode"}
-
-
-def _embeddable_pdf_image(page: pikepdf.Page, image: pikepdf.PdfImage) -> EncodedImage | None:
-    """The page's scanned image with its encoded bytes, when PDF/A allows copying it as is."""
-    if image.image_mask or not image.filters:
-        return None
-    stream = image.obj
-    final_filter = image.filters[-1]
-    if final_filter not in _COPYABLE_FILTERS or "/Decode" in stream or "/SMask" in stream:
-        return None
-    parms = stream.get("/DecodeParms")
-    if isinstance(parms, pikepdf.Array):
-        if any(isinstance(p, pikepdf.Dictionary) for p in list(parms)[:-1]):
-            return None  # a predictor on an outer filter: not worth unpicking
-        parms = parms[-1] if len(parms) else None
-    if not isinstance(parms, pikepdf.Dictionary):
-        parms = None
-    data = stream.read_raw_bytes()
-    if image.filters[:-1] == ["/FlateDecode"]:
-        # [/FlateDecode /DCTDecode]: undoing the outer Flate is lossless and leaves the JPEG.
-        data = zlib.decompress(data)
-    elif len(image.filters) > 1:
-        return None
-    colour_space = stream.get("/ColorSpace")
-    icc: bytes | None = None
-    components = 3
-    if colour_space in (pikepdf.Name.DeviceRGB, pikepdf.Name.DeviceGray):
-        space = str(colour_space)
-    elif isinstance(colour_space, pikepdf.Array) and colour_space[0] == pikepdf.Name.ICCBased:
-        space, icc = "/ICCBased", colour_space[1].read_bytes()
-        components = int(colour_space[1].get("/N", 3))
-    else:
-        return None  # Indexed, CMYK, Lab…: re-encode from the rendering instead
-    return EncodedImage(
-        data=data,
-        width=image.width,
-        height=image.height,
-        filter=final_filter,
-        colour_space=space,
-        bits_per_component=image.bits_per_component,
-        decode_parms={str(k)[1:]: _scalar(v) for k, v in parms.items()} if parms else None,
-        icc_profile=icc,
-        icc_components=components,
-        turned=_page_rotation(page),
-    )
-
-
-def _scalar(value: pikepdf.Object) -> int | bool:
-    return bool(value) if isinstance(value, bool) else int(value)
 
 
 # --- Images -----------------------------------------------------------------------------------
@@ -352,7 +283,7 @@ def _image_pages(source: SourceFile) -> Iterator[PageImage]:
             try:
                 frame.load()
                 dpi, assumed = _image_dpi(frame)
-                original = _encode_image(source, frame)
+                original = encode_image(frame, source.path)
                 if source.kind == "jpeg":
                     ImageOps.exif_transpose(frame, in_place=True)  # else a copy, even when upright
                 raster = grey_for_ocr(frame)
@@ -367,51 +298,3 @@ def _image_dpi(image: Image.Image) -> tuple[int, bool]:
         return round(float(dpi[0])), False
     assumed = round(max(image.size) / A4_LONG_SIDE_INCHES)
     return min(max(assumed, MIN_DPI), MAX_DPI), True
-
-
-# EXIF orientations that are pure rotations, as the clockwise turn a viewer applies.
-_EXIF_TURN = {1: 0, 3: 180, 6: 90, 8: 270}
-
-
-def _encode_image(source: SourceFile, frame: Image.Image) -> EncodedImage:
-    if source.kind == "jpeg" and frame.mode in ("L", "RGB"):
-        orientation = frame.getexif().get(0x0112, 1)
-        if orientation in _EXIF_TURN:
-            return EncodedImage(
-                data=source.path.read_bytes(),
-                width=frame.width,
-                height=frame.height,
-                filter="/DCTDecode",
-                colour_space="/DeviceRGB" if frame.mode == "RGB" else "/DeviceGray",
-                bits_per_component=8,
-                turned=_EXIF_TURN[orientation],
-            )
-        frame = ImageOps.exif_transpose(frame)
-    return _encode_lossless(frame)
-
-
-def _encode_lossless(image: Image.Image) -> EncodedImage:
-    """Flate, which loses nothing: bilevel stays 1 bit, grey stays 8 bits."""
-    if image.mode not in ("1", "L", "RGB"):
-        image = image.convert("L" if image.mode in ("I;16", "I", "F", "LA") else "RGB")
-    return EncodedImage(
-        data=zlib.compress(image.tobytes(), 6),
-        width=image.width,
-        height=image.height,
-        filter="/FlateDecode",
-        colour_space="/DeviceRGB" if image.mode == "RGB" else "/DeviceGray",
-        bits_per_component=1 if image.mode == "1" else 8,
-    )
-
-
-def _encode_jpeg(image: Image.Image) -> EncodedImage:
-    buffer = io.BytesIO()
-    image.save(buffer, format="JPEG", quality=92)
-    return EncodedImage(
-        data=buffer.getvalue(),
-        width=image.width,
-        height=image.height,
-        filter="/DCTDecode",
-        colour_space="/DeviceRGB",
-        bits_per_component=8,
-    )
