@@ -238,6 +238,16 @@ def test_grey_lzw_tiff_is_reencoded_losslessly_as_flate(tmp_path: Path) -> None:
         assert _same_pixels(pixels, pages[number], "L")
 
 
+def test_palette_tiff_is_reencoded_keeping_its_palette(tmp_path: Path) -> None:
+    path = tmp_path / "scan.tif"
+    _page("RGB").quantize(16).save(path, compression="tiff_lzw")
+    [(encoded, decoded, _)] = _tiff_frames(path)
+    _pdf, stream, pixels = _embedded(_pdf_of(encoded, tmp_path))
+    assert stream.Filter == pikepdf.Name.FlateDecode
+    assert stream.ColorSpace[0] == pikepdf.Name.Indexed
+    assert _same_pixels(pixels, decoded, "RGB")
+
+
 def test_jpeg_goes_in_byte_for_byte(tmp_path: Path) -> None:
     path = tmp_path / "page.jpg"
     _page("RGB").save(path, quality=85)

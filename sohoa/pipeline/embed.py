@@ -8,8 +8,8 @@ carry it, as img2pdf does.
 - a scanned PDF page's image goes in as its stream is (DCT, Flate, CCITT, JBIG2 with its
   globals). JPEG 2000 is left out: PDF/A-2 allows it, but the validator cannot check it.
 
-Anything else is re-encoded without loss and fast: bilevel as G4, the rest as a PNG written at
-zlib level 1 (then embedded as above). Only one page's encoded bytes are read at a time.
+Anything else is re-encoded without loss and fast: bilevel as G4, the rest as Flate at zlib's
+quickest level. Only one page's encoded bytes are read at a time.
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ import numpy as np
 import pikepdf
 from PIL import Image, ImageOps, TiffImagePlugin
 
-# Pillow's quickest zlib level: a 300 dpi A4 page in colour (26 MB) in about a tenth of the
-# time of level 6, for files about a quarter larger (see docs/design-embedding.md).
+# zlib's quickest level, without PNG filters: a noisy 300 dpi A4 page in colour (26 MB) in
+# 0.4 s of CPU instead of 1.1 s at level 6, 3 % larger (see docs/design-embedding.md).
 FAST_COMPRESS_LEVEL = 1
 JPEG_QUALITY = 92  # for renderings of born-digital pages, which have no encoding of their own
 
@@ -83,17 +83,21 @@ def encode_image(frame: Image.Image, path: Path) -> EncodedImage:
 
 
 def reencode(image: Image.Image) -> EncodedImage:
-    """Without loss and fast: bilevel as CCITT G4, anything else as 8-bit grey or RGB Flate.
-    Transparency is flattened on white, 16 bits become 8."""
+    """Without loss and fast: bilevel as CCITT G4, anything else as 8-bit grey, palette or RGB
+    Flate at zlib's quickest level. Transparency is flattened on white, 16 bits become 8."""
     image = _flattened(image)
     if image.mode == "1":
         return _g4(image)
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG", compress_level=FAST_COMPRESS_LEVEL)
-    encoded = png_as_is(buffer.getvalue())
-    if encoded is None:  # pragma: no cover - Pillow writes only what png_as_is takes
-        raise AssertionError(f"Pillow wrote a {image.mode} PNG that cannot be embedded")
-    return encoded
+    palette = bytes(image.getpalette("RGB") or b"") if image.mode == "P" else None
+    return EncodedImage(
+        data=zlib.compress(image.tobytes(), FAST_COMPRESS_LEVEL),
+        width=image.width,
+        height=image.height,
+        filter="/FlateDecode",
+        colour_space={"L": "/DeviceGray", "P": "/Indexed"}.get(image.mode, "/DeviceRGB"),
+        bits_per_component=8,
+        palette=palette,
+    )
 
 
 def encode_jpeg(image: Image.Image) -> EncodedImage:
@@ -116,7 +120,7 @@ def _jpeg(data: bytes, image: Image.Image, turned: int = 0) -> EncodedImage:
 
 
 def _flattened(image: Image.Image) -> Image.Image:
-    """`image` as bilevel, 8-bit grey or RGB, showing what a viewer shows."""
+    """`image` as bilevel, 8-bit grey, RGB palette or RGB, showing what a viewer shows."""
     if image.mode in ("1", "L", "RGB"):
         return image
     if image.mode.startswith("I;16") or image.mode in ("I", "F"):
@@ -125,7 +129,8 @@ def _flattened(image: Image.Image) -> Image.Image:
         top = 65535.0 if image.mode.startswith("I;16") else max(float(levels.max()), 255.0)
         return Image.fromarray(np.round(levels * (255.0 / top)).astype(np.uint8), "L")
     if image.mode == "P" and "transparency" not in image.info:
-        return image.convert("RGB")
+        rgb_palette = image.palette is not None and image.palette.mode == "RGB"
+        return image if rgb_palette else image.convert("RGB")
     if "A" in image.mode or "transparency" in image.info:
         rgba = image.convert("RGBA")
         white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
