@@ -12,7 +12,9 @@ scanners write them), PNG RGB (a folder), JPEG (a folder of RGB JPEGs) and PDF o
 (a) plain `tesseract PAGE - -l vie`, N processes at once, each on one page of the form in the
     same encoding (a one-page TIFF, the PNG, the JPEG): the floor for reading the same pages
     with the same engine; (b) `sohoa digitise` of the form's input, wall time of the CLI, with
-    N OCR workers.
+    N OCR workers. Beside the wall times, the CPU seconds of both (tesseract's processes; the
+    sohoa CLI and its worker with everything the worker started): on a shared machine the CPU
+    ratio moves less than the wall-time ratio.
 
 Then (c) OCRmyPDF with --rotate-pages --deskew --output-type pdfa on the PDF form where
 installed; (d) the fixed cost of one `sohoa digitise` of a 1-page dossier beyond its OCR time,
@@ -31,6 +33,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -77,6 +80,9 @@ class Dossier:
 class Timed:
     seconds: float
     peak_rss_bytes: int
+    # CPU seconds of the CLI and of the worker with everything it started (tesseract readers,
+    # S3 and Prefect servers): on a shared machine a steadier measure than the wall time
+    cpu_seconds: float = 0.0
 
 
 @dataclass
@@ -172,7 +178,7 @@ def run_sampling_rss(
 ) -> tuple[int, Timed]:
     """Run a command, sampling every RSS_SAMPLE_SECONDS the RSS of its process tree and of the
     process trees `also` names (the worker doing the command's work)."""
-    started = time.perf_counter()
+    started, cpu_before = time.perf_counter(), children_cpu() + tree_cpu(also())
     child = subprocess.Popen(command, env=env, stdout=log_file, stderr=subprocess.STDOUT)
     process = psutil.Process(child.pid)
     peak = 0
@@ -183,7 +189,32 @@ def run_sampling_rss(
             break  # the CLI itself exited during sampling
         time.sleep(RSS_SAMPLE_SECONDS)
     returncode = child.wait()
-    return returncode, Timed(time.perf_counter() - started, peak)
+    seconds = time.perf_counter() - started
+    cpu = children_cpu() + tree_cpu(also()) - cpu_before
+    return returncode, Timed(seconds, peak, cpu)
+
+
+def children_cpu() -> float:
+    """CPU seconds of this process's children that have been waited for."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def tree_cpu(processes: list[psutil.Process]) -> float:
+    """CPU seconds of processes and all their descendants."""
+    total = 0.0
+    for process in processes:
+        try:
+            members = [process, *process.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            continue
+        for member in members:
+            try:
+                times = member.cpu_times()
+            except psutil.NoSuchProcess:
+                continue  # exited between listing and reading
+            total += times.user + times.system
+    return total
 
 
 def timed_run(command: Sequence[str], env: dict[str, str] | None = None) -> float:
@@ -222,13 +253,13 @@ def tesseract_command(image: Path) -> list[str]:
     return ["tesseract", str(image), "-", "-l", LANGUAGE]
 
 
-def plain_tesseract(images: Sequence[Path], workers: int) -> float:
-    """Wall time of plain tesseract over all images, `workers` at once."""
+def plain_tesseract(images: Sequence[Path], workers: int) -> Timed:
+    """Wall and CPU time of plain tesseract over all images, `workers` at once."""
     env = single_threaded_env()
-    started = time.perf_counter()
+    started, cpu_before = time.perf_counter(), children_cpu()
     with ThreadPoolExecutor(max_workers=workers) as pool:
         list(pool.map(lambda image: timed_run(tesseract_command(image), env), images))
-    return time.perf_counter() - started
+    return Timed(time.perf_counter() - started, 0, children_cpu() - cpu_before)
 
 
 # --- the input forms ------------------------------------------------------------------------
@@ -358,13 +389,18 @@ def fixed_cost(bench: Bench) -> list[float]:
 class FormResult:
     form: str
     pages: int
-    tesseract_seconds: float
+    tesseract: Timed
     sohoa: Timed
 
     @property
     def ratio(self) -> float:
         """sohoa pages/s ÷ plain tesseract pages/s."""
-        return self.tesseract_seconds / self.sohoa.seconds
+        return self.tesseract.seconds / self.sohoa.seconds
+
+    @property
+    def cpu_ratio(self) -> float:
+        """Plain tesseract's CPU seconds ÷ sohoa's, for the same pages."""
+        return self.tesseract.cpu_seconds / self.sohoa.cpu_seconds
 
 
 @dataclass(frozen=True)
@@ -384,18 +420,21 @@ def print_report(results: Results, console: Console) -> None:
         caption=results.ocrmypdf_note or None,
     )
     columns = ("form", "pages", "tesseract s", "tesseract p/s", "sohoa s", "sohoa p/s")
-    for column in (*columns, "sohoa ÷ tesseract", ""):
+    columns += ("sohoa ÷ tesseract", "", "CPU s tess. / sohoa", "CPU ratio")
+    for column in columns:
         speeds.add_column(column, justify="left" if column == "form" else "right")
     for form in results.forms:
         speeds.add_row(
             form.form,
             str(form.pages),
-            f"{form.tesseract_seconds:.1f}",
-            f"{form.pages / form.tesseract_seconds:.2f}",
+            f"{form.tesseract.seconds:.1f}",
+            f"{form.pages / form.tesseract.seconds:.2f}",
             f"{form.sohoa.seconds:.1f}",
             f"{form.pages / form.sohoa.seconds:.2f}",
             f"{form.ratio:.2f}",
             met(form.ratio >= SOHOA_TO_TESSERACT_TARGET),
+            f"{form.tesseract.cpu_seconds:.1f} / {form.sohoa.cpu_seconds:.1f}",
+            f"{form.cpu_ratio:.2f}",
         )
     pdf_form = next((f for f in results.forms if f.form == "pdf-jpeg"), None)
     if results.ocrmypdf_seconds is not None and pdf_form is not None:
@@ -406,6 +445,8 @@ def print_report(results: Results, console: Console) -> None:
             "",
             f"{results.ocrmypdf_seconds:.1f}",
             f"{pdf_form.pages / results.ocrmypdf_seconds:.2f}",
+            "",
+            "",
             "",
             "",
         )
@@ -494,10 +535,10 @@ def measure(bench: Bench, args: argparse.Namespace) -> Results:
     results = []
     for form in forms:
         stderr.print(f"{form.form}: (a) plain tesseract on {len(form.pages)} pages")
-        tesseract_seconds = plain_tesseract(form.pages, args.workers)
+        tesseract = plain_tesseract(form.pages, args.workers)
         stderr.print(f"{form.form}: (b) sohoa digitise")
         sohoa_run = bench.digitise(form.source, f"{dossier.dossier_id}-{form.form}")
-        results.append(FormResult(form.form, len(form.pages), tesseract_seconds, sohoa_run))
+        results.append(FormResult(form.form, len(form.pages), tesseract, sohoa_run))
 
     ocrmypdf_seconds, ocrmypdf_note = None, "ocrmypdf: not installed (see --ocrmypdf)"
     pdf_form = next((f for f in forms if f.form == "pdf-jpeg"), None)
