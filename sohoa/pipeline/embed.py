@@ -15,6 +15,7 @@ quickest level. Only one page's encoded bytes are read at a time.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import io
 import struct
 import zlib
@@ -76,9 +77,7 @@ def encode_image(frame: Image.Image, path: Path) -> EncodedImage:
     if frame.format == "PNG":
         return png_as_is(path.read_bytes()) or reencode(frame)
     if frame.format == "TIFF":
-        return _tiff_strip_as_is(frame, lambda offset, length: _read(path, offset, length)) or (
-            reencode(frame)
-        )
+        return _tiff_strip_as_is(frame, functools.partial(_read, path)) or reencode(frame)
     return reencode(frame)
 
 
@@ -123,10 +122,12 @@ def _flattened(image: Image.Image) -> Image.Image:
     """`image` as bilevel, 8-bit grey, RGB palette or RGB, showing what a viewer shows."""
     if image.mode in ("1", "L", "RGB"):
         return image
-    if image.mode.startswith("I;16") or image.mode in ("I", "F"):
-        # Pillow's own conversion to L clips at 255 instead of scaling.
-        levels = np.asarray(image, dtype=np.float64)
-        top = 65535.0 if image.mode.startswith("I;16") else max(float(levels.max()), 255.0)
+    # Pillow's own conversion of these to L clips at 255 instead of scaling.
+    if image.mode.startswith("I;16"):
+        return Image.fromarray((np.asarray(image) >> 8).astype(np.uint8), "L")
+    if image.mode in ("I", "F"):
+        levels = np.clip(np.asarray(image, dtype=np.float32), 0, 65535)
+        top = 65535.0 if levels.max() > 255 else 255.0  # 16-bit samples held in 32 bits
         return Image.fromarray(np.round(levels * (255.0 / top)).astype(np.uint8), "L")
     if image.mode == "P" and "transparency" not in image.info:
         rgb_palette = image.palette is not None and image.palette.mode == "RGB"
