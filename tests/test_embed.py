@@ -14,6 +14,7 @@ import pytest
 from PIL import Image, ImageDraw, TiffImagePlugin
 
 from sohoa.pipeline.embed import EncodedImage, encode_image, pdf_image_as_is
+from sohoa.pipeline.ingest import iter_pages, open_source
 from sohoa.pipeline.pdfa import (
     DocumentInfo,
     PageSpec,
@@ -191,6 +192,25 @@ def test_one_strip_g4_tiff_goes_in_as_ccitt_as_it_is(tmp_path: Path) -> None:
         assert (stream.DecodeParms.Columns, stream.DecodeParms.Rows) == decoded.size
         assert _same_pixels(pixels, decoded, "L")
         assert _same_pixels(pixels, pages[number], "L")
+
+
+def test_ingest_hands_each_page_of_a_g4_tiff_its_own_strip(tmp_path: Path) -> None:
+    """Through ingest, as digitise reads a file: every page of a multi-page TIFF is embedded
+    from its own strip, not re-encoded."""
+    path = tmp_path / "scan.tif"
+    _g4_tiff(path, [_page("1"), _page("1").rotate(180), _page("1").rotate(90)], strip_size=1 << 30)
+    strips = [encoded.data for encoded, _, _ in _tiff_frames(path)]
+    assert len(set(strips)) == 3
+    pages = list(iter_pages(open_source(path, path.name)))
+    assert [page.original.data for page in pages] == strips
+    assert {page.original.filter for page in pages} == {"/CCITTFaxDecode"}
+
+
+def test_ingest_hands_a_png_page_its_own_data(tmp_path: Path) -> None:
+    path = tmp_path / "page.png"
+    _page("RGB").save(path)
+    [page] = list(iter_pages(open_source(path, path.name)))
+    assert page.original.data == _idat(path)
 
 
 def test_white_is_zero_g4_tiff_is_told_apart_by_black_is_1(tmp_path: Path) -> None:
