@@ -9,7 +9,8 @@ import pytest
 
 from sohoa.ocr.engine import Box, Line, PageText, Word
 from sohoa.pipeline import pdfa
-from sohoa.pipeline.ingest import EncodedImage, iter_pages, open_source
+from sohoa.pipeline.embed import EncodedImage
+from sohoa.pipeline.ingest import iter_pages, open_source
 from sohoa.pipeline.pdfa import DocumentInfo, PageSpec, assemble_pdfa, validate, write_page_fragment
 from sohoa.pipeline.xmp import SOHOA_NS
 from tests.pages import save_jpeg, text_page

@@ -18,7 +18,6 @@ import hashlib
 import io
 import itertools
 import warnings
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -30,6 +29,13 @@ import pikepdf
 import pillow_heif
 from PIL import Image, ImageOps
 
+from sohoa.pipeline.embed import (
+    EncodedImage,
+    encode_image,
+    encode_jpeg,
+    pdf_image_as_is,
+    reencode,
+)
 from sohoa.pipeline.preprocess import grey_for_ocr
 
 pillow_heif.register_heif_opener()
@@ -85,23 +91,6 @@ class SourceFile:
     bytes: int
     pages: int
     signed: bool  # a digitally signed PDF: never rewritten
-
-
-@dataclass(frozen=True)
-class EncodedImage:
-    """A page image as it goes into the PDF: the original encoding wherever PDF allows it."""
-
-    data: bytes
-    width: int
-    height: int
-    filter: str  # "/DCTDecode", "/FlateDecode" or "/CCITTFaxDecode"
-    colour_space: str  # "/DeviceRGB", "/DeviceGray" or "/ICCBased"
-    bits_per_component: int
-    decode_parms: dict[str, int | bool] | None = None
-    icc_profile: bytes | None = None
-    icc_components: int = 3
-    # Clockwise degrees the raster was turned relative to the encoded image (PDF /Rotate, EXIF)
-    turned: int = 0
 
 
 @dataclass(frozen=True)
@@ -282,7 +271,7 @@ def _pdf_pages(source: SourceFile) -> Iterator[PageImage | UnreadablePage]:
 def _pdf_page(source: SourceFile, number: int, page: pikepdf.Page) -> PageImage:
     image = _full_page_image(page)
     dpi = _pdf_page_dpi(page, image)
-    original = _embeddable_pdf_image(page, image) if image is not None else None
+    original = pdf_image_as_is(image, _page_rotation(page)) if image is not None else None
     if image is not None and original is not None:
         # A page that is one image: decoding it is the rendering, without poppler.
         raster = _decode_page_image(image, original)
@@ -290,7 +279,7 @@ def _pdf_page(source: SourceFile, number: int, page: pikepdf.Page) -> PageImage:
         raster, original = _decode_jbig2_page(image, _page_rotation(page))
     else:
         rendering = _render_pdf_page(source.path, number, dpi)
-        raster, original = grey_for_ocr(rendering), _encode_jpeg(rendering)
+        raster, original = grey_for_ocr(rendering), encode_jpeg(rendering)
     return PageImage(f"{source.name}#{number}", number, raster, dpi, False, original)
 
 
@@ -300,7 +289,7 @@ def _decode_jbig2_page(image: pikepdf.PdfImage, turned: int) -> tuple[Image.Imag
     as JPEG."""
     decoded = image.as_pil_image()
     decoded.load()
-    original = replace(_encode_lossless(decoded), turned=turned)
+    original = replace(reencode(decoded), turned=turned)
     raster = grey_for_ocr(decoded)
     return raster.rotate(-turned, expand=True) if turned else raster, original
 
@@ -338,58 +327,6 @@ def _described(error: Exception, path: Path) -> str:
     the decoder was given (a temporary copy, perhaps; the manifest names the file)."""
     text = str(error) or type(error).__name__
     return text.replace(f"{path}: ", "").replace(f" '{path}'", "").replace(str(path), "the file")
-
-
-_COPYABLE_FILTERS = {"/DCTDecode", "/FlateDecode", "/CCITTFaxDecode"}
-
-
-def _embeddable_pdf_image(page: pikepdf.Page, image: pikepdf.PdfImage) -> EncodedImage | None:
-    """The page's scanned image with its encoded bytes, when PDF/A allows copying it as is."""
-    if image.image_mask or not image.filters:
-        return None
-    stream = image.obj
-    final_filter = image.filters[-1]
-    if final_filter not in _COPYABLE_FILTERS or "/Decode" in stream or "/SMask" in stream:
-        return None
-    parms = stream.get("/DecodeParms")
-    if isinstance(parms, pikepdf.Array):
-        if any(isinstance(p, pikepdf.Dictionary) for p in list(parms)[:-1]):
-            return None  # a predictor on an outer filter: not worth unpicking
-        parms = parms[-1] if len(parms) else None
-    if not isinstance(parms, pikepdf.Dictionary):
-        parms = None
-    data = stream.read_raw_bytes()
-    if image.filters[:-1] == ["/FlateDecode"]:
-        # [/FlateDecode /DCTDecode]: undoing the outer Flate is lossless and leaves the JPEG.
-        data = zlib.decompress(data)
-    elif len(image.filters) > 1:
-        return None
-    colour_space = stream.get("/ColorSpace")
-    icc: bytes | None = None
-    components = 3
-    if colour_space in (pikepdf.Name.DeviceRGB, pikepdf.Name.DeviceGray):
-        space = str(colour_space)
-    elif isinstance(colour_space, pikepdf.Array) and colour_space[0] == pikepdf.Name.ICCBased:
-        space, icc = "/ICCBased", colour_space[1].read_bytes()
-        components = int(colour_space[1].get("/N", 3))
-    else:
-        return None  # Indexed, CMYK, Lab…: re-encode from the rendering instead
-    return EncodedImage(
-        data=data,
-        width=image.width,
-        height=image.height,
-        filter=final_filter,
-        colour_space=space,
-        bits_per_component=image.bits_per_component,
-        decode_parms={str(k)[1:]: _scalar(v) for k, v in parms.items()} if parms else None,
-        icc_profile=icc,
-        icc_components=components,
-        turned=_page_rotation(page),
-    )
-
-
-def _scalar(value: pikepdf.Object) -> int | bool:
-    return bool(value) if isinstance(value, bool) else int(value)
 
 
 # --- Images -----------------------------------------------------------------------------------
@@ -469,16 +406,21 @@ def _image_page(source: SourceFile, image: Image.Image, number: int) -> PageImag
     # The page's own pixels: a multi-page decoder moves the same Image on to the next frame
     # while this page waits to be read.
     frame = _eight_bit(image.copy() if source.pages > 1 else image)
-    if source.kind == "jpeg" and frame.mode == "CMYK" and "adobe" not in frame.info:
-        # Pillow reads every CMYK JPEG as Adobe's, whose ink is stored inverted; without
-        # Adobe's marker the ink is stored as it is.
+    # Pillow reads every CMYK JPEG as Adobe's, whose ink is stored inverted; without Adobe's
+    # marker the ink is stored as it is.
+    inverted = source.kind == "jpeg" and frame.mode == "CMYK" and "adobe" not in frame.info
+    if inverted:
         frame = frame.point(lambda v: 255 - v)
     dpi, assumed = _image_dpi(frame)
     # HEVC cannot go into a PDF; a photo is lossy already, so JPEG rather than Flate.
     if source.kind == "heif":
-        original = _encode_jpeg(frame if frame.mode == "RGB" else frame.convert("RGB"))
+        original = encode_jpeg(frame if frame.mode == "RGB" else frame.convert("RGB"))
+    elif inverted:
+        original = reencode(frame)
     else:
-        original = _encode_image(source, frame)
+        # The decoder itself, on this page (not a copy): its format and TIFF tags say where the
+        # page's encoded bytes are, so that they go into the PDF as they are.
+        original = encode_image(image, source.path)
     if source.kind == "jpeg":
         ImageOps.exif_transpose(frame, in_place=True)  # else a copy, even when upright
     raster = grey_for_ocr(frame)
@@ -515,51 +457,3 @@ def _image_dpi(image: Image.Image) -> tuple[int, bool]:
         pass
     assumed = round(max(image.size) / A4_LONG_SIDE_INCHES)
     return min(max(assumed, MIN_DPI), MAX_DPI), True
-
-
-# EXIF orientations that are pure rotations, as the clockwise turn a viewer applies.
-_EXIF_TURN = {1: 0, 3: 180, 6: 90, 8: 270}
-
-
-def _encode_image(source: SourceFile, frame: Image.Image) -> EncodedImage:
-    if source.kind == "jpeg" and frame.mode in ("L", "RGB"):
-        orientation = frame.getexif().get(0x0112, 1)
-        if orientation in _EXIF_TURN:
-            return EncodedImage(
-                data=source.path.read_bytes(),
-                width=frame.width,
-                height=frame.height,
-                filter="/DCTDecode",
-                colour_space="/DeviceRGB" if frame.mode == "RGB" else "/DeviceGray",
-                bits_per_component=8,
-                turned=_EXIF_TURN[orientation],
-            )
-        frame = ImageOps.exif_transpose(frame)
-    return _encode_lossless(frame)
-
-
-def _encode_lossless(image: Image.Image) -> EncodedImage:
-    """Flate, which loses nothing: bilevel stays 1 bit, grey stays 8 bits."""
-    if image.mode not in ("1", "L", "RGB"):
-        image = image.convert("L" if image.mode in ("I;16", "I", "F", "LA") else "RGB")
-    return EncodedImage(
-        data=zlib.compress(image.tobytes(), 6),
-        width=image.width,
-        height=image.height,
-        filter="/FlateDecode",
-        colour_space="/DeviceRGB" if image.mode == "RGB" else "/DeviceGray",
-        bits_per_component=1 if image.mode == "1" else 8,
-    )
-
-
-def _encode_jpeg(image: Image.Image) -> EncodedImage:
-    buffer = io.BytesIO()
-    image.save(buffer, format="JPEG", quality=92)
-    return EncodedImage(
-        data=buffer.getvalue(),
-        width=image.width,
-        height=image.height,
-        filter="/DCTDecode",
-        colour_space="/DeviceRGB",
-        bits_per_component=8,
-    )

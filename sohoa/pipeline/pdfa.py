@@ -29,7 +29,7 @@ import pikepdf.pdfa
 from pikepdf import Dictionary, Name
 
 from sohoa.ocr.engine import Line, PageText
-from sohoa.pipeline.ingest import EncodedImage
+from sohoa.pipeline.embed import EncodedImage
 from sohoa.pipeline.xmp import (
     XmpValue,
     add_sohoa_metadata,
@@ -167,12 +167,19 @@ def _image_stream(pdf: pikepdf.Pdf, spec: PageSpec) -> pikepdf.Stream:
     stream.Height = original.height
     stream.BitsPerComponent = original.bits_per_component
     stream.Filter = Name(original.filter)
-    if original.decode_parms:
-        stream.DecodeParms = Dictionary({f"/{k}": v for k, v in original.decode_parms.items()})
+    parms = Dictionary({f"/{k}": v for k, v in (original.decode_parms or {}).items()})
+    if original.jbig2_globals is not None:
+        parms.JBIG2Globals = pdf.make_indirect(pikepdf.Stream(pdf, original.jbig2_globals))
+    if parms:
+        stream.DecodeParms = parms
     if original.icc_profile is not None:
         profile = pikepdf.Stream(pdf, original.icc_profile)
         profile.N = original.icc_components
         stream.ColorSpace = pikepdf.Array([Name.ICCBased, profile])
+    elif original.palette is not None:
+        hival = len(original.palette) // 3 - 1
+        lookup = pikepdf.String(original.palette)
+        stream.ColorSpace = pikepdf.Array([Name.Indexed, Name.DeviceRGB, hival, lookup])
     else:
         stream.ColorSpace = Name(original.colour_space)
     return stream
