@@ -29,7 +29,7 @@ from tests.pages import save_jpeg, text_page
 
 pytestmark = pytest.mark.slow
 
-SOHOA = [sys.executable, "-m", "sohoa.flows.cli"]
+SOHOA = [sys.executable, "-m", "sohoa.cli"]
 
 
 def _backlog_folder(folder: Path, good: int, broken: int) -> Path:

@@ -27,7 +27,7 @@ from tests.pages import save_jpeg, text_page
 pytestmark = pytest.mark.slow
 
 SAMPLES = Path(__file__).parent.parent / "samples" / "dossiers"
-SOHOA = [sys.executable, "-m", "sohoa.flows.cli"]
+SOHOA = [sys.executable, "-m", "sohoa.cli"]
 
 
 @dataclass
