@@ -24,6 +24,8 @@ from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from sohoa.errors import ExitCode, SohoaError
+
 LOOPBACK = "127.0.0.1"
 LOG_TAIL_LINES = 30
 
@@ -34,8 +36,11 @@ LOG_TAIL_LINES = 30
 _started: list[subprocess.Popen[bytes]] = []
 
 
-class DaemonError(RuntimeError):
+class DaemonError(SohoaError, RuntimeError):
     """A background server failed to start or to become ready."""
+
+    exit_code = ExitCode.STORAGE
+    what = "a background server did not start"
 
 
 class AlreadyRunning(DaemonError):

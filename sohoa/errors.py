@@ -27,14 +27,16 @@ class ExitCode(IntEnum):
 class SohoaError(Exception):
     """An error with a message for the clerk and the exit code that goes with it.
 
-    `advice`, when a class has one, says what to do and follows the message."""
+    The message is `what` went wrong (when the class says), the error's own text, then the
+    class's `advice` on what to do."""
 
-    exit_code: ClassVar[ExitCode] = ExitCode.USAGE
+    exit_code: ExitCode = ExitCode.USAGE
+    what: ClassVar[str] = ""
     advice: ClassVar[str] = ""
 
     @property
     def clerk_message(self) -> str:
-        message = str(self)
+        message = f"{self.what}: {self}" if self.what else str(self)
         return f"{message}. {self.advice}" if self.advice else message
 
 

@@ -283,3 +283,35 @@ def test_a_restarted_prefect_server_gets_a_fresh_worker(cli: Cli, tmp_path: Path
     prefect_server.ensure_running(settings)  # on another port
     run = cli.digitise(page, "--dossier-id", "after-restart")
     assert run.code == 0, run.stderr
+
+
+def test_a_worker_killed_mid_dossier_exits_6_and_says_where_its_log_is(
+    cli: Cli, tmp_path: Path
+) -> None:
+    import psutil
+
+    pages = [
+        save_jpeg(text_page(lines=[f"Trang {n} của hồ sơ bị dừng"]), tmp_path / f"{n}.jpg")
+        for n in range(1, 5)
+    ]
+    assert cli.digitise(pages[0], "--dossier-id", "before-the-kill").code == 0  # a warm worker
+    settings = make_settings(cli.data_dir)
+    folder = worker.workers_dir(settings) / worker.configuration_fingerprint(settings)
+    serving = psutil.Process(json.loads((folder / "server.json").read_text())["pid"])
+    run = subprocess.Popen(
+        [*SOHOA, "digitise", *map(str, pages), "--dossier-id", "killed"],
+        stderr=subprocess.PIPE,
+        text=True,
+        env=cli.env(),
+    )
+    # The job is in the worker's hands once it holds a connection on its socket beside the
+    # listening one.
+    socket_path = str(folder / worker.SOCKET_NAME)
+    while sum(c.laddr == socket_path for c in serving.net_connections(kind="unix")) < 2:
+        assert run.poll() is None, "the dossier finished before the worker could be killed"
+    serving.kill()
+    _, stderr = run.communicate(timeout=120)
+
+    assert run.returncode == 6
+    assert "worker" in stderr and str(worker.workers_dir(settings)) in stderr
+    assert "Traceback" not in stderr

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 from rich.progress import (
@@ -20,25 +19,10 @@ from rich.progress import (
 )
 
 from sohoa.cli import render
-from sohoa.cli.common import (
-    EXIT_DEPENDENCY,
-    EXIT_DONE,
-    EXIT_INPUT,
-    EXIT_PARTIAL,
-    EXIT_STORAGE,
-    EXIT_USAGE,
-    Failure,
-    app,
-    err,
-    load_settings,
-    storage_failures,
-)
-from sohoa.config import Settings
+from sohoa.cli.common import app, err, load_settings
+from sohoa.errors import ExitCode, InputProblem, UsageError
 
-if TYPE_CHECKING:
-    from sohoa.flows.worker import Job, WorkerFailure
-
-_STATUS_EXIT = {"done": EXIT_DONE, "partial": EXIT_PARTIAL, "failed": EXIT_INPUT}
+_STATUS_EXIT = {"done": ExitCode.DONE, "partial": ExitCode.PARTIAL, "failed": ExitCode.INPUT}
 
 
 @app.command()
@@ -58,7 +42,7 @@ def digitise(
 
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
-        raise Failure(f"no such file or folder: {', '.join(missing)}", EXIT_USAGE)
+        raise UsageError(f"no such file or folder: {', '.join(missing)}")
     if dossier_id is not None:
         _check_dossier_id(dossier_id)
     settings = load_settings()
@@ -73,6 +57,10 @@ def digitise(
         MofNCompleteColumn(),
         TimeRemainingColumn(),
     )
+
+    def starting() -> None:
+        err.print("Starting sohoa's background worker (first use only, a few seconds)…")
+
     with Progress(*columns, console=err, transient=True) as bar:
         task = bar.add_task("Reading pages", total=None)
 
@@ -82,7 +70,7 @@ def digitise(
             elif event["event"] == "page_done":
                 bar.advance(task)
 
-        manifest = Manifest.model_validate(_run_on_worker(settings, job, show))
+        manifest = Manifest.model_validate(worker.run(settings, job, show, starting))
     if as_json:
         sys.stdout.write(manifest.model_dump_json(indent=2) + "\n")
     else:
@@ -118,17 +106,19 @@ def backlog(
     """Digitise every dossier in FOLDER. Resumable: run it again after a stop or a crash and it
     finishes what is left; dossiers already committed are skipped."""
     if not folder.is_dir():
-        raise Failure(f"not a folder: {folder}", EXIT_USAGE)
+        raise UsageError(f"not a folder: {folder}")
     if pool is not None and (dask or dask_address is not None):
-        raise Failure("--pool runs batches on the pool's workers: no --dask with it", EXIT_USAGE)
+        raise UsageError("--pool runs batches on the pool's workers: no --dask with it")
     settings = load_settings()
+    from sohoa.flows.preparing import prepare_to_digitise
+
     # With a pool, the workers' machines read the pages, not this one.
-    _prepare_to_digitise(settings, reads_pages=pool is None)
+    prepare_to_digitise(settings, reads_pages=pool is None)
     from sohoa.flows.backlog import DossierOutcome, find_dossiers, listening, run_backlog
 
     dossiers = find_dossiers(folder)
     if not dossiers:
-        raise Failure(f"{folder} holds no dossiers (no files or sub-folders)", EXIT_INPUT)
+        raise InputProblem(f"{folder} holds no dossiers (no files or sub-folders)")
     err.print(f"{len(dossiers)} dossier(s) in {folder}")
     columns = (
         SpinnerColumn(),
@@ -177,25 +167,7 @@ def backlog(
     else:
         render.print_backlog_summary(outcomes, time.monotonic() - started)
     incomplete = any(o.result == "failed" or o.status != "done" for o in outcomes)
-    raise typer.Exit(EXIT_PARTIAL if incomplete else EXIT_DONE)
-
-
-def _prepare_to_digitise(settings: Settings, *, reads_pages: bool) -> None:
-    """Fail early, with the exit code that says why, rather than on every dossier; then point
-    this process at Prefect (before anything imports it) and clear what killed runs left."""
-    from sohoa.flows import prefect_server, workdir
-    from sohoa.ocr.tesseract import TesseractMissing, check_installed
-    from sohoa.storage.objects import ObjectStore
-
-    if reads_pages:
-        try:
-            check_installed(settings.ocr_lang)
-        except TesseractMissing as e:
-            raise Failure(str(e), EXIT_DEPENDENCY) from e
-    with storage_failures():
-        ObjectStore.from_settings(settings).ensure_bucket()
-    prefect_server.connect(settings)
-    workdir.remove_abandoned(settings)
+    raise typer.Exit(ExitCode.PARTIAL if incomplete else ExitCode.DONE)
 
 
 @app.command()
@@ -241,11 +213,13 @@ def watch(
     """Digitise dossiers as they arrive in the bucket's incoming/ prefix (and --incoming DIR),
     each once even with several watchers, then move them out of incoming."""
     if once and serve:
-        raise Failure("--once and --serve do not go together", EXIT_USAGE)
+        raise UsageError("--once and --serve do not go together")
     if incoming is not None and not incoming.is_dir():
-        raise Failure(f"not a folder: {incoming}", EXIT_USAGE)
+        raise UsageError(f"not a folder: {incoming}")
     settings = load_settings()
-    _prepare_to_digitise(settings, reads_pages=True)
+    from sohoa.flows.preparing import prepare_to_digitise
+
+    prepare_to_digitise(settings, reads_pages=True)
     from sohoa.flows import incoming as sweeps
     from sohoa.flows import watching
     from sohoa.storage.objects import StorageError
@@ -280,57 +254,17 @@ def watch(
         err.print(sweeps.describe(outcome), style=style, markup=False, soft_wrap=True)
 
     def retrying(error: StorageError) -> None:
-        err.print(
-            f"[red]error:[/red] object storage failed: {error}. Check SOHOA_S3_ENDPOINT and the "
-            "credentials, or run `sohoa storage status` for the embedded server. "
-            f"Trying again in {interval:g} s."
-        )
+        message = f"{error.clerk_message}. Trying again in {interval:g} s."
+        err.print(f"[red]error:[/red] {message}", highlight=False)
 
     stop = watching.stop_on_signals(
         lambda: err.print("Stopping after the dossier in hand (Ctrl+C again stops at once)")
     )
-    with storage_failures():
-        watching.watch(
-            options, interval=interval, once=once, stop=stop, show=show, on_error=retrying
-        )
+    watching.watch(options, interval=interval, once=once, stop=stop, show=show, on_error=retrying)
     if once and not outcomes:
         err.print("Nothing settled in incoming")
     incomplete = any(o.result == "error" or o.status != "done" for o in outcomes)
-    raise typer.Exit(EXIT_PARTIAL if incomplete else EXIT_DONE)
-
-
-def _run_on_worker(
-    settings: Settings, job: Job, show: Callable[[dict[str, Any]], None]
-) -> dict[str, Any]:
-    from sohoa.flows import worker
-
-    for attempt in range(2):
-        if not worker.is_running(settings):
-            err.print("Starting sohoa's background worker (first use only, a few seconds)…")
-        socket_path = worker.ensure_running(settings)
-        try:
-            return worker.submit(socket_path, job, show)
-        except worker.WorkerFailure as e:
-            if e.kind == "restart" and attempt == 0:
-                # Its Prefect server was restarted: the next worker uses the new one.
-                worker.stop(settings)
-                continue
-            raise _failure(e, settings) from e
-    raise AssertionError("a restarted worker asked for a restart again")
-
-
-def _failure(e: WorkerFailure, settings: Settings) -> Failure:
-    from sohoa.flows.worker import workers_dir
-
-    if e.kind == "storage":
-        return Failure(
-            f"object storage unreachable: {e}. Check SOHOA_S3_ENDPOINT and the credentials, "
-            "or run `sohoa storage status` for the embedded server.",
-            EXIT_STORAGE,
-        )
-    if e.kind == "dependency":
-        return Failure(str(e), EXIT_DEPENDENCY)
-    return Failure(f"{e} (details in the worker's log under {workers_dir(settings)})", EXIT_USAGE)
+    raise typer.Exit(ExitCode.PARTIAL if incomplete else ExitCode.DONE)
 
 
 def _check_dossier_id(dossier_id: str) -> None:
@@ -339,7 +273,6 @@ def _check_dossier_id(dossier_id: str) -> None:
     try:
         safe_key_part(dossier_id)
     except ValueError as e:
-        raise Failure(
-            f"invalid --dossier-id {dossier_id!r}: use letters, digits, '.', '_' and '-'",
-            EXIT_USAGE,
+        raise UsageError(
+            f"invalid --dossier-id {dossier_id!r}: use letters, digits, '.', '_' and '-'"
         ) from e

@@ -13,16 +13,8 @@ from rich.console import Console
 from rich.progress import MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 
 from sohoa.cli import render
-from sohoa.cli.common import (
-    EXIT_INPUT,
-    EXIT_USAGE,
-    Failure,
-    app,
-    err,
-    load_settings,
-    open_catalogue,
-    storage_failures,
-)
+from sohoa.cli.common import app, err, load_settings, open_catalogue
+from sohoa.errors import InputProblem, UsageError
 
 if TYPE_CHECKING:
     from sohoa.pipeline.model import Manifest
@@ -61,12 +53,10 @@ def search(
     from sohoa.storage.catalogue import SearchFilters
 
     if person is not None and not _PERSON_ID.fullmatch(person):
-        raise Failure(f"--person {person!r} is not a 12-digit personal ID", EXIT_USAGE)
+        raise UsageError(f"--person {person!r} is not a 12-digit personal ID")
     codes = load_taxonomy().codes
     if type_ is not None and type_ not in codes:
-        raise Failure(
-            f"--type {type_!r} is not a type code; one of: {', '.join(codes)}", EXIT_USAGE
-        )
+        raise UsageError(f"--type {type_!r} is not a type code; one of: {', '.join(codes)}")
     filters = SearchFilters(
         type=type_,
         person_id=person,
@@ -75,7 +65,7 @@ def search(
         date_to=date_to.date() if date_to else None,
     )
     if not query.strip() and filters == SearchFilters():
-        raise Failure("give a QUERY, or a filter such as --person ID", EXIT_USAGE)
+        raise UsageError("give a QUERY, or a filter such as --person ID")
     with open_catalogue() as catalogue:
         hits = catalogue.search(query, filters, limit)
     if as_json:
@@ -101,22 +91,20 @@ def show(
     with open_catalogue() as catalogue:
         document = catalogue.document(document_id)
     if document is None:
-        raise Failure(
+        raise InputProblem(
             f"no document {document_id!r} in the catalogue (if it was digitised, "
-            "`sohoa reindex` rebuilds the catalogue from storage)",
-            EXIT_INPUT,
+            "`sohoa reindex` rebuilds the catalogue from storage)"
         )
     if not as_text:
         Console(soft_wrap=True).print(render.document_table(document))
     if pdf is None and not as_text:
         return
-    with storage_failures():
-        store = ObjectStore.from_settings(settings)
-        if as_text:
-            sys.stdout.write(store.get_bytes(document.text_key).decode())
-        if pdf is not None:
-            store.download_file(document.pdf_key, pdf)
-            err.print(f"PDF written to {pdf}")
+    store = ObjectStore.from_settings(settings)
+    if as_text:
+        sys.stdout.write(store.get_bytes(document.text_key).decode())
+    if pdf is not None:
+        store.download_file(document.pdf_key, pdf)
+        err.print(f"PDF written to {pdf}")
 
 
 @app.command()
@@ -127,7 +115,7 @@ def reindex() -> None:
 
     settings = load_settings()
     documents = 0
-    with storage_failures(), open_catalogue() as catalogue:
+    with open_catalogue() as catalogue:
         store = ObjectStore.from_settings(settings)
         columns = (SpinnerColumn(), TextColumn("{task.description}"), MofNCompleteColumn())
         with Progress(*columns, console=err, transient=True) as bar:

@@ -1,37 +1,43 @@
-"""The console entry point: every command registered, and every failure turned into its
-message and exit code here, in one place.
-
-Exit codes (docs/design.md): 0 done; 1 bad usage; 2 input problem (nothing usable);
-3 missing dependency; 4 partial (some inputs quarantined); 5 storage unreachable.
-"""
+"""The console entry point: every command registered, and every error turned into its message
+and exit code here, in one place (the codes: `sohoa.errors.ExitCode`, docs/design.md)."""
 
 from __future__ import annotations
 
 import sys
 
-import click
+from rich.markup import escape
+from typer.exceptions import Abort, TyperException
 
 # Each command module registers its commands on `app` as it is imported.
 from sohoa.cli import digitising, finding, report, serve, services  # noqa: F401
-from sohoa.cli.common import EXIT_STORAGE, EXIT_USAGE, Failure, app, err
+from sohoa.cli.common import app, err
+from sohoa.errors import ExitCode, SohoaError
 
 
 def main() -> None:
-    """Console entry point: runs the app and turns failures into the documented exit codes."""
-    from sohoa.daemon import DaemonError
-
+    """Console entry point: runs the app and turns errors into the documented exit codes."""
     try:
         code = app(standalone_mode=False)
-    except click.exceptions.Abort:
+    except Abort:
         err.print("Interrupted")
-        code = 130
-    except click.exceptions.UsageError as e:
-        e.show(file=sys.stderr)
-        code = EXIT_USAGE
-    except Failure as e:
-        err.print(f"[red]error:[/red] {e}")
-        code = e.code
-    except DaemonError as e:
-        err.print(f"[red]error:[/red] a background server did not start: {e}")
-        code = EXIT_STORAGE
-    sys.exit(code if isinstance(code, int) else 0)
+        code = ExitCode.INTERRUPTED
+    except TyperException as e:
+        # A bad option or argument (Typer's click): one line, never a traceback. Without a
+        # message, it asked for the help, which Typer has printed.
+        if e.format_message().strip():
+            _error(_usage_message(e))
+        code = ExitCode.USAGE
+    except SohoaError as e:
+        _error(e.clerk_message)
+        code = e.exit_code
+    sys.exit(code if isinstance(code, int) else ExitCode.DONE)
+
+
+def _error(message: str) -> None:
+    err.print(f"[red]error:[/red] {escape(message)}", soft_wrap=True, highlight=False)
+
+
+def _usage_message(error: TyperException) -> str:
+    message = " ".join(error.format_message().split()).replace("Value error, ", "")
+    command = getattr(getattr(error, "ctx", None), "command_path", "sohoa")
+    return f"{message.rstrip('.')}. See `{command} --help`."

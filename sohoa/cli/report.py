@@ -11,7 +11,8 @@ import typer
 from rich.console import Console
 
 from sohoa.cli import render
-from sohoa.cli.common import EXIT_USAGE, Failure, app, err, open_catalogue
+from sohoa.cli.common import app, err, open_catalogue
+from sohoa.errors import UsageError
 
 
 @app.command()
@@ -33,7 +34,7 @@ def report(
     first_day = date_from.date() if date_from else None
     last_day = date_to.date() if date_to else None
     if first_day and last_day and first_day > last_day:
-        raise Failure(f"--from {first_day} is after --to {last_day}", EXIT_USAGE)
+        raise UsageError(f"--from {first_day} is after --to {last_day}")
     with open_catalogue() as catalogue:
         facts = catalogue.dossier_facts(first_day, last_day)
         uncounted = catalogue.dossiers_without_facts()

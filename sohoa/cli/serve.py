@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from sohoa.cli.common import app, err, load_settings, open_catalogue, storage_failures
+from sohoa.cli.common import app, err, load_settings, open_catalogue
 
 
 @app.command()
@@ -25,7 +25,7 @@ def serve(
 
     settings = load_settings()
     token, created = load_or_create_token(settings.data_dir)
-    with storage_failures(), open_catalogue() as catalogue:
+    with open_catalogue() as catalogue:
         store = ObjectStore.from_settings(settings)
         web_app = create_app(catalogue, store, token)
         shown_host = f"[{host}]" if ":" in host else host

@@ -51,6 +51,7 @@ from prefect.types.entrypoint import EntrypointType
 from pydantic import BaseModel, Field
 
 from sohoa.config import Settings
+from sohoa.errors import failure_reason
 from sohoa.flows import progress, workdir
 from sohoa.flows.arrivals import (
     INCOMING_PREFIX,
@@ -65,9 +66,8 @@ from sohoa.flows.arrivals import (
 )
 from sohoa.flows.claims import try_claim, utc_now, watcher_id
 from sohoa.flows.digitise import digitise_retried
-from sohoa.flows.workdir import WorkDirFull
 from sohoa.pipeline.model import DossierStatus, QuarantineRecord
-from sohoa.storage.objects import ObjectStore, StorageError
+from sohoa.storage.objects import ObjectStore
 
 DEPLOYMENT_NAME = "sohoa-watch"
 DEFAULT_INTERVAL_S = 10.0
@@ -291,14 +291,6 @@ def _row(outcome: ArrivalOutcome) -> dict[str, Any]:
     return outcome.model_dump(
         include={"arrival", "result", "dossier_id", "status", "pages", "delay_s", "error"}
     )
-
-
-def failure_reason(error: BaseException) -> str:
-    if isinstance(error, WorkDirFull):
-        return str(error.strerror)
-    if isinstance(error, StorageError):
-        return f"object storage failed: {error}"
-    return f"{type(error).__name__}: {error}"
 
 
 # --- Running sweeps ---------------------------------------------------------------------------

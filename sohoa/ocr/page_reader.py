@@ -28,6 +28,8 @@ from typing import BinaryIO
 
 from PIL import Image
 
+from sohoa.errors import ExitCode, SohoaError
+
 PAGE_SEGMENTATION_AUTO = 3  # `--psm 3`, tesseract's own default
 PAGE_SEGMENTATION_OSD_ONLY = 0  # `--psm 0`
 _HOCR_DOCUMENT = (
@@ -36,8 +38,10 @@ _HOCR_DOCUMENT = (
 )
 
 
-class LibraryMissing(RuntimeError):
+class LibraryMissing(SohoaError, RuntimeError):
     """libtesseract or its language data could not be loaded."""
+
+    exit_code = ExitCode.DEPENDENCY
 
 
 class PageReader:

@@ -17,6 +17,7 @@ import unicodedata
 from pathlib import Path
 from xml.etree import ElementTree
 
+from sohoa.errors import ExitCode, SohoaError
 from sohoa.ocr.engine import Box, Line, OcrError, Orientation, PageText, Word
 
 _XHTML = "{http://www.w3.org/1999/xhtml}"
@@ -26,8 +27,10 @@ _BASELINE = re.compile(r"baseline (-?[\d.]+) (-?[\d.]+)")
 _WCONF = re.compile(r"x_wconf (-?[\d.]+)")
 
 
-class TesseractMissing(RuntimeError):
+class TesseractMissing(SohoaError, RuntimeError):
     """Tesseract or its language data is not installed."""
+
+    exit_code = ExitCode.DEPENDENCY
 
 
 class TesseractEngine:

@@ -22,6 +22,7 @@ import pdf2image
 import pikepdf
 from PIL import Image, ImageOps, ImageSequence
 
+from sohoa.errors import ExitCode, SohoaError
 from sohoa.pipeline.preprocess import grey_for_ocr
 
 SourceKind = Literal["pdf", "tiff", "jpeg", "png"]
@@ -47,8 +48,10 @@ _MAGIC: list[tuple[bytes, SourceKind]] = [
 ]
 
 
-class InputRejected(Exception):
+class InputRejected(SohoaError):
     """A file that cannot be digitised; the message says why, for the manifest."""
+
+    exit_code = ExitCode.INPUT
 
 
 @dataclass(frozen=True)

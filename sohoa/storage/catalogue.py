@@ -70,6 +70,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.schema import CreateIndex, CreateTable
 
 from sohoa.config import Settings
+from sohoa.errors import ExitCode, SohoaError
 from sohoa.pipeline.indicators import DossierFacts, dossier_facts
 from sohoa.pipeline.model import DocumentFields, Manifest
 from sohoa.pipeline.reuse import Paper
@@ -177,8 +178,11 @@ dossiers = Table(
 )
 
 
-class CatalogueError(Exception):
+class CatalogueError(SohoaError):
     """The catalogue cannot be opened or used (bad URL, database unreachable)."""
+
+    exit_code = ExitCode.STORAGE
+    advice = "Check SOHOA_CATALOGUE_URL"
 
 
 class SearchFilters(BaseModel):

@@ -27,6 +27,7 @@ from minio import Minio
 
 from sohoa.config import Settings
 from sohoa.daemon import LOOPBACK, Daemon, DaemonState, Launch, port_is_free
+from sohoa.errors import ExitCode, SohoaError
 
 READY_TIMEOUT_S = 60.0
 
@@ -39,8 +40,10 @@ HTTP_PORT_RANGE = range(10000, 22000)
 COMPONENTS = ("master", "volume", "filer", "s3", "admin")
 
 
-class WeedNotFound(RuntimeError):
+class WeedNotFound(SohoaError, RuntimeError):
     """SeaweedFS's ``weed`` binary is not installed (a missing dependency)."""
+
+    exit_code = ExitCode.DEPENDENCY
 
 
 @dataclass(frozen=True)
