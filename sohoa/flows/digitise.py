@@ -25,6 +25,7 @@ from __future__ import annotations
 import functools
 import json
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -53,7 +54,7 @@ from sohoa.flows.keys import (
     quarantine_key,
     reading_key,
 )
-from sohoa.ocr.engine import OcrError
+from sohoa.ocr.engine import OcrEngine, OcrError
 from sohoa.ocr.tesseract import TesseractEngine
 from sohoa.pipeline.correct import correct_page
 from sohoa.pipeline.dossier import (
@@ -88,6 +89,13 @@ from sohoa.pipeline.understand import understand_dossier
 from sohoa.storage import objects
 from sohoa.storage.catalogue import Catalogue
 from sohoa.storage.objects import ObjectNotFound, ObjectStore, is_transient, safe_key_part
+
+EngineFactory = Callable[[Settings], OcrEngine]
+
+
+def tesseract_engine(settings: Settings) -> OcrEngine:
+    """The engine a dossier is read with unless its caller gives another: Tesseract."""
+    return TesseractEngine(settings.ocr_lang, timeout_s=settings.ocr_timeout_s)
 
 
 def _retry_if_transient(task: Any, task_run: Any, state: Any) -> bool:
@@ -145,11 +153,11 @@ def read_pages(
     settings: Settings,
     work: Path,
     workers: int,
+    engine: OcrEngine,
 ) -> tuple[list[PageResult], dict[int, str]]:
-    """Store the originals, then OCR every page, `workers` at a time. Returns the pages in
-    order and the sources that turned out unreadable part-way, with the reason."""
+    """Store the originals, then OCR every page with `engine`, `workers` at a time. Returns
+    the pages in order and the sources that turned out unreadable part-way, with the reason."""
     store_originals(store, sources, rejected)
-    engine = TesseractEngine(settings.ocr_lang, timeout_s=settings.ocr_timeout_s)
     report = progress.current()  # the pool's threads do not inherit the job's context
     slots = page_slots(workers)
     failed_sources: dict[int, str] = {}
@@ -179,7 +187,7 @@ def read_pages(
 
 def _read_and_lay_out(
     store: ObjectStore,
-    engine: TesseractEngine,
+    engine: OcrEngine,
     settings: Settings,
     source_index: int,
     source: SourceFile,
@@ -339,9 +347,11 @@ def digitise(
     *,
     workers: int | None = None,
     received: str | None = None,
+    engine: EngineFactory = tesseract_engine,
 ) -> Digitised:
     """Digitise the files in `paths` (files or folders) as one dossier, `workers` pages at a
-    time (default: the configured concurrency); `received` is when the dossier arrived."""
+    time (default: the configured concurrency), its pages read by the engine `engine` makes;
+    `received` is when the dossier arrived."""
     settings = Settings()
     store = ObjectStore.from_settings(settings)
     sources, rejected = admit([Path(p) for p in paths])
@@ -359,7 +369,13 @@ def digitise(
         progress.current().pages_total(sum(s.pages for s in sources))
         with workdir.dossier_dir(settings) as work:
             pages, failed_sources = read_pages(
-                store, sources, rejected, settings, work, workers or settings.concurrency
+                store,
+                sources,
+                rejected,
+                settings,
+                work,
+                workers or settings.concurrency,
+                engine(settings),
             )
             for index, reason in failed_sources.items():
                 source = sources[index]
