@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO
 
+from sohoa.errors import ExitCode, SohoaError
 from sohoa.private import FILE_MODE, UMASK, private_dir
 
 LOOPBACK = "127.0.0.1"
@@ -37,8 +38,11 @@ LOG_TAIL_LINES = 30
 _started: list[subprocess.Popen[bytes]] = []
 
 
-class DaemonError(RuntimeError):
+class DaemonError(SohoaError, RuntimeError):
     """A background server failed to start or to become ready."""
+
+    exit_code = ExitCode.STORAGE
+    what = "a background server did not start"
 
 
 class AlreadyRunning(DaemonError):

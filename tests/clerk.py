@@ -14,7 +14,7 @@ from sohoa.flows import prefect_server, worker
 from sohoa.storage import embedded
 from tests.conftest import make_settings
 
-SOHOA = [sys.executable, "-m", "sohoa.flows.cli"]
+SOHOA = [sys.executable, "-m", "sohoa.cli"]
 
 
 @dataclass

@@ -31,7 +31,7 @@ from tests.pages import save_jpeg, text_page
 
 pytestmark = pytest.mark.slow
 
-SOHOA = [sys.executable, "-m", "sohoa.flows.cli"]
+SOHOA = [sys.executable, "-m", "sohoa.cli"]
 
 
 def _dossier_name(i: int) -> str:

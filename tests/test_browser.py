@@ -29,7 +29,7 @@ pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).parent.parent
 SAMPLE = REPO / "samples" / "dossiers" / "dossier-a"
-SOHOA = [sys.executable, "-m", "sohoa.flows.cli"]
+SOHOA = [sys.executable, "-m", "sohoa.cli"]
 CHROMIUM = "/usr/bin/chromium"  # Debian's package, installed by `make install`
 ARTIFACTS = Path(os.environ.get("SOHOA_TEST_ARTIFACTS") or REPO / "test-artifacts")
 SERVER_START_SECONDS = 60

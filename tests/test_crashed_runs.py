@@ -19,7 +19,7 @@ from tests import prefect_api
 from tests.conftest import make_settings
 from tests.pages import save_jpeg, text_page
 
-SOHOA = [sys.executable, "-m", "sohoa.flows.cli"]
+SOHOA = [sys.executable, "-m", "sohoa.cli"]
 
 
 def test_the_owner_of_a_run_is_gone_when_its_process_is() -> None:

@@ -28,7 +28,7 @@ from tests.pages import save_jpeg, text_page
 pytestmark = pytest.mark.slow
 
 SAMPLES = Path(__file__).parent.parent / "samples" / "dossiers"
-SOHOA = [sys.executable, "-m", "sohoa.flows.cli"]
+SOHOA = [sys.executable, "-m", "sohoa.cli"]
 
 
 @dataclass
@@ -401,3 +401,35 @@ def test_a_dossier_id_used_again_for_other_files_keeps_and_names_the_earlier_man
     assert replaced["created"] == first.manifest["created"]
     assert replaced["sources"] == ["khai-sinh.jpg"]
     assert json.loads(cli.store().get_bytes(replaced["key"])) == first.manifest
+
+
+def test_a_worker_killed_mid_dossier_exits_6_and_says_where_its_log_is(
+    cli: Cli, tmp_path: Path
+) -> None:
+    import psutil
+
+    pages = [
+        save_jpeg(text_page(lines=[f"Trang {n} của hồ sơ bị dừng"]), tmp_path / f"{n}.jpg")
+        for n in range(1, 5)
+    ]
+    assert cli.digitise(pages[0], "--dossier-id", "before-the-kill").code == 0  # a warm worker
+    settings = make_settings(cli.data_dir)
+    folder = worker.workers_dir(settings) / worker.configuration_fingerprint(settings)
+    serving = psutil.Process(json.loads((folder / "server.json").read_text())["pid"])
+    run = subprocess.Popen(
+        [*SOHOA, "digitise", *map(str, pages), "--dossier-id", "killed"],
+        stderr=subprocess.PIPE,
+        text=True,
+        env=cli.env(),
+    )
+    # The job is in the worker's hands once it holds a connection on its socket beside the
+    # listening one.
+    socket_path = str(folder / worker.SOCKET_NAME)
+    while sum(c.laddr == socket_path for c in serving.net_connections(kind="unix")) < 2:
+        assert run.poll() is None, "the dossier finished before the worker could be killed"
+    serving.kill()
+    _, stderr = run.communicate(timeout=120)
+
+    assert run.returncode == 6
+    assert "worker" in stderr and str(worker.workers_dir(settings)) in stderr
+    assert "Traceback" not in stderr

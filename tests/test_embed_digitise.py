@@ -26,7 +26,7 @@ from tests.pages import text_page
 
 pytestmark = pytest.mark.slow
 
-SOHOA = [sys.executable, "-m", "sohoa.flows.cli"]
+SOHOA = [sys.executable, "-m", "sohoa.cli"]
 # One place name a page, in the title line and in large print: what page k must say.
 PLACES = ["Hà Nội", "Đà Nẵng", "Cần Thơ"]
 DPI = 200

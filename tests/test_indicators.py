@@ -269,11 +269,9 @@ def test_every_reason_ingest_gives_falls_in_its_category(tmp_path: Path) -> None
 
 
 @pytest.mark.slow
-def test_a_page_tesseract_took_too_long_on_is_an_ocr_timeout(tmp_path: Path) -> None:
-    image = tmp_path / "page.png"
-    text_page().save(image)
+def test_a_page_tesseract_took_too_long_on_is_an_ocr_timeout() -> None:
     with pytest.raises(OcrError) as raised:
-        TesseractEngine("vie", timeout_s=0.001).recognise(image, dpi=200)
+        TesseractEngine("vie", timeout_s=0.001).recognise(text_page(), dpi=200)
     assert failure_reason(f"{OCR_FAILED}{raised.value}") == "ocr_timed_out"
 
 

@@ -23,7 +23,7 @@ from sohoa.storage.catalogue import Catalogue
 from tests.conftest import make_settings
 from tests.pages import save_jpeg, text_page
 
-SOHOA = [sys.executable, "-m", "sohoa.flows.cli"]
+SOHOA = [sys.executable, "-m", "sohoa.cli"]
 # What user nobody can run (this venv's Python may sit in a home folder closed to others).
 SYSTEM_PYTHON = "/usr/bin/python3"
 

@@ -33,8 +33,9 @@ def test_a_page_analysis_cannot_take_is_kept_as_an_image_and_reported(
 
     monkeypatch.setattr(recognise, "decode_codes", unreadable_codes)
     path = _tiff(tmp_path / "scan.tif", [601])
+    engine = digitise.tesseract_engine(s3_settings)
     read = digitise.read_pages(
-        s3_store, [open_source(path, path.name)], [], s3_settings, tmp_path, 1
+        s3_store, [open_source(path, path.name)], [], s3_settings, tmp_path, 1, engine
     )
     [page] = read.pages
     assert page.failure is not None and "could not be analysed" in page.failure
@@ -54,6 +55,7 @@ def test_a_file_none_of_whose_pages_decodes_is_reported_whole(
     data = bytearray(path.read_bytes())
     data[offset : offset + count] = b"\xff" * count
     path.write_bytes(bytes(data))
-    read = digitise.read_pages(s3_store, [source], [], s3_settings, tmp_path, 1)
+    engine = digitise.tesseract_engine(s3_settings)
+    read = digitise.read_pages(s3_store, [source], [], s3_settings, tmp_path, 1, engine)
     assert read.pages == [] and read.unreadable == []
     assert read.failed_sources[0].startswith("corrupt image: page 1 cannot be decoded")

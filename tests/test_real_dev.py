@@ -21,7 +21,7 @@ from tests.conftest import make_settings
 pytestmark = pytest.mark.slow
 
 FOLDER = real_dev_folder()
-SOHOA = [sys.executable, "-m", "sohoa.flows.cli"]
+SOHOA = [sys.executable, "-m", "sohoa.cli"]
 
 
 def labelled(name: str) -> LabelledFile:

@@ -30,7 +30,7 @@ from tests.conftest import make_settings
 from tests.pages import save_jpeg, text_page
 from tests.postgres import postgres_url  # noqa: F401 (the fixture of the PostgreSQL runs)
 
-SOHOA = [sys.executable, "-m", "sohoa.flows.cli"]
+SOHOA = [sys.executable, "-m", "sohoa.cli"]
 BIN = Path(sys.executable).parent
 
 

@@ -96,7 +96,7 @@ def test_digitise_against_a_dead_store_exits_5_within_15_s_saying_what_to_check(
 
     started = time.monotonic()
     done = subprocess.run(
-        [sys.executable, "-m", "sohoa.flows.cli", "digitise", str(page)],
+        [sys.executable, "-m", "sohoa.cli", "digitise", str(page)],
         capture_output=True,
         text=True,
         env=env,

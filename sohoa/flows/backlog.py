@@ -37,13 +37,12 @@ from prefect.futures import PrefectFuture, as_completed
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from pydantic import BaseModel, Field
 
+from sohoa.errors import failure_reason
 from sohoa.flows import progress, runs
 from sohoa.flows.digitise import STORAGE_RETRIES, digitise
-from sohoa.flows.workdir import WorkDirFull
 from sohoa.pipeline.dossier import folder_dossier_id
 from sohoa.pipeline.inputs import entries, shown
 from sohoa.pipeline.model import DossierStatus, Manifest, QuarantineRecord
-from sohoa.storage.objects import StorageError
 
 # The Prefect UI's progress artefact is updated at most this often: a backlog of small
 # dossiers would otherwise write to the server after every one.
@@ -195,15 +194,6 @@ def _outcome(future: PrefectFuture[DossierOutcome], dossier: DossierInput) -> Do
 
 def _update_progress(artifact_id: UUID, done: int, total: int) -> None:
     update_progress_artifact(artifact_id, 100.0 * done / total)
-
-
-def failure_reason(error: BaseException) -> str:
-    """Why a dossier could not be digitised, in words a clerk can act on."""
-    if isinstance(error, WorkDirFull):
-        return str(error.strerror)
-    if isinstance(error, StorageError):
-        return f"object storage failed: {error} (the dossier will be digitised by a re-run)"
-    return f"{type(error).__name__}: {error}"
 
 
 def summary_table(outcomes: list[DossierOutcome]) -> list[dict[str, Any]]:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import functools
 import logging
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -60,7 +61,7 @@ from sohoa.flows.storing import (
     recorded,
     store_metadata,
 )
-from sohoa.ocr.engine import OcrError
+from sohoa.ocr.engine import OcrEngine, OcrError
 from sohoa.ocr.tesseract import TesseractEngine
 from sohoa.pipeline.correct import correct_page
 from sohoa.pipeline.dossier import (
@@ -102,6 +103,13 @@ from sohoa.storage.catalogue import Catalogue
 from sohoa.storage.objects import ObjectNotFound, ObjectStore, is_transient, safe_key_part
 
 logger = logging.getLogger(__name__)
+
+EngineFactory = Callable[[Settings], OcrEngine]
+
+
+def tesseract_engine(settings: Settings) -> OcrEngine:
+    """The engine a dossier is read with unless its caller gives another: Tesseract."""
+    return TesseractEngine(settings.ocr_lang, timeout_s=settings.ocr_timeout_s)
 
 
 def _retry_if_transient(task: Any, task_run: Any, state: Any) -> bool:
@@ -166,12 +174,12 @@ def read_pages(
     settings: Settings,
     work: Path,
     workers: int,
+    engine: OcrEngine,
 ) -> PagesRead:
-    """Store the originals, then OCR every page, `workers` at a time. A page that cannot be
-    decoded is reported and the rest of its file goes on; a file with no page that can be is
-    reported as a whole."""
+    """Store the originals, then OCR every page with `engine`, `workers` at a time. A page
+    that cannot be decoded is reported and the rest of its file goes on; a file with no page
+    that can be is reported as a whole."""
     store_originals(store, sources, rejected)
-    engine = TesseractEngine(settings.ocr_lang, timeout_s=settings.ocr_timeout_s)
     report = progress.current()  # the pool's threads do not inherit the job's context
     slots = page_slots(workers)
     failed_sources: dict[int, str] = {}
@@ -209,7 +217,7 @@ def read_pages(
 
 def _read_and_lay_out(
     store: ObjectStore,
-    engine: TesseractEngine,
+    engine: OcrEngine,
     settings: Settings,
     source_index: int,
     source: SourceFile,
@@ -335,9 +343,11 @@ def digitise(
     received: str | None = None,
     source_name: str | None = None,
     follow_named_links: bool = True,
+    engine: EngineFactory = tesseract_engine,
 ) -> Digitised:
     """Digitise the files in `paths` (files or folders) as one dossier, `workers` pages at a
-    time (default: the configured concurrency); `received` is when the dossier arrived,
+    time (default: the configured concurrency), its pages read by the engine `engine` makes;
+    `received` is when the dossier arrived,
     `source_name` the folder or file name it came from (kept when its id is derived).
     `follow_named_links`: False where `paths` are entries of a folder (a backlog's, an
     incoming one's), whose links are refused like those inside them."""
@@ -361,6 +371,7 @@ def digitise(
                 workers=workers,
                 received=received,
                 source_name=None if given else source_name,
+                engine=engine,
             )
         finally:
             catalogue.close()
@@ -377,6 +388,7 @@ def _digitise_admitted(
     workers: int | None,
     received: str | None,
     source_name: str | None,
+    engine: EngineFactory,
 ) -> Digitised:
     quarantined = [r.record for r in rejected]
     existing = committed_manifest(store, dossier_id)
@@ -391,7 +403,15 @@ def _digitise_admitted(
     started = _now()
     progress.current().pages_total(sum(s.pages for s in sources))
     with workdir.dossier_dir(settings) as work:
-        read = read_pages(store, sources, rejected, settings, work, workers or settings.concurrency)
+        read = read_pages(
+            store,
+            sources,
+            rejected,
+            settings,
+            work,
+            workers or settings.concurrency,
+            engine(settings),
+        )
         pages, failed_sources = read.pages, read.failed_sources
         for index, reason in failed_sources.items():
             source = sources[index]

@@ -51,6 +51,7 @@ from prefect.types.entrypoint import EntrypointType
 from pydantic import BaseModel, Field
 
 from sohoa.config import Settings
+from sohoa.errors import failure_reason
 from sohoa.flows import progress, runs, workdir
 from sohoa.flows.arrivals import (
     INCOMING_PREFIX,
@@ -345,14 +346,6 @@ def _row(outcome: ArrivalOutcome) -> dict[str, Any]:
     return outcome.model_dump(
         include={"arrival", "result", "dossier_id", "status", "pages", "delay_s", "error"}
     )
-
-
-def failure_reason(error: BaseException) -> str:
-    if isinstance(error, WorkDirFull):
-        return str(error.strerror)
-    if isinstance(error, StorageError):
-        return f"object storage failed: {error}"
-    return f"{type(error).__name__}: {error}"
 
 
 # --- Running sweeps ---------------------------------------------------------------------------

@@ -17,13 +17,20 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from sohoa.config import Settings
+from sohoa.errors import ExitCode, SohoaError
 from sohoa.private import private_dir
 
 _PREFIX = "dossier-"
 
 
-class WorkDirFull(OSError):
+class WorkDirFull(SohoaError, OSError):
     """The work folder's disk is full: nothing of the dossier was committed."""
+
+    exit_code = ExitCode.STORAGE
+
+    @property
+    def clerk_message(self) -> str:
+        return str(self.strerror)
 
 
 @contextlib.contextmanager

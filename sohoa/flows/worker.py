@@ -11,8 +11,9 @@ after half an hour without work.
 
 Protocol: the client sends one JSON line (`Job`); the worker answers with JSON lines, each an
 event: ``{"event": "pages_total", "count": N}``, ``{"event": "page_done"}``, then either
-``{"event": "done", "manifest": {...}}`` or ``{"event": "failed", "kind": K, "message": M}``
-where K is one of `FailureKind`.
+``{"event": "done", "manifest": {...}}`` or
+``{"event": "failed", "kind": K, "message": M, "exit_code": C}`` where K is one of
+`FailureKind`, M the clerk's message and C the `ExitCode` that goes with it.
 """
 
 from __future__ import annotations
@@ -34,8 +35,12 @@ from pydantic import SecretStr
 import sohoa
 from sohoa.config import Settings
 from sohoa.daemon import Daemon, DaemonState, Launch
+from sohoa.errors import ExitCode, SohoaError, failure_reason
 
-FailureKind = Literal["storage", "dependency", "restart", "internal"]
+# "error": a SohoaError, with its own exit code; "internal": anything else, a bug (its traceback
+# is in the worker's log); "killed": the worker went away mid-job; "restart": its Prefect server
+# changed, so the next worker must be a new one.
+FailureKind = Literal["error", "internal", "killed", "restart"]
 
 IDLE_EXIT_S = 1800.0
 READY_TIMEOUT_S = 120.0  # the first start may also start the Prefect server
@@ -49,10 +54,14 @@ class Job:
     out: str | None  # absolute; also write the documents and the manifest here
 
 
-class WorkerFailure(Exception):
-    def __init__(self, kind: FailureKind, message: str) -> None:
+class WorkerFailure(SohoaError):
+    """A job the worker did not finish; the exit code is the one of the error it met, or
+    `ExitCode.WORKER` when it failed for its own reasons or was killed."""
+
+    def __init__(self, kind: FailureKind, message: str, exit_code: int = ExitCode.WORKER) -> None:
         super().__init__(message)
         self.kind = kind
+        self.exit_code = ExitCode(exit_code)
 
 
 # --- Client side ------------------------------------------------------------------------------
@@ -119,6 +128,33 @@ def stop_all(settings: Settings) -> int:
     return sum(Daemon("the sohoa worker", folder).stop() for folder in folders)
 
 
+def run(
+    settings: Settings,
+    job: Job,
+    on_event: Callable[[dict[str, Any]], None],
+    on_starting: Callable[[], None],
+) -> dict[str, Any]:
+    """Run `job` on the worker of `settings`, started first if needed (`on_starting` is told);
+    returns the manifest, raises WorkerFailure."""
+    for attempt in range(2):
+        if not is_running(settings):
+            on_starting()
+        socket_path = ensure_running(settings)
+        try:
+            manifest: dict[str, Any] = submit(socket_path, job, on_event)
+            return manifest
+        except WorkerFailure as e:
+            if e.kind == "restart" and attempt == 0:
+                # Its Prefect server was restarted: the next worker uses the new one.
+                stop(settings)
+                continue
+            if e.kind in ("internal", "killed"):
+                where = f"details in the worker's log under {workers_dir(settings)}"
+                raise WorkerFailure(e.kind, f"{e} ({where})", e.exit_code) from e
+            raise
+    raise AssertionError("a restarted worker asked for a restart again")
+
+
 def submit(socket_path: Path, job: Job, on_event: Callable[[dict[str, Any]], None]) -> Any:
     """Run `job` on the worker; returns the manifest, raises WorkerFailure."""
     try:
@@ -129,11 +165,13 @@ def submit(socket_path: Path, job: Job, on_event: Callable[[dict[str, Any]], Non
                 if event["event"] == "done":
                     return event["manifest"]
                 if event["event"] == "failed":
-                    raise WorkerFailure(event["kind"], event["message"])
+                    raise WorkerFailure(event["kind"], event["message"], event["exit_code"])
                 on_event(event)
     except OSError as e:
-        raise WorkerFailure("internal", f"lost the connection to the worker ({e})") from e
-    raise WorkerFailure("internal", "the worker stopped before it finished")
+        raise WorkerFailure("killed", f"lost the connection to the worker ({e})") from e
+    raise WorkerFailure(
+        "killed", "the background worker stopped before it finished: was it killed?"
+    )
 
 
 def _events(connection: socket.socket) -> Iterator[dict[str, Any]]:
@@ -197,7 +235,9 @@ def serve(socket_path: Path) -> None:
                 events = _EventStream(connection)
                 if prefect_server.ensure_running(settings) != api_url:
                     # Prefect reads its server's address once; a new server needs a new worker.
-                    events.send({"event": "failed", "kind": "restart", "message": "restart"})
+                    events.send(
+                        {"event": "failed", "kind": "restart", "message": "restart", "exit_code": 0}
+                    )
                     break
                 _serve_one(request, events, run_job)
     listener.close()
@@ -212,26 +252,16 @@ def _serve_one(
         manifest = run_job(job.paths, job.dossier_id, job.out, events)
     except BrokenPipeError:
         return  # the client went away (Ctrl+C); what was committed stays committed
+    except SohoaError as e:
+        failed = {"kind": "error", "message": e.clerk_message, "exit_code": int(e.exit_code)}
+        events.send({"event": "failed", **failed})
+        return
     except Exception as e:
-        kind, message = _failure(e)
-        if kind == "internal":
-            traceback.print_exc()  # into the worker's log
-        events.send({"event": "failed", "kind": kind, "message": message})
+        traceback.print_exc()  # into the worker's log
+        failed = {"kind": "internal", "message": failure_reason(e), "exit_code": ExitCode.WORKER}
+        events.send({"event": "failed", **failed})
         return
     events.send({"event": "done", "manifest": manifest})
-
-
-def _failure(error: Exception) -> tuple[FailureKind, str]:
-    from sohoa.daemon import DaemonError
-    from sohoa.ocr.tesseract import TesseractMissing
-    from sohoa.storage.embedded import WeedNotFound
-    from sohoa.storage.objects import StorageAuthError, StorageUnavailable
-
-    if isinstance(error, TesseractMissing | WeedNotFound):
-        return "dependency", str(error)
-    if isinstance(error, StorageUnavailable | StorageAuthError | DaemonError):
-        return "storage", str(error)
-    return "internal", f"{type(error).__name__}: {error}"
 
 
 if __name__ == "__main__":

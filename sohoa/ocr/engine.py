@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 
 @dataclass(frozen=True)
@@ -79,13 +81,15 @@ class OcrError(RuntimeError):
 
 
 class OcrEngine(Protocol):
-    """An OCR engine. Implementations must be safe to call from several threads at once."""
+    """An OCR engine: a page image in, words out. Implementations must be safe to call from
+    several threads at once, and must not change the image they are given."""
 
-    def recognise(self, image: Path, *, dpi: int) -> PageText:
-        """Read the upright page in `image`, scanned at `dpi`."""
+    def recognise(self, image: Image.Image, *, dpi: int) -> PageText:
+        """Read the upright page in `image`, scanned at `dpi`. Raises OcrError when the engine
+        fails (crash, timeout)."""
         ...
 
-    def detect_orientation(self, image: Path, *, dpi: int) -> Orientation | None:
+    def detect_orientation(self, image: Image.Image, *, dpi: int) -> Orientation | None:
         """Guess how the page in `image` must turn to be upright; None when it cannot tell.
         Raises OcrError when the engine fails, as `recognise` does."""
         ...

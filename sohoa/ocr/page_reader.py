@@ -10,12 +10,13 @@ and a new one takes over. It reads the same hOCR, and tells the same orientation
 library the `tesseract` command uses.
 
 Protocol on stdin and stdout, one request at a time. At start the reader answers `ready` or
-`error MESSAGE`. Then the caller writes `KIND<TAB>DPI<TAB>IMAGE PATH` on a line and the reader
-answers `ok N` followed by N bytes, or `error MESSAGE`. For KIND `hocr` the bytes are the page's
-hOCR (an XHTML document, as `tesseract … hocr` writes); for `osd` they are `ROTATE CONFIDENCE`
-(the clockwise turn that makes the page upright, as `tesseract --psm 0` says it), or nothing
-when there is too little text to tell. It exits at the end of its input: when the caller goes,
-so does it.
+`error MESSAGE`. Then the caller writes `KIND<TAB>DPI<TAB>WIDTH<TAB>HEIGHT` on a line followed
+by the page's WIDTH × HEIGHT grey pixels (8 bits, row by row), and the reader answers `ok N`
+followed by N bytes, or `error MESSAGE`; nothing goes through the disk. For KIND `hocr` the
+bytes are the page's hOCR (an XHTML document, as `tesseract … hocr` writes); for `osd` they are
+`ROTATE CONFIDENCE` (the clockwise turn that makes the page upright, as `tesseract --psm 0`
+says it), or nothing when there is too little text to tell. It exits at the end of its input:
+when the caller goes, so does it.
 """
 
 from __future__ import annotations
@@ -24,9 +25,10 @@ import ctypes
 import ctypes.util
 import os
 import sys
+from dataclasses import dataclass
 from typing import BinaryIO
 
-from PIL import Image
+from sohoa.errors import ExitCode, SohoaError
 
 PAGE_SEGMENTATION_AUTO = 3  # `--psm 3`, tesseract's own default
 PAGE_SEGMENTATION_OSD_ONLY = 0  # `--psm 0`
@@ -36,8 +38,20 @@ _HOCR_DOCUMENT = (
 )
 
 
-class LibraryMissing(RuntimeError):
+@dataclass(frozen=True)
+class GreyPage:
+    """A page as the caller sends it: 8-bit grey pixels, row by row."""
+
+    pixels: bytes
+    width: int
+    height: int
+    dpi: int
+
+
+class LibraryMissing(SohoaError, RuntimeError):
     """libtesseract or its language data could not be loaded."""
+
+    exit_code = ExitCode.DEPENDENCY
 
 
 class PageReader:
@@ -78,9 +92,9 @@ class PageReader:
         self._api = self._initialised(lang, PAGE_SEGMENTATION_AUTO)
         self._osd_api: int | None = None
 
-    def hocr(self, image_path: str, dpi: int) -> bytes:
+    def hocr(self, page: GreyPage) -> bytes:
         lib, api = self._lib, self._api
-        self._set_image(api, image_path, dpi)
+        self._set_image(api, page)
         if lib.TessBaseAPIRecognize(api, None) != 0:
             raise RuntimeError("tesseract could not recognise the page")
         text = lib.TessBaseAPIGetHOCRText(api, 0)
@@ -89,13 +103,13 @@ class PageReader:
         finally:
             lib.TessDeleteText(text)
 
-    def orientation(self, image_path: str, dpi: int) -> tuple[int, float] | None:
+    def orientation(self, page: GreyPage) -> tuple[int, float] | None:
         """The clockwise turn that makes the page upright and Tesseract's confidence in it,
         or None when there is too little text to tell."""
         if self._osd_api is None:
             self._osd_api = self._initialised("osd", PAGE_SEGMENTATION_OSD_ONLY)
         api = self._osd_api
-        self._set_image(api, image_path, dpi)
+        self._set_image(api, page)
         degrees, confidence = ctypes.c_int(), ctypes.c_float()
         script, script_confidence = ctypes.c_char_p(), ctypes.c_float()
         told = self._lib.TessBaseAPIDetectOrientationScript(
@@ -117,13 +131,9 @@ class PageReader:
         self._lib.TessBaseAPISetPageSegMode(api, page_segmentation)
         return api
 
-    def _set_image(self, api: int, image_path: str, dpi: int) -> None:
-        with Image.open(image_path) as image:
-            image.load()
-            # sohoa hands over grey PGMs: converting one to grey again would copy it (6 ms).
-            grey = image if image.mode == "L" else image.convert("L")
-        self._lib.TessBaseAPISetImage(api, grey.tobytes(), grey.width, grey.height, 1, grey.width)
-        self._lib.TessBaseAPISetSourceResolution(api, dpi)
+    def _set_image(self, api: int, page: GreyPage) -> None:
+        self._lib.TessBaseAPISetImage(api, page.pixels, page.width, page.height, 1, page.width)
+        self._lib.TessBaseAPISetSourceResolution(api, page.dpi)
 
 
 def serve(lang: str, requests: BinaryIO, replies: BinaryIO) -> None:
@@ -134,21 +144,24 @@ def serve(lang: str, requests: BinaryIO, replies: BinaryIO) -> None:
         return
     _reply(replies, b"ready")
     for request in requests:
-        kind, _, rest = request.rstrip(b"\n").decode().partition("\t")
-        dpi, _, path = rest.partition("\t")
+        kind, dpi, width, height = request.rstrip(b"\n").decode().split("\t")
+        size = int(width) * int(height)
+        pixels = requests.read(size)
+        if len(pixels) < size:
+            return  # the caller went away mid-request
         try:
-            answer = _answer(reader, kind, path, int(dpi))
+            answer = _answer(reader, kind, GreyPage(pixels, int(width), int(height), int(dpi)))
         except (OSError, ValueError, RuntimeError) as e:
             _reply(replies, b"error " + _one_line(str(e)))
             continue
         _reply(replies, b"ok %d\n%s" % (len(answer), answer), end=b"")
 
 
-def _answer(reader: PageReader, kind: str, path: str, dpi: int) -> bytes:
+def _answer(reader: PageReader, kind: str, page: GreyPage) -> bytes:
     if kind == "hocr":
-        return reader.hocr(path, dpi)
+        return reader.hocr(page)
     if kind == "osd":
-        told = reader.orientation(path, dpi)
+        told = reader.orientation(page)
         return b"%d %.2f" % told if told else b""
     raise ValueError(f"unknown request {kind!r}")
 

@@ -14,9 +14,11 @@ import sys
 import threading
 import time
 import unicodedata
-from pathlib import Path
 from xml.etree import ElementTree
 
+from PIL import Image
+
+from sohoa.errors import ExitCode, SohoaError
 from sohoa.ocr.engine import Box, Line, OcrError, Orientation, PageText, Word
 from sohoa.private import UMASK
 
@@ -25,10 +27,13 @@ _LINE_CLASSES = {"ocr_line", "ocr_header", "ocr_caption", "ocr_textfloat"}
 _BBOX = re.compile(r"bbox (-?\d+) (-?\d+) (-?\d+) (-?\d+)")
 _BASELINE = re.compile(r"baseline (-?[\d.]+) (-?[\d.]+)")
 _WCONF = re.compile(r"x_wconf (-?[\d.]+)")
+_WRITE_CHUNK = 1 << 20
 
 
-class TesseractMissing(RuntimeError):
+class TesseractMissing(SohoaError, RuntimeError):
     """Tesseract or its language data is not installed."""
+
+    exit_code = ExitCode.DEPENDENCY
 
 
 class TesseractEngine:
@@ -45,21 +50,23 @@ class TesseractEngine:
         self.timeout_s = timeout_s
         check_installed(lang)
 
-    def recognise(self, image: Path, *, dpi: int) -> PageText:
+    def recognise(self, image: Image.Image, *, dpi: int) -> PageText:
         return parse_hocr(self._ask("hocr", image, dpi))
 
-    def detect_orientation(self, image: Path, *, dpi: int) -> Orientation | None:
+    def detect_orientation(self, image: Image.Image, *, dpi: int) -> Orientation | None:
         told = self._ask("osd", image, dpi).split()
         if not told:
             return None  # too little text to tell: not an error, just no opinion
         return Orientation(rotation=int(told[0]), confidence=float(told[1]))
 
-    def _ask(self, kind: str, image: Path, dpi: int) -> bytes:
+    def _ask(self, kind: str, image: Image.Image, dpi: int) -> bytes:
         deadline = time.monotonic() + self.timeout_s
+        # Tesseract reads grey; a grey page is sent as it is (converting it again copies it).
+        grey = image if image.mode == "L" else image.convert("L")
         readers = _readers(self.lang)
         reader = readers.take(deadline)
         try:
-            return reader.ask(kind, image, dpi, deadline)
+            return reader.ask(kind, grey, dpi, deadline)
         finally:
             readers.give_back(reader)
 
@@ -87,14 +94,15 @@ class _Reader:
             self.stop()
             raise OcrError(f"tesseract could not start: {message}")
 
-    def ask(self, kind: str, image: Path, dpi: int, deadline: float) -> bytes:
-        """The reader's answer to a `kind` request (`page_reader`'s protocol) on `image`."""
-        assert self.process.stdin is not None
+    def ask(self, kind: str, grey: Image.Image, dpi: int, deadline: float) -> bytes:
+        """The reader's answer to a `kind` request (`page_reader`'s protocol) on the `grey`
+        page, sent down its pipe."""
+        request = f"{kind}\t{dpi}\t{grey.width}\t{grey.height}\n".encode()
         try:
-            self.process.stdin.write(f"{kind}\t{dpi}\t{image}\n".encode())
+            self._write(request + grey.tobytes(), deadline)
         except OSError as e:
             self.stop()
-            raise OcrError(f"tesseract stopped before reading {image.name} ({e})") from e
+            raise OcrError(f"tesseract stopped before reading the page ({e})") from e
         try:
             status, detail = self._reply_line(deadline)
             if status == "error":
@@ -104,7 +112,7 @@ class _Reader:
                 raise OcrError(f"answered {status!r} {detail[:80]!r}")
             return self._read_exactly(int(detail), deadline)
         except OcrError as e:
-            raise OcrError(f"tesseract {e} on {image.name}") from e
+            raise OcrError(f"tesseract {e}") from e
 
     @property
     def alive(self) -> bool:
@@ -116,6 +124,20 @@ class _Reader:
         for pipe in (self.process.stdin, self.process.stdout):
             if pipe is not None:
                 pipe.close()
+
+    def _write(self, data: bytes, deadline: float) -> None:
+        """All of `data` into the reader's pipe, or OcrError once `deadline` has passed (a
+        reader that stopped reading must not hold its caller)."""
+        assert self.process.stdin is not None
+        pipe = self.process.stdin.fileno()
+        os.set_blocking(pipe, False)
+        view = memoryview(data)
+        while view:
+            _, ready, _ = select.select([], [pipe], [], max(0.0, deadline - time.monotonic()))
+            if not ready:
+                self.stop()
+                raise OcrError("tesseract timed out")
+            view = view[os.write(pipe, view[:_WRITE_CHUNK]) :]
 
     def _reply_line(self, deadline: float) -> tuple[str, str]:
         line = bytearray()

@@ -29,6 +29,7 @@ import pikepdf
 import pillow_heif
 from PIL import Image, ImageOps
 
+from sohoa.errors import ExitCode, SohoaError
 from sohoa.pipeline.embed import (
     EncodedImage,
     encode_image,
@@ -68,8 +69,10 @@ _HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b
 _HEIF_BRANDS |= {b"mif1", b"msf1"}
 
 
-class InputRejected(Exception):
+class InputRejected(SohoaError):
     """A file that cannot be digitised; the message says why, for the manifest."""
+
+    exit_code = ExitCode.INPUT
 
 
 @dataclass(frozen=True)

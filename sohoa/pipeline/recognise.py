@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import functools
 import json
-import tempfile
 from dataclasses import asdict, dataclass, replace
-from pathlib import Path
 from typing import Any
 
 from sohoa.ocr.engine import Box, Line, OcrEngine, PageText, Word
@@ -67,41 +65,32 @@ def read_page(page: PageImage, engine: OcrEngine) -> PageReading:
     layout = analyse_page(page.raster, page.dpi)
     if layout.blank and not codes:  # a separator sheet may carry nothing but its code
         return PageReading(True, 0, 0.0, 0.0, page.raster.width, page.raster.height, None)
-    with tempfile.TemporaryDirectory(prefix="sohoa-page-") as tmp:
-        work = Path(tmp)
 
-        @functools.cache  # asked at most once per page
-        def engine_guess() -> int | None:
-            as_scanned = work / "as-scanned.pgm"
-            page.raster.save(as_scanned)
-            guess = engine.detect_orientation(as_scanned, dpi=page.dpi)
-            return guess.rotation if guess else None
+    @functools.cache  # asked at most once per page
+    def engine_guess() -> int | None:
+        guess = engine.detect_orientation(page.raster, dpi=page.dpi)
+        return guess.rotation if guess else None
 
-        if layout.rotation_hint is None:
-            # Lines run up and down without telling which way: ask the engine.
-            first_rotation = 270 if engine_guess() == 270 else 90
-        else:
-            first_rotation = layout.rotation_hint
-        first = _read_turned(page, engine, first_rotation, layout.skew, work)
-        if (first.confidence or 0.0) < CONFIDENT_READING:
-            rotation = engine_guess()
-            if rotation is None or rotation == first.rotation:
-                rotation = (first.rotation + 180) % 360
-            second = _read_turned(page, engine, rotation, layout.skew, work)
-            first = max(first, second, key=lambda reading: reading.confidence or 0.0)
-        return replace(first, codes=codes)
+    if layout.rotation_hint is None:
+        # Lines run up and down without telling which way: ask the engine.
+        first_rotation = 270 if engine_guess() == 270 else 90
+    else:
+        first_rotation = layout.rotation_hint
+    first = _read_turned(page, engine, first_rotation, layout.skew)
+    if (first.confidence or 0.0) < CONFIDENT_READING:
+        rotation = engine_guess()
+        if rotation is None or rotation == first.rotation:
+            rotation = (first.rotation + 180) % 360
+        second = _read_turned(page, engine, rotation, layout.skew)
+        first = max(first, second, key=lambda reading: reading.confidence or 0.0)
+    return replace(first, codes=codes)
 
 
-def _read_turned(
-    page: PageImage, engine: OcrEngine, rotation: int, skew: float, work: Path
-) -> PageReading:
+def _read_turned(page: PageImage, engine: OcrEngine, rotation: int, skew: float) -> PageReading:
     straightened = ocr_straightening(skew)
     image = upright(page.raster, rotation, straightened)
     scale = ocr_scale(page.dpi)
-    # PGM: tesseract reads it directly, and writing it costs nothing next to PNG compression.
-    path = work / f"upright-{rotation}.pgm"
-    enlarge(image, scale).save(path)
-    text = engine.recognise(path, dpi=page.dpi * scale)
+    text = engine.recognise(enlarge(image, scale), dpi=page.dpi * scale)
     return PageReading(
         False, rotation, skew, straightened, image.width, image.height, text, ocr_scale=scale
     )

@@ -70,6 +70,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.schema import CreateIndex, CreateTable
 
 from sohoa.config import Settings
+from sohoa.errors import ExitCode, SohoaError
 from sohoa.pipeline.indicators import DossierFacts, dossier_facts
 from sohoa.pipeline.model import DocumentFields, Manifest, Revision
 from sohoa.pipeline.reuse import Paper
@@ -200,8 +201,11 @@ reviews = Table(
 )
 
 
-class CatalogueError(Exception):
+class CatalogueError(SohoaError):
     """The catalogue cannot be opened or used (bad URL, database unreachable)."""
+
+    exit_code = ExitCode.STORAGE
+    advice = "Check SOHOA_CATALOGUE_URL"
 
 
 class SearchFilters(BaseModel):

@@ -35,6 +35,7 @@ from minio import Minio
 
 from sohoa.config import Settings
 from sohoa.daemon import LOOPBACK, Daemon, DaemonState, Launch, port_is_free
+from sohoa.errors import ExitCode, SohoaError
 from sohoa.private import private_dir, secret_file
 from sohoa.storage.weed_security import NO_ORIGIN, write_security_config
 
@@ -49,8 +50,10 @@ HTTP_PORT_RANGE = range(10000, 22000)
 COMPONENTS = ("master", "volume", "filer", "s3", "admin")
 
 
-class WeedNotFound(RuntimeError):
+class WeedNotFound(SohoaError, RuntimeError):
     """SeaweedFS's ``weed`` binary is not installed (a missing dependency)."""
+
+    exit_code = ExitCode.DEPENDENCY
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from minio.commonconfig import CopySource
 from minio.error import InvalidResponseError, S3Error, ServerError
 
 from sohoa.config import Settings
+from sohoa.errors import ExitCode, SohoaError
 
 CONNECT_TIMEOUT_S = 3.0
 READ_TIMEOUT_S = 60.0
@@ -57,8 +58,15 @@ _MISSING_CODES = frozenset({"NoSuchKey", "NoSuchBucket"})
 _TRANSIENT_CODES = frozenset({"InternalError", "ServiceUnavailable", "SlowDown", "RequestTimeout"})
 
 
-class StorageError(Exception):
+class StorageError(SohoaError):
     """Object storage failed; permanent unless it is a :class:`StorageUnavailable`."""
+
+    exit_code = ExitCode.STORAGE
+    what = "object storage failed"
+    advice = (
+        "Check SOHOA_S3_ENDPOINT and the credentials, or run `sohoa storage status` for the "
+        "embedded server"
+    )
 
 
 class StorageUnavailable(StorageError):
@@ -71,6 +79,10 @@ class StorageAuthError(StorageError):
 
 class ObjectNotFound(StorageError):
     """The object (or its bucket) does not exist."""
+
+    exit_code = ExitCode.INPUT
+    what = "not in object storage"
+    advice = "Run `sohoa reindex` if the catalogue is stale"
 
 
 class ChecksumMismatch(StorageError):
