@@ -89,26 +89,41 @@ def secure_data_dir(settings: Settings) -> list[str]:
 
 
 def _tighten(root: Path) -> list[str]:
-    changed = [_tighten_one(root)]
+    """Tighten `root` and what is in it; the lines name what others could reach before. An
+    entry in a folder they could not enter is tightened without a word: weed makes its volume
+    files 0644 in sohoa's 0700 folders, and those were never exposed."""
+    changed: list[str] = []
+    enterable = {root.parent}  # the data dir's parent is the user's, not sohoa's, to guard
     for folder, dirs, files in os.walk(root):
-        for name in dirs + files:
-            changed.append(_tighten_one(Path(folder, name)))
-    return [line for line in changed if line]
+        here = Path(folder)
+        entries = [here / name for name in dirs + files]
+        if here == root:
+            entries.insert(0, root)
+        for path in entries:
+            mode = _tighten_one(path)
+            if mode is None or path.parent not in enterable:
+                continue
+            if mode & 0o077:
+                changed.append(f"{path} {mode:04o} -> {mode & ~0o077:04o}")
+            if mode & 0o011 and stat.S_ISDIR(path.lstat().st_mode):
+                enterable.add(path)
+    return changed
 
 
-def _tighten_one(path: Path) -> str:
+def _tighten_one(path: Path) -> int | None:
+    """Take group's and others' bits off `path`; its mode before, or None when it is not ours
+    to change (a symbolic link, another user's, gone meanwhile)."""
     try:
         info = path.lstat()
     except FileNotFoundError:  # removed meanwhile (a work folder, a server's temporary file)
-        return ""
+        return None
     if stat.S_ISLNK(info.st_mode) or info.st_uid != os.getuid():
-        return ""
+        return None
     mode = stat.S_IMODE(info.st_mode)
     wanted = mode & ~0o077  # for a socket too: whoever may write to one may talk to its server
-    if mode == wanted:
-        return ""
-    try:
-        os.chmod(path, wanted)
-    except FileNotFoundError:
-        return ""
-    return f"{path} {mode:04o} -> {wanted:04o}"
+    if mode != wanted:
+        try:
+            os.chmod(path, wanted)
+        except FileNotFoundError:
+            return None
+    return mode

@@ -112,6 +112,20 @@ def test_a_wide_data_dir_is_tightened_naming_what_changed(
     assert secure_data_dir(make_settings(data)) == []  # nothing left to change
 
 
+def test_a_file_no_one_else_could_reach_is_tightened_without_a_warning(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    (data / "s3").mkdir(parents=True, mode=0o700)
+    data.chmod(0o700)
+    volume_info = data / "s3" / "sohoa_1.vif"  # weed makes these 0644 whatever the umask
+    volume_info.write_text("{}")
+    volume_info.chmod(0o644)
+
+    changed = secure_data_dir(make_settings(data))
+
+    assert mode(volume_info) == 0o600
+    assert changed == []
+
+
 @dataclass(frozen=True)
 class Digitised:
     data: Path
@@ -212,7 +226,8 @@ def test_another_local_user_reads_nothing_of_it(digitised: Digitised) -> None:
 @pytest.mark.slow
 def test_a_command_tightens_a_file_left_wide_and_says_so(digitised: Digitised) -> None:
     catalogue = digitised.data / "catalogue.sqlite"
-    catalogue.chmod(0o644)  # as an older sohoa left it
+    for path, wide in ((digitised.data, 0o755), (catalogue, 0o644)):  # as an older sohoa left them
+        path.chmod(wide)
 
     again = subprocess.run(
         [*SOHOA, "search", "Hưởng"], capture_output=True, text=True, env=digitised.env, timeout=300
