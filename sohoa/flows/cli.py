@@ -35,6 +35,7 @@ from rich.table import Table
 from rich.text import Text
 
 from sohoa.config import Settings
+from sohoa.flows import handoff_cli
 
 if TYPE_CHECKING:
     from sohoa.flows.worker import Job, WorkerFailure
@@ -57,6 +58,7 @@ worker_app = typer.Typer(help="The background worker that runs sohoa's flows for
 app.add_typer(storage_app, name="storage")
 app.add_typer(prefect_app, name="prefect")
 app.add_typer(worker_app, name="worker")
+handoff_cli.register(app)
 
 err = Console(stderr=True)
 

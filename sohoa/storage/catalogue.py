@@ -27,7 +27,7 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -536,6 +536,33 @@ class Catalogue:
             CatalogueDocument.model_validate({**row, "person_ids": person_ids[row["id"]]})
             for row in rows
         ]
+
+    # --- other modules' tables in the same database ------------------------------------------
+
+    @property
+    def backend(self) -> str:
+        """ "sqlite" or "postgresql": which engine the catalogue runs on."""
+        return self._engine.dialect.name
+
+    def add_tables(self, extra: MetaData, *statements: str) -> None:
+        """Create `extra`'s tables (and run `statements`, idempotent DDL such as triggers) in
+        the catalogue's database. Their rows are records of their own, not index: `clear`
+        and `sohoa reindex` leave them alone."""
+        with self._begin() as conn:
+            self._fulltext.lock_schema(conn)
+            for created in extra.sorted_tables:
+                conn.execute(CreateTable(created, if_not_exists=True))
+                for index in created.indexes:
+                    conn.execute(CreateIndex(index, if_not_exists=True))
+            for statement in statements:
+                conn.execute(text(statement))
+
+    def connect(self) -> AbstractContextManager[Connection]:
+        return self._connect()
+
+    def begin(self) -> AbstractContextManager[Connection]:
+        """A transaction: committed when the block ends, rolled back if it raises."""
+        return self._begin()
 
     @contextmanager
     def _connect(self) -> Iterator[Connection]:
