@@ -750,7 +750,8 @@ def serve(
             err.print(f"Access token: in {token_path(settings.data_dir)}", soft_wrap=True)
         err.print(f"Serving http://{shown_host}:{port}/ — Ctrl+C stops", soft_wrap=True)
         # No access log: a `?token=` link would write the token into it.
-        uvicorn.run(web_app, host=host, port=port, access_log=False, log_level="warning")
+        with handoff_cli.background(settings, web_app, store):
+            uvicorn.run(web_app, host=host, port=port, access_log=False, log_level="warning")
 
 
 @contextmanager

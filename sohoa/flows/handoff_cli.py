@@ -16,7 +16,11 @@ from rich.console import Console
 from rich.table import Table
 
 if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from sohoa.config import Settings
     from sohoa.storage.catalogue import Catalogue
+    from sohoa.storage.objects import ObjectStore
 
 tokens_app = typer.Typer(help="Access tokens of the HTTP API, each with a role.")
 err = Console(stderr=True)
@@ -24,6 +28,20 @@ err = Console(stderr=True)
 
 def register(app: typer.Typer) -> None:
     app.add_typer(tokens_app, name="tokens")
+
+
+@contextmanager
+def background(settings: Settings, web_app: FastAPI, store: ObjectStore) -> Iterator[None]:
+    """What `sohoa serve` runs beside the web app: the API's uploads digitised on the worker."""
+    from sohoa.flows.uploads import UploadRunner
+
+    runner = UploadRunner(store, settings)
+    web_app.state.on_queued = runner.wake.set
+    runner.start()
+    try:
+        yield
+    finally:
+        runner.stop()
 
 
 def _failure(message: str, code: int) -> Exception:

@@ -32,6 +32,7 @@ from sohoa.storage.catalogue import (
 )
 from sohoa.storage.objects import ChecksumMismatch, ObjectNotFound, ObjectStore, StorageError
 from sohoa.storage.search_terms import PERSON_ID
+from sohoa.web.api import mount_api
 from sohoa.web.auth import COOKIE, TOKEN_QUERY, is_token, presented_token
 
 PAGE_RESULTS = 50
@@ -309,4 +310,4 @@ def create_app(catalogue: Catalogue, store: ObjectStore, token: str) -> FastAPI:
             raise HTTPException(404, "no such document")
         return document
 
-    return app
+    return mount_api(app, catalogue, store, token)
