@@ -9,6 +9,7 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -28,6 +29,7 @@ err = Console(stderr=True)
 
 def register(app: typer.Typer) -> None:
     app.add_typer(tokens_app, name="tokens")
+    app.command()(audit)
 
 
 @contextmanager
@@ -114,3 +116,38 @@ def tokens_revoke(name: Annotated[str, typer.Argument(help="The token's name")])
         except TokenError as e:
             raise _failure(str(e), EXIT_USAGE) from e
     err.print(f"Token {name!r} revoked")
+
+
+# --- audit ------------------------------------------------------------------------------------
+
+
+def audit(
+    since: Annotated[
+        datetime | None,
+        typer.Option(formats=["%Y-%m-%d"], help="Only from this UTC day on (YYYY-MM-DD)"),
+    ] = None,
+    person: Annotated[
+        str | None,
+        typer.Option(help="Only searches for this 12-digit ID and reads of their documents"),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the entries as JSON")] = False,
+) -> None:
+    """Who read personal data, when, and what (Decree 13/2023/NĐ-CP): every fetch of a
+    document, its PDF or text, or a dossier's manifest, and every search by personal ID."""
+    from sohoa.flows.cli import EXIT_USAGE
+    from sohoa.storage.audit import AuditLog
+    from sohoa.storage.search_terms import PERSON_ID
+
+    if person is not None and not PERSON_ID.fullmatch(person):
+        raise _failure(f"--person {person!r} is not a 12-digit personal ID", EXIT_USAGE)
+    with _catalogue() as catalogue:
+        entries = AuditLog(catalogue).entries(since.date() if since else None, person)
+    if as_json:
+        sys.stdout.write(json.dumps([e.model_dump() for e in entries], indent=2) + "\n")
+        return
+    table = Table("Time (UTC)", "Token", "Via", "Read", "Document", "Person", "Query")
+    for e in entries:
+        table.add_row(
+            e.at, e.token, e.via, e.action, e.document_id or "", e.person_id or "", e.query or ""
+        )
+    Console(soft_wrap=True).print(table)
