@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -24,26 +26,40 @@ if TYPE_CHECKING:
     from sohoa.storage.objects import ObjectStore
 
 tokens_app = typer.Typer(help="Access tokens of the HTTP API, each with a role.")
+webhooks_app = typer.Typer(help="Where completion events are POSTed, signed with a secret.")
 err = Console(stderr=True)
 
 
 def register(app: typer.Typer) -> None:
     app.add_typer(tokens_app, name="tokens")
+    app.add_typer(webhooks_app, name="webhooks")
     app.command()(audit)
 
 
 @contextmanager
 def background(settings: Settings, web_app: FastAPI, store: ObjectStore) -> Iterator[None]:
-    """What `sohoa serve` runs beside the web app: the API's uploads digitised on the worker."""
+    """What `sohoa serve` runs beside the web app: the API's uploads digitised on the worker,
+    and the outbox's events delivered to the webhooks."""
+    from sohoa.flows import events
     from sohoa.flows.uploads import UploadRunner
+    from sohoa.storage.catalogue import Catalogue
 
-    runner = UploadRunner(store, settings)
+    catalogue = Catalogue.from_settings(settings)
+
+    def failed(dossier_id: str, error: str) -> None:
+        events.dossier_not_digitised(catalogue, dossier_id, error)
+
+    runner = UploadRunner(store, settings, on_failure=failed)
+    dispatcher = events.Dispatcher(catalogue)
     web_app.state.on_queued = runner.wake.set
     runner.start()
+    dispatcher.start()
     try:
         yield
     finally:
         runner.stop()
+        dispatcher.stop()
+        catalogue.close()
 
 
 def _failure(message: str, code: int) -> Exception:
@@ -151,3 +167,87 @@ def audit(
             e.at, e.token, e.via, e.action, e.document_id or "", e.person_id or "", e.query or ""
         )
     Console(soft_wrap=True).print(table)
+
+
+# --- webhooks ---------------------------------------------------------------------------------
+
+
+@webhooks_app.command("add")
+def webhooks_add(
+    url: Annotated[str, typer.Argument(help="Where to POST the events (http:// or https://)")],
+    secret_file: Annotated[
+        Path, typer.Option(help="A file holding the secret that signs the events (16+ chars)")
+    ],
+    events: Annotated[
+        str, typer.Option(help="Which events, comma-separated")
+    ] = "dossier.completed,dossier.failed",
+) -> None:
+    """POST completion events to URL, each signed (X-Sohoa-Signature) with the file's secret."""
+    from sohoa.flows.cli import EXIT_USAGE
+    from sohoa.flows.events import Outbox, WebhookError
+
+    try:
+        secret = secret_file.read_text().strip()
+    except OSError as e:
+        raise _failure(f"cannot read --secret-file: {e}", EXIT_USAGE) from e
+    with _catalogue() as catalogue:
+        try:
+            hook = Outbox(catalogue).add_webhook(url, secret, events.split(","))
+        except WebhookError as e:
+            raise _failure(str(e), EXIT_USAGE) from e
+    err.print(f"Webhook {hook.url} added for {', '.join(hook.events)}")
+
+
+@webhooks_app.command("list")
+def webhooks_list(
+    as_json: Annotated[bool, typer.Option("--json", help="Print them as JSON")] = False,
+) -> None:
+    """The webhooks and their events (never their secrets)."""
+    from sohoa.flows.events import Outbox
+
+    with _catalogue() as catalogue:
+        hooks = Outbox(catalogue).webhooks()
+    if as_json:
+        sys.stdout.write(json.dumps([h.model_dump() for h in hooks], indent=2) + "\n")
+        return
+    table = Table("URL", "Events", "Added")
+    for hook in hooks:
+        table.add_row(hook.url, ", ".join(hook.events), hook.created)
+    Console(soft_wrap=True).print(table)
+
+
+@webhooks_app.command("remove")
+def webhooks_remove(url: Annotated[str, typer.Argument(help="The webhook's URL")]) -> None:
+    """Stop sending events to URL (those not yet delivered to it are dropped)."""
+    from sohoa.flows.cli import EXIT_USAGE
+    from sohoa.flows.events import Outbox, WebhookError
+
+    with _catalogue() as catalogue:
+        try:
+            Outbox(catalogue).remove_webhook(url)
+        except WebhookError as e:
+            raise _failure(str(e), EXIT_USAGE) from e
+    err.print(f"Webhook {url} removed")
+
+
+@webhooks_app.command("deliver")
+def webhooks_deliver(
+    once: Annotated[bool, typer.Option("--once", help="Deliver what is due, then exit")] = False,
+) -> None:
+    """Deliver the outbox's events (what `sohoa serve` does in the background), until Ctrl+C."""
+    import httpx
+
+    from sohoa.flows.events import DeliverySettings, Outbox
+
+    with _catalogue() as catalogue, httpx.Client(trust_env=False) as client:
+        outbox = Outbox(catalogue)
+        settings = DeliverySettings()
+        while True:
+            delivered = outbox.deliver_due(client, settings)
+            if delivered:
+                err.print(f"{delivered} event(s) delivered")
+            if once:
+                break
+            time.sleep(1.0)
+    if once and outbox.pending():
+        err.print(f"{outbox.pending()} delivery(ies) not made yet: retried with backoff")
