@@ -34,6 +34,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(tokens_app, name="tokens")
     app.add_typer(webhooks_app, name="webhooks")
     app.command()(audit)
+    app.command()(export)
 
 
 @contextmanager
@@ -251,3 +252,52 @@ def webhooks_deliver(
             time.sleep(1.0)
     if once and outbox.pending():
         err.print(f"{outbox.pending()} delivery(ies) not made yet: retried with backoff")
+
+
+# --- export -----------------------------------------------------------------------------------
+
+
+def export(
+    dossier_ids: Annotated[
+        list[str] | None, typer.Argument(help="Dossier ids (with --since: these too)")
+    ] = None,
+    to: Annotated[Path, typer.Option(help="Each dossier's bag goes in DIR/<dossier id>/")] = Path(
+        "."
+    ),
+    with_originals: Annotated[
+        bool, typer.Option("--with-originals", help="Put the input files in the bags too")
+    ] = False,
+    since: Annotated[
+        datetime | None,
+        typer.Option(formats=["%Y-%m-%d"], help="Every dossier committed on or after this UTC day"),
+    ] = None,
+) -> None:
+    """Export dossiers as BagIt packages (RFC 8493, SHA-256) for the archive: documents'
+    PDF/A and texts, the manifest, and metadata.json with the archival fields."""
+    from sohoa.flows.cli import EXIT_DONE, EXIT_PARTIAL, EXIT_USAGE, _settings, _storage_failures
+    from sohoa.flows.export import ExportError, export_dossier
+    from sohoa.storage.objects import ObjectNotFound, ObjectStore
+
+    wanted = list(dict.fromkeys(dossier_ids or []))
+    if since is not None:
+        with _catalogue() as catalogue:
+            facts = catalogue.dossier_facts(since.date(), None)
+        wanted += [f.dossier_id for f in facts if f.dossier_id not in wanted]
+    if not wanted:
+        raise _failure("give DOSSIER_ID(s), or --since DATE", EXIT_USAGE)
+    failed = 0
+    with _storage_failures():
+        store = ObjectStore.from_settings(_settings())
+        for dossier_id in wanted:
+            try:
+                bag = export_dossier(store, dossier_id, to, with_originals=with_originals)
+            except ObjectNotFound:
+                failed += 1
+                err.print(f"[red]not exported[/red] {dossier_id}: no committed manifest")
+                continue
+            except (ExportError, ValueError) as e:
+                failed += 1
+                err.print(f"[red]not exported[/red] {dossier_id}: {e}")
+                continue
+            err.print(f"{dossier_id}: bag written and validated in {bag}")
+    raise typer.Exit(EXIT_PARTIAL if failed else EXIT_DONE)
