@@ -437,6 +437,7 @@ def _queue_upload(store: ObjectStore, spool: _Spool, token: str) -> str:
         token=token,
     )
     try:
+        store.ensure_bucket()
         existing = uploads.find_request(store, dossier_id)
         if existing is not None:
             if existing.same_files(request):
