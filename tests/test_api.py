@@ -148,15 +148,3 @@ def test_every_read_of_personal_data_is_in_the_audit_log(catalogue: Catalogue) -
         "document",
         "search",
     ]
-
-
-def test_the_audit_log_is_append_only(catalogue: Catalogue) -> None:
-    from sqlalchemy import delete
-
-    from sohoa.storage.audit import audit_log
-
-    log = AuditLog(catalogue)
-    log.record("portal", "pdf", "api", document_id="decision")
-    with pytest.raises(Exception, match="append-only"), catalogue.begin() as conn:
-        conn.execute(delete(audit_log))
-    assert len(log.entries()) == 1

@@ -19,6 +19,7 @@ import pytest
 
 from sohoa.flows.events import DeliverySettings, Outbox, completion
 from sohoa.storage.catalogue import Catalogue
+from tests.handoff_db import own_catalogue  # noqa: F401  (one of its own per test)
 from tests.postgres import postgres_url  # noqa: F401  (the slow runs' PostgreSQL)
 from tests.test_catalogue import document, manifest
 

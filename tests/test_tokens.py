@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from sohoa.storage.catalogue import Catalogue
 from sohoa.storage.tokens import TokenError, TokenStore, allows, api_tokens
+from tests.handoff_db import own_catalogue  # noqa: F401  (one of its own per test)
 from tests.postgres import postgres_url  # noqa: F401  (the slow runs' PostgreSQL)
 
 

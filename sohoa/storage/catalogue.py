@@ -246,10 +246,7 @@ class Catalogue:
             self._fulltext = _PgFullText()
         with self._begin() as conn:
             self._fulltext.lock_schema(conn)
-            for created in metadata.sorted_tables:
-                conn.execute(CreateTable(created, if_not_exists=True))
-                for index in created.indexes:
-                    conn.execute(CreateIndex(index, if_not_exists=True))
+            _create_tables(conn, metadata)
             self._fulltext.create(conn)
 
     @classmethod
@@ -550,10 +547,7 @@ class Catalogue:
         and `sohoa reindex` leave them alone."""
         with self._begin() as conn:
             self._fulltext.lock_schema(conn)
-            for created in extra.sorted_tables:
-                conn.execute(CreateTable(created, if_not_exists=True))
-                for index in created.indexes:
-                    conn.execute(CreateIndex(index, if_not_exists=True))
+            _create_tables(conn, extra)
             for statement in statements:
                 conn.execute(text(statement))
 
@@ -664,6 +658,13 @@ class _PgFullText:
         return select(
             pages.c.id.label("page_id"), (-func.ts_rank(vector, query)).label("rank")
         ).where(vector.op("@@")(query))
+
+
+def _create_tables(conn: Connection, tables: MetaData) -> None:
+    for created in tables.sorted_tables:
+        conn.execute(CreateTable(created, if_not_exists=True))
+        for index in created.indexes:
+            conn.execute(CreateIndex(index, if_not_exists=True))
 
 
 def _configure_sqlite(connection: sqlite3.Connection, _record: Any) -> None:
