@@ -162,11 +162,10 @@ def audit(
     if as_json:
         sys.stdout.write(json.dumps([e.model_dump() for e in entries], indent=2) + "\n")
         return
-    table = Table("Time (UTC)", "Token", "Via", "Read", "Document", "Person", "Query")
+    table = Table("Time (UTC)", "Token", "Via", "Read", "Dossier or document", "Person", "Query")
     for e in entries:
-        table.add_row(
-            e.at, e.token, e.via, e.action, e.document_id or "", e.person_id or "", e.query or ""
-        )
+        read = e.document_id or e.dossier_id or ""
+        table.add_row(e.at, e.token, e.via, e.action, read, e.person_id or "", e.query or "")
     Console(soft_wrap=True).print(table)
 
 

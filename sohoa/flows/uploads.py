@@ -36,7 +36,7 @@ UPLOADS_PREFIX = "api/uploads/"
 IDEMPOTENCY_PREFIX = "api/idempotency/"
 REQUEST_NAME = "request.json"
 RESULT_NAME = "result.json"
-LEASE_S = 300.0
+LEASE_S = 60.0  # renewed while held: a server that died frees its dossier this long after
 
 DossierState = Literal["queued", "running", "done", "partial", "failed"]
 

@@ -30,6 +30,7 @@ audit_log = Table(
     Column("token", String(64), nullable=False),
     Column("action", String(10), nullable=False),
     Column("via", String(10), nullable=False),
+    Column("dossier_id", String(255)),
     Column("document_id", String(64)),
     Column("person_id", String(12), index=True),
     Column("query", String(500)),
@@ -55,6 +56,7 @@ class AuditEntry(BaseModel):
     token: str
     action: Action
     via: Via
+    dossier_id: str | None
     document_id: str | None
     person_id: str | None
     query: str | None
@@ -72,6 +74,7 @@ class AuditLog:
         action: Action,
         via: Via,
         *,
+        dossier_id: str | None = None,
         document_id: str | None = None,
         person_id: str | None = None,
         query: str | None = None,
@@ -83,6 +86,7 @@ class AuditLog:
                     token=token,
                     action=action,
                     via=via,
+                    dossier_id=dossier_id,
                     document_id=document_id,
                     person_id=person_id,
                     query=query[:500] if query else None,
@@ -91,15 +95,19 @@ class AuditLog:
 
     def entries(self, since: date | None = None, person_id: str | None = None) -> list[AuditEntry]:
         """The log, oldest first: from the UTC day `since` on, of searches for `person_id` and
-        reads of the documents the catalogue has about that person."""
+        reads of the documents (and dossiers' manifests) the catalogue has about that
+        person."""
         wanted = select(audit_log).order_by(audit_log.c.id)
         if since is not None:
             wanted = wanted.where(audit_log.c.at >= since.isoformat())
         if person_id is not None:
             about = self._catalogue.search("", SearchFilters(person_id=person_id), limit=10_000)
             ids = [hit.document.id for hit in about]
+            dossiers = sorted({hit.document.dossier_id for hit in about})
             wanted = wanted.where(
-                (audit_log.c.person_id == person_id) | audit_log.c.document_id.in_(ids)
+                (audit_log.c.person_id == person_id)
+                | audit_log.c.document_id.in_(ids)
+                | audit_log.c.dossier_id.in_(dossiers)
             )
         with self._catalogue.connect() as conn:
             return [AuditEntry.model_validate(r) for r in conn.execute(wanted).mappings()]

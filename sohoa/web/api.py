@@ -289,7 +289,7 @@ def create_api(
         if found is None:
             raise HTTPException(404, "no such dossier")
         if found.manifest is not None:
-            audit.record(who.name, "dossier", "api", query=dossier_id)
+            audit.record(who.name, "dossier", "api", dossier_id=dossier_id)
         return found
 
     def document_of(document_id: str, who: TokenInfo, action: Action) -> CatalogueDocument:
