@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -54,24 +55,33 @@ def sohoa(data_dir: Path) -> Sohoa:
     return Sohoa(data_dir)
 
 
-@pytest.fixture
-def server(sohoa: Sohoa) -> Iterator[str]:
+@contextmanager
+def serving(sohoa: Sohoa) -> Iterator[str]:
+    """`sohoa serve` on a free port of 127.0.0.1, until the block ends; its URL."""
     port = free_port()
     process = subprocess.Popen(
         [*SOHOA, "serve", "--port", str(port)], env=sohoa.env, stderr=subprocess.PIPE
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(url, timeout=1)
-            break
-        except httpx.HTTPError:
-            assert process.poll() is None, process.stderr.read() if process.stderr else ""
-            time.sleep(0.3)
-    yield url
-    process.terminate()
-    process.wait(timeout=30)
+    try:
+        while time.monotonic() < deadline:
+            try:
+                httpx.get(url, timeout=1)
+                break
+            except httpx.HTTPError:
+                assert process.poll() is None, process.stderr.read() if process.stderr else ""
+                time.sleep(0.3)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+@pytest.fixture
+def server(sohoa: Sohoa) -> Iterator[str]:
+    with serving(sohoa) as url:
+        yield url
 
 
 def wait_for(check: Any, seconds: float) -> Any:
@@ -166,3 +176,44 @@ def test_a_dossier_handed_in_comes_back_signed_fetched_audited_and_archived(
         bagit.Bag(str(tmp_path / "archive" / "hs-api-e2e")).validate()
     finally:
         receiver.stop()
+
+
+def test_a_dossier_accepted_before_a_restart_is_digitised_by_the_next_server(
+    sohoa: Sohoa, data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from sohoa.storage.catalogue import Catalogue
+    from sohoa.storage.objects import ObjectStore
+    from sohoa.web.app import create_app
+    from tests.conftest import make_settings
+
+    # Accepted by a server that stops before digitising anything (no runner at all).
+    monkeypatch.setenv("SOHOA_DATA_DIR", str(data_dir))
+    settings = make_settings(data_dir)
+    store = ObjectStore.from_settings(settings)
+    catalogue = Catalogue.from_settings(settings)
+    submit = sohoa.token("one-stop-shop", "submit")
+    page = save_jpeg(text_page(lines=PAGES[0]), tmp_path / "page.jpg")
+    with TestClient(create_app(catalogue, store, "the-first-servers-page-token")) as first:
+        accepted = first.post(
+            "/api/v1/dossiers",
+            files=[("files", ("page.jpg", page.read_bytes(), "image/jpeg"))],
+            data={"dossier_id": "hs-restart"},
+            headers={"Authorization": f"Bearer {submit}"},
+        )
+    catalogue.close()
+    assert accepted.status_code == 202
+
+    # The next server finds it in storage and digitises it.
+    with serving(sohoa) as url:
+
+        def finished() -> Any:
+            answer = httpx.get(
+                f"{url}/api/v1/dossiers/hs-restart", headers={"Authorization": f"Bearer {submit}"}
+            ).json()
+            return answer if answer["status"] not in ("queued", "running") else None
+
+        status = wait_for(finished, 400)
+    assert status["status"] == "done"
+    assert [s["name"] for s in status["manifest"]["sources"]] == ["page.jpg"]
