@@ -153,3 +153,22 @@ def test_a_receiver_down_gets_every_event_once_it_is_back(
             time.sleep(0.05)
     ids = sorted(verified(r)["event_id"] for r in receiver.received())
     assert ids == sorted(event_id for event_id, _, _ in recorded)
+
+
+def test_an_upload_that_could_not_be_digitised_is_a_failed_event_with_the_reason(
+    catalogue: Catalogue, receiver: Receiver
+) -> None:
+    from sohoa.flows.events import dossier_not_digitised
+
+    receiver.start()
+    Outbox(catalogue).add_webhook(receiver.url, SECRET, ["dossier.failed"])
+    dossier_not_digitised(catalogue, "hs-broken", "ValueError: something inside broke")
+    with httpx.Client() as client:
+        assert Outbox(catalogue).deliver_due(client, FAST) == 1
+    body = verified(receiver.received()[0])
+    assert (body["event"], body["dossier_id"], body["status"]) == (
+        "dossier.failed",
+        "hs-broken",
+        "failed",
+    )
+    assert body["error"] == "ValueError: something inside broke" and body["documents"] == []

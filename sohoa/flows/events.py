@@ -332,8 +332,14 @@ def dossier_not_digitised(catalogue: Catalogue, dossier_id: str, error: str) -> 
 
 
 def _emit_to_prefect(event_id: str, event_type: EventType, body: dict[str, Any]) -> None:
+    """Only where this process is pointed at a Prefect server (the worker, a backlog, a
+    watcher): elsewhere Prefect would start a server of its own just for the event."""
     try:
         from prefect.events import emit_event
+        from prefect.settings import get_current_settings
+
+        if not get_current_settings().api.url:
+            return
 
         emit_event(
             event=f"sohoa.{event_type}",

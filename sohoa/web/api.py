@@ -38,7 +38,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from sohoa.config import Settings
 from sohoa.flows import uploads
 from sohoa.storage.audit import Action, AuditLog
-from sohoa.storage.catalogue import Catalogue, CatalogueDocument, SearchFilters, SearchHit
+from sohoa.storage.catalogue import Catalogue, CatalogueDocument, SearchHit
 from sohoa.storage.objects import (
     ChecksumMismatch,
     ObjectNotFound,
@@ -345,16 +345,11 @@ def create_api(
         date_to: Annotated[date | None, Query(alias="to")] = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 20,
     ) -> list[SearchHit]:
-        from sohoa.web.app import InvalidSearch, search_filters
+        from sohoa.web.app import api_search_hits
 
-        try:
-            filters = search_filters(type, person, issuer, date_from, date_to)
-        except InvalidSearch as e:
-            raise HTTPException(422, str(e)) from e
-        if not q.strip() and filters == SearchFilters():
-            raise HTTPException(422, "give a query (q) or a filter")
+        hits = api_search_hits(catalogue, q, type, person, issuer, date_from, date_to, limit)
         record_person_search(audit, who.name, "api", q, person)
-        return catalogue.search(q, filters, limit)
+        return hits
 
     api.include_router(router)
     return api

@@ -99,6 +99,27 @@ def search_filters(
     )
 
 
+def api_search_hits(
+    catalogue: Catalogue,
+    q: str,
+    type_code: str | None,
+    person_id: str | None,
+    issuer: str | None,
+    date_from: date | None,
+    date_to: date | None,
+    limit: int,
+) -> list[SearchHit]:
+    """A search of the JSON APIs: 422 for a filter the catalogue cannot use, or nothing to
+    look for."""
+    try:
+        filters = search_filters(type_code, person_id, issuer, date_from, date_to)
+    except InvalidSearch as e:
+        raise HTTPException(422, str(e)) from e
+    if not q.strip() and filters == SearchFilters():
+        raise HTTPException(422, "give a query (q) or a filter")
+    return catalogue.search(q, filters, limit)
+
+
 def _form_date(value: str, label: str) -> date | None:
     if not value:
         return None
@@ -295,13 +316,7 @@ def create_app(catalogue: Catalogue, store: ObjectStore, token: str) -> FastAPI:
         date_to: Annotated[date | None, Query(alias="to")] = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 20,
     ) -> list[SearchHit]:
-        try:
-            filters = search_filters(type, person, issuer, date_from, date_to)
-        except InvalidSearch as e:
-            raise HTTPException(422, str(e)) from e
-        if not q.strip() and filters == SearchFilters():
-            raise HTTPException(422, "give a query (q) or a filter")
-        return catalogue.search(q, filters, limit)
+        return api_search_hits(catalogue, q, type, person, issuer, date_from, date_to, limit)
 
     @app.get("/api/documents/{document_id}", summary="A document's catalogue record")
     def api_document(document_id: str) -> CatalogueDocument:
