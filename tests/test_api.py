@@ -148,3 +148,17 @@ def test_every_read_of_personal_data_is_in_the_audit_log(catalogue: Catalogue) -
         "document",
         "search",
     ]
+
+
+def test_an_admin_token_manages_tokens_and_others_may_not(catalogue: Catalogue) -> None:
+    admin = client(catalogue, NO_STORAGE, TOKEN)
+    issued = admin.post("/api/v1/tokens", json={"name": "archive", "role": "read"})
+    assert issued.status_code == 201
+    archive = client(catalogue, NO_STORAGE, issued.json()["token"])
+    assert archive.get("/api/v1/documents/decision").status_code == 200
+    assert archive.get("/api/v1/tokens").status_code == 403
+    listed = admin.get("/api/v1/tokens").json()
+    assert {t["name"]: t["role"] for t in listed} == {"archive": "read", "page": "admin"}
+    assert "token" not in listed[0]
+    assert admin.delete("/api/v1/tokens/archive").status_code == 204
+    assert archive.get("/api/v1/documents/decision").status_code == 401

@@ -31,6 +31,7 @@ from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Query, R
 from fastapi.concurrency import run_in_threadpool
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse
+from pydantic import BaseModel
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.background import BackgroundTask
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -47,7 +48,14 @@ from sohoa.storage.objects import (
     safe_key_part,
 )
 from sohoa.storage.search_terms import PERSON_ID
-from sohoa.storage.tokens import PAGE_TOKEN_NAME, Role, TokenInfo, TokenStore, allows
+from sohoa.storage.tokens import (
+    PAGE_TOKEN_NAME,
+    Role,
+    TokenError,
+    TokenInfo,
+    TokenStore,
+    allows,
+)
 from sohoa.web.auth import presented_token
 
 PREFIX = "/api/v1"
@@ -183,6 +191,16 @@ def _needs(*roles: Role) -> Callable[[Request], TokenInfo]:
 Submitter = Annotated[TokenInfo, Depends(_needs("submit"))]
 Reader = Annotated[TokenInfo, Depends(_needs("read"))]
 Anyone = Annotated[TokenInfo, Depends(_needs("submit", "read"))]
+Admin = Annotated[TokenInfo, Depends(_needs("admin"))]
+
+
+class NewToken(BaseModel):
+    name: str
+    role: Role
+
+
+class IssuedToken(NewToken):
+    token: str  # shown this once: only its hash is kept
 
 
 def create_api(
@@ -350,6 +368,26 @@ def create_api(
         hits = api_search_hits(catalogue, q, type, person, issuer, date_from, date_to, limit)
         record_person_search(audit, who.name, "api", q, person)
         return hits
+
+    @router.get("/tokens", summary="The tokens and their roles (never the tokens)")
+    def list_tokens(_who: Admin) -> list[TokenInfo]:
+        return tokens.list()
+
+    @router.post("/tokens", status_code=201, summary="A new token, shown this once")
+    def add_token(wanted: NewToken, _who: Admin) -> IssuedToken:
+        try:
+            token = tokens.add(wanted.name, wanted.role)
+        except TokenError as e:
+            raise HTTPException(409, str(e)) from e
+        return IssuedToken(name=wanted.name, role=wanted.role, token=token)
+
+    @router.delete("/tokens/{name}", status_code=204, summary="Revoke a token")
+    def revoke_token(name: str, _who: Admin) -> Response:
+        try:
+            tokens.revoke(name)
+        except TokenError as e:
+            raise HTTPException(404, str(e)) from e
+        return Response(status_code=204)
 
     api.include_router(router)
     return api
