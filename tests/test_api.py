@@ -162,3 +162,15 @@ def test_an_admin_token_manages_tokens_and_others_may_not(catalogue: Catalogue) 
     assert "token" not in listed[0]
     assert admin.delete("/api/v1/tokens/archive").status_code == 204
     assert archive.get("/api/v1/documents/decision").status_code == 401
+
+
+def test_the_docs_list_the_endpoints_without_scripts_from_elsewhere(catalogue: Catalogue) -> None:
+    reader = client(catalogue, NO_STORAGE, TokenStore(catalogue).add("portal", "read"))
+    docs = reader.get("/docs")
+    assert docs.status_code == 200 and "POST /api/v1/dossiers" in docs.text
+    assert "<script" not in docs.text
+    schema = reader.get("/api/v1/openapi.json").json()
+    assert (
+        "multipart/form-data"
+        in schema["paths"]["/api/v1/dossiers"]["post"]["requestBody"]["content"]
+    )
