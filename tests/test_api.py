@@ -174,3 +174,9 @@ def test_the_docs_list_the_endpoints_without_scripts_from_elsewhere(catalogue: C
         "multipart/form-data"
         in schema["paths"]["/api/v1/dossiers"]["post"]["requestBody"]["content"]
     )
+
+
+def test_api_answers_are_kept_in_no_cache(catalogue: Catalogue) -> None:
+    found = client(catalogue, NO_STORAGE, TOKEN).get("/api/v1/documents/decision")
+    assert found.headers["cache-control"] == "no-store"
+    assert found.headers["x-content-type-options"] == "nosniff"

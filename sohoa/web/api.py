@@ -520,6 +520,11 @@ _PAGE_READS: list[tuple[re.Pattern[str], Action]] = [
     (re.compile(r"/api/documents/([^/]+)"), "document"),
 ]
 _PAGE_SEARCHES = ("/", "/api/search")
+_API_HEADERS = [
+    (b"cache-control", b"no-store"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+]
 
 
 class _HandOff:
@@ -537,7 +542,17 @@ class _HandOff:
             who = await run_in_threadpool(self.tokens.identify, presented_token(Request(scope)))
             # Without a token in use, the page refuses it as it refuses everything: a stranger
             # cannot tell the API's paths from any other.
-            await (self.api if who is not None else self.app)(scope, receive, send)
+            if who is None:
+                await self.app(scope, receive, send)
+                return
+
+            async def guarded(message: Message) -> None:
+                if message["type"] == "http.response.start":
+                    # Personal data: kept in no cache, never sniffed into something else.
+                    message["headers"] = [*message.get("headers", []), *_API_HEADERS]
+                await send(message)
+
+            await self.api(scope, receive, guarded)
             return
         status: list[int] = []
 
