@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import sys
 import threading
 import time
 import uuid
@@ -43,6 +44,7 @@ from sqlalchemy import (
     Table,
     Text,
     delete,
+    func,
     insert,
     select,
     update,
@@ -280,10 +282,8 @@ class Outbox:
     def pending(self) -> int:
         """Deliveries not made yet."""
         with self._catalogue.connect() as conn:
-            rows = conn.execute(
-                select(deliveries.c.event_id).where(deliveries.c.delivered.is_(None))
-            )
-            return len(rows.all())
+            waiting = select(func.count()).select_from(deliveries)
+            return int(conn.scalar(waiting.where(deliveries.c.delivered.is_(None))) or 0)
 
 
 # --- What the flows call ----------------------------------------------------------------------
@@ -370,7 +370,7 @@ class Dispatcher:
                 try:
                     self.outbox.deliver_due(client, self.settings)
                 except Exception as e:  # the catalogue away: the next round tries again
-                    print(f"sohoa: delivering events failed: {e}", flush=True)
+                    print(f"sohoa: delivering events failed: {e}", file=sys.stderr, flush=True)
                 self._stop.wait(self.interval_s)
 
     def start(self) -> None:
