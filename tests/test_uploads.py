@@ -64,6 +64,8 @@ def test_a_runner_started_later_digitises_what_was_queued_before(
     status = uploads.dossier_status(s3_store, dossier_id)
     assert status is not None and status.status == "done" and status.manifest is not None
     assert dossier_id not in [r.dossier_id for r in uploads.pending(s3_store)]
+    request = uploads.find_request(s3_store, dossier_id)
+    assert request is not None and not any(s3_store.exists(f.key) for f in request.files)
 
 
 def test_a_dossier_the_worker_cannot_digitise_is_failed_with_the_reason(

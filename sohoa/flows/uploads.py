@@ -218,6 +218,10 @@ def digitise_request(
         manifest = Manifest.model_validate(submit(settings, paths, request.dossier_id))
     result = UploadResult(status=manifest.status, finished=utc_now().isoformat())
     _record(store, request.dossier_id, result)
+    # Committed: the originals are kept under originals/ (or quarantine/) by their hash now,
+    # and the request, which remembers the files' names and hashes, stays.
+    for file in request.files:
+        store.delete(file.key)
     return result
 
 
