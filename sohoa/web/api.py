@@ -37,7 +37,7 @@ from starlette.background import BackgroundTask
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sohoa.config import Settings
-from sohoa.flows import uploads
+from sohoa.flows import uploads, workdir
 from sohoa.storage.audit import Action, AuditLog
 from sohoa.storage.catalogue import Catalogue, CatalogueDocument, SearchHit
 from sohoa.storage.objects import (
@@ -276,35 +276,39 @@ def create_api(
         content_type, options = parse_options_header(request.headers.get("content-type", ""))
         if content_type != b"multipart/form-data" or b"boundary" not in options:
             raise HTTPException(415, "send the files as multipart/form-data")
-        settings = Settings()
-        settings.work_root.mkdir(parents=True, exist_ok=True)
-        folder = Path(tempfile.mkdtemp(prefix="sohoa-upload-", dir=settings.work_root))
-        spool = _Spool(folder, limits)
+        # The dossiers' work folder: one a killed server left is removed at the next start.
         try:
-            parser = spool.parser(options[b"boundary"])
-            total = 0
-            try:
-                async for chunk in request.stream():
-                    total += len(chunk)
-                    if total > limits.request_bytes:
-                        raise TooLarge(f"the request is over {limits.request_bytes} bytes")
-                    parser.write(chunk)
-                parser.finalize()
-            except TooLarge as e:
-                raise HTTPException(413, str(e)) from e
-            except BadUpload as e:
-                raise HTTPException(422, str(e)) from e
-            finally:
-                spool.close()
-            dossier_id = await run_in_threadpool(_queue_upload, store, spool, who.name)
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
+            with workdir.dossier_dir(Settings()) as folder:
+                dossier_id = await _spool_and_queue(request, options[b"boundary"], folder, who)
+        except workdir.WorkDirFull as e:
+            raise HTTPException(507, str(e.strerror)) from e
         if idempotency_key is not None:
             dossier_id = await run_in_threadpool(
                 _remember, store, who.name, idempotency_key, dossier_id
             )
         on_queued()
         return _accepted(dossier_id)
+
+    async def _spool_and_queue(
+        request: Request, boundary: bytes, folder: Path, who: TokenInfo
+    ) -> str:
+        spool = _Spool(folder, limits)
+        parser = spool.parser(boundary)
+        total = 0
+        try:
+            async for chunk in request.stream():
+                total += len(chunk)
+                if total > limits.request_bytes:
+                    raise TooLarge(f"the request is over {limits.request_bytes} bytes")
+                parser.write(chunk)
+            parser.finalize()
+        except TooLarge as e:
+            raise HTTPException(413, str(e)) from e
+        except BadUpload as e:
+            raise HTTPException(422, str(e)) from e
+        finally:
+            spool.close()
+        return str(await run_in_threadpool(_queue_upload, store, spool, who.name))
 
     @router.get("/dossiers/{dossier_id}", summary="A dossier's status; its manifest once done")
     def dossier(dossier_id: str, who: Anyone) -> uploads.DossierStatus:
