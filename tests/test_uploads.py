@@ -49,10 +49,10 @@ def test_a_runner_started_later_digitises_what_was_queued_before(
 ) -> None:
     dossier_id = queued(s3_store, {"đơn.jpg": b"page one", "b.jpg": b"page two"})
     assert uploads.dossier_status(s3_store, dossier_id).status == "queued"  # type: ignore[union-attr]
-    seen: list[tuple[str, bytes]] = []
+    seen: dict[str, list[tuple[str, bytes]]] = {}  # the session's bucket holds others' too
 
     def worker(_settings: Settings, paths: list[str], given_id: str) -> dict[str, Any]:
-        seen.extend((Path(p).name, Path(p).read_bytes()) for p in paths)
+        seen[given_id] = [(Path(p).name, Path(p).read_bytes()) for p in paths]
         done = manifest(given_id)
         s3_store.put_bytes(
             manifest_key(given_id), done.model_dump_json().encode(), "application/json"
@@ -60,7 +60,7 @@ def test_a_runner_started_later_digitises_what_was_queued_before(
         return done.model_dump(mode="json")
 
     assert uploads.UploadRunner(s3_store, settings, submit=worker).run_pending() >= 1
-    assert seen == [("đơn.jpg", b"page one"), ("b.jpg", b"page two")]
+    assert seen[dossier_id] == [("đơn.jpg", b"page one"), ("b.jpg", b"page two")]
     status = uploads.dossier_status(s3_store, dossier_id)
     assert status is not None and status.status == "done" and status.manifest is not None
     assert dossier_id not in [r.dossier_id for r in uploads.pending(s3_store)]
