@@ -173,7 +173,19 @@ def test_a_dossier_handed_in_comes_back_signed_fetched_audited_and_archived(
         # The export validates.
         exported = sohoa.run("export", "hs-api-e2e", "--to", str(tmp_path / "archive"))
         assert exported.returncode == 0, exported.stderr
-        bagit.Bag(str(tmp_path / "archive" / "hs-api-e2e")).validate()
+        bag = bagit.Bag(str(tmp_path / "archive" / "hs-api-e2e"))
+        bag.validate()
+        assert sorted(p for p in bag.payload_files() if p.endswith(".pdf")) == sorted(
+            f"data/documents/{d['id']}.pdf" for d in manifest["documents"]
+        )
+
+        # Everything committed since today, again: the same payload and manifests.
+        today = time.strftime("%Y-%m-%d", time.gmtime())
+        again = sohoa.run("export", "--since", today, "--to", str(tmp_path / "again"))
+        assert again.returncode == 0, again.stderr
+        for name in ("manifest-sha256.txt", "data/metadata.json", "data/manifest.json"):
+            first = (tmp_path / "archive" / "hs-api-e2e" / name).read_bytes()
+            assert (tmp_path / "again" / "hs-api-e2e" / name).read_bytes() == first
     finally:
         receiver.stop()
 
