@@ -19,6 +19,7 @@ def serve(
     """Serve the clerks' search page and JSON API; every request needs the data dir's token."""
     import uvicorn
 
+    from sohoa.flows.serving import background
     from sohoa.storage.objects import ObjectStore
     from sohoa.web.app import create_app
     from sohoa.web.auth import load_or_create_token, token_path
@@ -41,4 +42,5 @@ def serve(
             err.print(f"Access token: in {token_path(settings.data_dir)}", soft_wrap=True)
         err.print(f"Serving http://{shown_host}:{port}/ — Ctrl+C stops", soft_wrap=True)
         # No access log: a `?token=` link would write the token into it.
-        uvicorn.run(web_app, host=host, port=port, access_log=False, log_level="warning")
+        with background(settings, web_app, store):
+            uvicorn.run(web_app, host=host, port=port, access_log=False, log_level="warning")

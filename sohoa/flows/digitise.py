@@ -37,7 +37,7 @@ from prefect.cache_policies import NONE as NO_CACHE
 from prefect.tasks import exponential_backoff
 
 from sohoa.config import Settings
-from sohoa.flows import progress, runs, workdir
+from sohoa.flows import events, progress, runs, workdir
 from sohoa.flows.cataloguing import (
     PAGE_SEPARATOR,
     catalogue_dossier,
@@ -317,13 +317,15 @@ def commit_dossier(
     texts: dict[str, list[str]],
 ) -> None:
     """The manifest goes last: until it is there, a reader sees no part of the dossier. Then
-    the dossier is catalogued: a digitise returns once search can see it."""
+    the dossier is catalogued: a digitise returns once search can see it, and its completion
+    event is in the outbox."""
     store.put_bytes(
         manifest_key(manifest.dossier_id),
         manifest.model_dump_json(indent=2).encode(),
         "application/json",
     )
     index_dossier(catalogue, manifest, texts)
+    events.dossier_committed(catalogue, manifest)
 
 
 # --- The flow ---------------------------------------------------------------------------------

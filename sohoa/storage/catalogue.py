@@ -27,7 +27,7 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -283,10 +283,7 @@ class Catalogue:
             self._fulltext = _PgFullText()
         with self._begin() as conn:
             self._fulltext.lock_schema(conn)
-            for created in metadata.sorted_tables:
-                conn.execute(CreateTable(created, if_not_exists=True))
-                for index in created.indexes:
-                    conn.execute(CreateIndex(index, if_not_exists=True))
+            _create_tables(conn, metadata)
             self._fulltext.create(conn)
 
     @classmethod
@@ -663,6 +660,30 @@ class Catalogue:
             for row in rows
         ]
 
+    # --- other modules' tables in the same database ------------------------------------------
+
+    @property
+    def backend(self) -> str:
+        """ "sqlite" or "postgresql": which engine the catalogue runs on."""
+        return self._engine.dialect.name
+
+    def add_tables(self, extra: MetaData, *statements: str) -> None:
+        """Create `extra`'s tables (and run `statements`, idempotent DDL such as triggers) in
+        the catalogue's database. Their rows are records of their own, not index: `clear`
+        and `sohoa reindex` leave them alone."""
+        with self._begin() as conn:
+            self._fulltext.lock_schema(conn)
+            _create_tables(conn, extra)
+            for statement in statements:
+                conn.execute(text(statement))
+
+    def connect(self) -> AbstractContextManager[Connection]:
+        return self._connect()
+
+    def begin(self) -> AbstractContextManager[Connection]:
+        """A transaction: committed when the block ends, rolled back if it raises."""
+        return self._begin()
+
     @contextmanager
     def _connect(self) -> Iterator[Connection]:
         with self._database_errors(), self._engine.connect() as conn:
@@ -763,6 +784,13 @@ class _PgFullText:
         return select(
             pages.c.id.label("page_id"), (-func.ts_rank(vector, query)).label("rank")
         ).where(vector.op("@@")(query))
+
+
+def _create_tables(conn: Connection, tables: MetaData) -> None:
+    for created in tables.sorted_tables:
+        conn.execute(CreateTable(created, if_not_exists=True))
+        for index in created.indexes:
+            conn.execute(CreateIndex(index, if_not_exists=True))
 
 
 def _configure_sqlite(connection: sqlite3.Connection, _record: Any) -> None:

@@ -41,6 +41,7 @@ from sohoa.storage.catalogue import (
 )
 from sohoa.storage.objects import ChecksumMismatch, ObjectNotFound, ObjectStore, StorageError
 from sohoa.storage.search_terms import PERSON_ID
+from sohoa.web.api import mount_api
 from sohoa.web.auth import COOKIE, TOKEN_QUERY, is_token, presented_token
 from sohoa.web.review_pages import ReviewSettings, add_review_pages
 
@@ -120,6 +121,27 @@ def search_filters(
         date_from=date_from,
         date_to=date_to,
     )
+
+
+def api_search_hits(
+    catalogue: Catalogue,
+    q: str,
+    type_code: str | None,
+    person_id: str | None,
+    issuer: str | None,
+    date_from: date | None,
+    date_to: date | None,
+    limit: int,
+) -> list[SearchHit]:
+    """A search of the JSON APIs: 422 for a filter the catalogue cannot use, or nothing to
+    look for."""
+    try:
+        filters = search_filters(type_code, person_id, issuer, date_from, date_to)
+    except InvalidSearch as e:
+        raise HTTPException(422, str(e)) from e
+    if not q.strip() and filters == SearchFilters():
+        raise HTTPException(422, "give a query (q) or a filter")
+    return catalogue.search(q, filters, limit)
 
 
 def _form_date(value: str, label: str) -> date | None:
@@ -394,13 +416,7 @@ def create_app(
         date_to: Annotated[date | None, Query(alias="to")] = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 20,
     ) -> list[SearchHit]:
-        try:
-            filters = search_filters(type, person, issuer, date_from, date_to)
-        except InvalidSearch as e:
-            raise HTTPException(422, str(e)) from e
-        if not q.strip() and filters == SearchFilters():
-            raise HTTPException(422, "give a query (q) or a filter")
-        return catalogue.search(q, filters, limit)
+        return api_search_hits(catalogue, q, type, person, issuer, date_from, date_to, limit)
 
     @app.get("/api/documents/{document_id}", summary="A document's catalogue record")
     def api_document(document_id: str) -> CatalogueDocument:
@@ -416,4 +432,4 @@ def create_app(
         store,
         ReviewSettings(token_name=token_name, ocr_lang=ocr_lang, type_names=type_names),
     )
-    return app
+    return mount_api(app, catalogue, store, token)
