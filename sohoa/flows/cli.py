@@ -35,6 +35,7 @@ from rich.table import Table
 from rich.text import Text
 
 from sohoa.config import Settings
+from sohoa.flows import sign_cli
 
 if TYPE_CHECKING:
     from sohoa.flows.worker import Job, WorkerFailure
@@ -57,6 +58,7 @@ worker_app = typer.Typer(help="The background worker that runs sohoa's flows for
 app.add_typer(storage_app, name="storage")
 app.add_typer(prefect_app, name="prefect")
 app.add_typer(worker_app, name="worker")
+app.command(name="sign")(sign_cli.sign)
 
 err = Console(stderr=True)
 
@@ -229,6 +231,7 @@ def _prepare_to_digitise(settings: Settings, *, reads_pages: bool) -> None:
             raise Failure(str(e), EXIT_DEPENDENCY) from e
     with _storage_failures():
         ObjectStore.from_settings(settings).ensure_bucket()
+    sign_cli.check_at_start(settings)
     prefect_server.connect(settings)
     workdir.remove_abandoned(settings)
 

@@ -31,6 +31,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from asn1crypto.x509 import Certificate
 from prefect import flow, task
 from prefect.cache_policies import NONE as NO_CACHE
 from prefect.tasks import exponential_backoff
@@ -53,6 +54,7 @@ from sohoa.flows.keys import (
     quarantine_key,
     reading_key,
 )
+from sohoa.flows.signing import check_signing_settings, sign_document, signer_at_digitise
 from sohoa.ocr.engine import OcrError
 from sohoa.ocr.tesseract import TesseractEngine
 from sohoa.pipeline.correct import correct_page
@@ -78,6 +80,7 @@ from sohoa.pipeline.model import (
     Manifest,
     QuarantineRecord,
     SourceRecord,
+    SourceSignature,
     StoredObject,
 )
 from sohoa.pipeline.page import PageContent
@@ -85,6 +88,8 @@ from sohoa.pipeline.pdfa import DocumentInfo, PageSpec, assemble_pdfa, write_pag
 from sohoa.pipeline.recognise import PageReading, read_page
 from sohoa.pipeline.reuse import Paper, find_reuse
 from sohoa.pipeline.understand import understand_dossier
+from sohoa.signing.sign import CopySigner
+from sohoa.signing.verify import check_signatures, load_trust_roots
 from sohoa.storage import objects
 from sohoa.storage.catalogue import Catalogue
 from sohoa.storage.objects import ObjectNotFound, ObjectStore, is_transient, safe_key_part
@@ -247,10 +252,11 @@ def store_document(
     fragments: list[Path],
     texts: list[str],
     work: Path,
+    copy_signer: CopySigner | None = None,
 ) -> DocumentRecord:
     """Link the document to the paper on file it is a copy of, if any; assemble it as
     PDF/A-2b, validated as it is written; store its PDF, text (a form feed between pages) and
-    metadata."""
+    metadata. With `copy_signer`, a document not flagged for review is signed too."""
     match = find_reuse(paper, catalogue.reuse_candidates(paper, dossier_id))
     if match is not None:
         document = document.model_copy(
@@ -278,20 +284,20 @@ def store_document(
     text = store.put_bytes(
         f"{prefix}.txt", PAGE_SEPARATOR.join(texts).encode(), "text/plain; charset=utf-8"
     )
-    stored = document.model_copy(
-        update={
-            "pdf": _recorded(pdf),
-            "text": _recorded(text),
-            "metadata": StoredObject(key=f"{prefix}.json"),
-        }
-    )
-    metadata = {"dossier_id": dossier_id, **stored.model_dump(exclude={"metadata"})}
+    stored = document.model_copy(update={"pdf": _recorded(pdf), "text": _recorded(text)})
+    if copy_signer is not None and not stored.needs_review:
+        stored = sign_document(store, copy_signer, dossier_id, stored, work)
+    return store_metadata(store, dossier_id, stored)
+
+
+def store_metadata(store: ObjectStore, dossier_id: str, document: DocumentRecord) -> DocumentRecord:
+    """Store the document's metadata JSON (its record); the record with its key."""
+    key = f"{dossier_prefix(dossier_id)}/documents/{document.id}.json"
+    metadata = {"dossier_id": dossier_id, **document.model_dump(exclude={"metadata"})}
     meta = store.put_bytes(
-        f"{prefix}.json",
-        json.dumps(metadata, ensure_ascii=False, indent=2).encode(),
-        "application/json",
+        key, json.dumps(metadata, ensure_ascii=False, indent=2).encode(), "application/json"
     )
-    return stored.model_copy(update={"metadata": _recorded(meta)})
+    return document.model_copy(update={"metadata": _recorded(meta)})
 
 
 def _recorded(stored: objects.StoredObject) -> StoredObject:
@@ -343,6 +349,7 @@ def digitise(
     """Digitise the files in `paths` (files or folders) as one dossier, `workers` pages at a
     time (default: the configured concurrency); `received` is when the dossier arrived."""
     settings = Settings()
+    check_signing_settings(settings)
     store = ObjectStore.from_settings(settings)
     sources, rejected = admit([Path(p) for p in paths])
     dossier_id = safe_key_part(dossier_id or default_dossier_id(sources, rejected))
@@ -367,13 +374,17 @@ def digitise(
                     QuarantineRecord(source=source.name, reason=reason, sha256=source.sha256)
                 )
             usable = [s for i, s in enumerate(sources) if i not in failed_sources]
-            documents, texts = _documents(store, catalogue, dossier_id, usable, pages, work)
+            with signer_at_digitise(settings) as copy_signer:
+                documents, texts = _documents(
+                    store, catalogue, dossier_id, usable, pages, work, copy_signer
+                )
 
         quarantined += failed_pages(pages)
+        trust_roots = load_trust_roots(settings.trust_roots)
         manifest = Manifest(
             dossier_id=dossier_id,
             status=dossier_status(pages, quarantined),
-            sources=[_source_record(s) for s in usable],
+            sources=[_source_record(s, trust_roots) for s in usable],
             pages=page_records(pages, [d.pages for d in documents]),
             documents=documents,
             quarantined=quarantined,
@@ -419,6 +430,7 @@ def _documents(
     sources: list[SourceFile],
     pages: list[PageResult],
     work: Path,
+    copy_signer: CopySigner | None,
 ) -> tuple[list[DocumentRecord], dict[str, list[str]]]:
     """The dossier's documents, stored, and their pages' texts by document id."""
     records = [
@@ -444,13 +456,24 @@ def _documents(
         fragments = [f for f in (pages[i].fragment for i in record.pages) if f]
         documents.append(
             store_document(
-                store, catalogue, dossier_id, record, paper, fragments, texts[record.id], work
+                store,
+                catalogue,
+                dossier_id,
+                record,
+                paper,
+                fragments,
+                texts[record.id],
+                work,
+                copy_signer,
             )
         )
     return documents, texts
 
 
-def _source_record(source: SourceFile) -> SourceRecord:
+def _source_record(source: SourceFile, trust_roots: list[Certificate]) -> SourceRecord:
+    signatures: list[SourceSignature] = (
+        check_signatures(source.path, trust_roots) if source.signed else []
+    )
     return SourceRecord(
         name=source.name,
         sha256=source.sha256,
@@ -458,6 +481,7 @@ def _source_record(source: SourceFile) -> SourceRecord:
         bytes=source.bytes,
         key=original_key(source.sha256),
         signed=source.signed,
+        signatures=signatures,
     )
 
 

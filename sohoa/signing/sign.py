@@ -14,6 +14,8 @@ dictionary carries the signing time.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -27,7 +29,8 @@ from pyhanko.sign import fields, signers
 from pyhanko.sign.timestamps import HTTPTimeStamper
 from pyhanko.stamp import TextStampStyle
 
-from sohoa.signing.keys import CopyForm, cert_sha256, signer_subject
+from sohoa.config import Settings
+from sohoa.signing.keys import CopyForm, cert_sha256, copy_form, open_signer, signer_subject
 
 # Times New Roman is what the decree names; Liberation Serif has its metrics and Vietnamese.
 FONT = Path("/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf")
@@ -45,6 +48,27 @@ class Signed:
     signer: str
     cert_sha256: str
     signed_at: str  # ISO 8601 UTC, the time in the signature
+
+
+@dataclass(frozen=True)
+class CopySigner:
+    """The configured key, copy form and timestamp authority, ready to sign copies."""
+
+    signer: signers.Signer
+    form: CopyForm
+    tsa_url: str | None
+
+    def sign(self, source: Path, destination: Path) -> Signed:
+        return sign_pdf(source, destination, self.signer, self.form, self.tsa_url)
+
+
+@contextmanager
+def open_copy_signer(settings: Settings) -> Iterator[CopySigner]:
+    """The configured signer; raises `SignerConfigError` before anything is signed when the
+    configuration is incomplete or the key cannot be opened."""
+    form = copy_form(settings)
+    with open_signer(settings) as signer:
+        yield CopySigner(signer, form, settings.tsa_url)
 
 
 class _MetadataKeepingWriter(IncrementalPdfFileWriter):
