@@ -28,9 +28,10 @@ AGENCY = "Ủy ban nhân dân xã Phương Định"
 
 
 def make_pdfa(folder: Path, word: str = "Quyết") -> Path:
-    """A one-page PDF/A-2b with `sohoa` XMP properties, as digitise writes it."""
+    """A one-page PDF/A-2b with `sohoa` XMP properties, as digitise writes it, whose page
+    shows and says `word`."""
     folder.mkdir(parents=True, exist_ok=True)
-    jpeg = save_jpeg(text_page(dpi=100), folder / "page.jpg", dpi=100)
+    jpeg = save_jpeg(text_page(dpi=100, lines=[word]), folder / "page.jpg", dpi=100)
     [page] = list(iter_pages(open_source(jpeg, jpeg.name)))
     width, height = page.raster.size
     words = (Word(word, Box(100, 200, 300, 250), 95.0),)

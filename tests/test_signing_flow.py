@@ -1,0 +1,202 @@
+"""`sohoa sign` and signing at digitisation, through the real embedded S3 server, catalogue,
+Prefect flow and Tesseract."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from sohoa.config import Settings
+from sohoa.flows import prefect_server, worker
+from sohoa.flows.digitise import commit_dossier, committed_manifest
+from sohoa.flows.signing import sign_dossier
+from sohoa.pipeline.model import DocumentRecord, Manifest, StoredObject
+from sohoa.signing.pdfa_signed import validate_signed
+from sohoa.signing.sign import open_copy_signer
+from sohoa.signing.verify import check_signatures, load_trust_roots
+from sohoa.storage import embedded
+from sohoa.storage.catalogue import Catalogue
+from sohoa.storage.objects import ObjectStore
+from tests.conftest import make_settings
+from tests.signing_fixtures import AGENCY, make_pdfa, pkcs12_env, write_secret
+from tests.signing_pki import Pki, make_pki
+
+SOHOA = [sys.executable, "-m", "sohoa.flows.cli"]
+
+
+@pytest.fixture(scope="module")
+def pki() -> Pki:
+    return make_pki()
+
+
+def _pdf_text(path: Path) -> str:
+    return subprocess.run(
+        ["pdftotext", str(path), "-"], check=True, capture_output=True, text=True
+    ).stdout
+
+
+def _stored_dossier(store: ObjectStore, catalogue: Catalogue, folder: Path) -> Manifest:
+    """A committed dossier of two documents, the second flagged for review."""
+    documents, texts = [], {}
+    for index, (word, flagged) in enumerate((("Quyết", False), ("Giấy", True))):
+        pdf = make_pdfa(folder / f"d{index}", word)
+        prefix = f"dossiers/hs-sign/documents/doc-{index}"
+        stored = store.put_file(f"{prefix}.pdf", pdf, "application/pdf")
+        texts[f"doc-{index}"] = [word]
+        text = store.put_bytes(f"{prefix}.txt", word.encode(), "text/plain; charset=utf-8")
+        documents.append(
+            DocumentRecord(
+                id=f"doc-{index}",
+                needs_review=flagged,
+                pages=[index],
+                pdf=StoredObject(key=stored.key, sha256=stored.sha256, bytes=stored.size),
+                text=StoredObject(key=text.key, sha256=text.sha256),
+                metadata=StoredObject(key=f"{prefix}.json"),
+            )
+        )
+    manifest = Manifest(
+        dossier_id="hs-sign",
+        status="done",
+        documents=documents,
+        pipeline_version="test",
+        created="2026-01-01T00:00:00+00:00",
+    )
+    commit_dossier(store, catalogue, manifest, texts)
+    return manifest
+
+
+@pytest.mark.slow
+def test_sign_signs_unflagged_documents_then_flagged_ones_once_confirmed_and_never_twice(
+    tmp_path: Path, s3_store: ObjectStore, pki: Pki, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    catalogue = Catalogue(f"sqlite:///{tmp_path / 'catalogue.sqlite'}")
+    manifest = _stored_dossier(s3_store, catalogue, tmp_path / "made")
+    for name, value in pkcs12_env(pki, tmp_path).items():
+        monkeypatch.setenv(name, value)
+    roots = load_trust_roots(pki.write_root(tmp_path / "roots"))
+    work = tmp_path / "work"
+    work.mkdir()
+
+    with open_copy_signer(Settings()) as copy_signer:
+        first = sign_dossier(s3_store, catalogue, copy_signer, manifest, work)
+        assert (first.signed, first.awaiting_review) == (["doc-0"], ["doc-1"])
+        committed = committed_manifest(s3_store, "hs-sign")
+        assert committed is not None and committed.created != manifest.created
+        signed, held = committed.documents
+        assert held.signature is None and held.pdf == manifest.documents[1].pdf
+        assert signed.signature is not None and signed.unsigned_pdf == manifest.documents[0].pdf
+        assert signed.pdf.key == signed.signature.key and signed.pdf.key.endswith(".signed.pdf")
+        assert signed.signature.form == "SAO Y"
+        assert catalogue.document("doc-0").pdf_key == signed.pdf.key  # type: ignore[union-attr]
+
+        out = tmp_path / "doc-0.pdf"
+        s3_store.download_file(signed.pdf.key, out)
+        [record] = check_signatures(out, roots)
+        assert record.intact and record.covers_whole_file and record.trusted
+        assert validate_signed(out).passed
+        assert "Quyết" in _pdf_text(out) and AGENCY in _pdf_text(out)
+        # The unsigned PDF/A stays as it was, under its own key.
+        unsigned = tmp_path / "unsigned.pdf"
+        s3_store.download_file(signed.unsigned_pdf.key, unsigned)  # type: ignore[union-attr]
+        assert out.read_bytes().startswith(unsigned.read_bytes())
+
+        confirmed = sign_dossier(s3_store, catalogue, copy_signer, committed, work, confirm=True)
+        assert (confirmed.signed, confirmed.already_signed) == (["doc-1"], ["doc-0"])
+        again = sign_dossier(s3_store, catalogue, copy_signer, confirmed.manifest, work)
+        assert again.signed == [] and again.already_signed == ["doc-0", "doc-1"]
+        assert committed_manifest(s3_store, "hs-sign") == confirmed.manifest
+        s3_store.download_file(confirmed.manifest.documents[1].pdf.key, out)
+        assert "Giấy" in _pdf_text(out)
+    catalogue.close()
+
+
+@pytest.fixture
+def isolated_env(tmp_path: Path) -> Iterator[dict[str, str]]:
+    data_dir = tmp_path / "data"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SOHOA_", "PREFECT_"))}
+    yield {**env, "SOHOA_DATA_DIR": str(data_dir)}
+    settings = make_settings(data_dir)
+    worker.stop_all(settings)
+    prefect_server.stop(settings)
+    embedded.stop(settings)
+
+
+def test_sign_with_a_wrong_password_exits_1_before_anything_is_read(
+    tmp_path: Path, pki: Pki, isolated_env: dict[str, str]
+) -> None:
+    env = {**isolated_env, **pkcs12_env(pki, tmp_path)}
+    write_secret(Path(env["SOHOA_SIGN_PASSWORD_FILE"]), "sai")
+    done = subprocess.run(
+        [*SOHOA, "sign", "hs-any"], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert done.returncode == 1
+    assert "wrong password" in done.stderr and "nothing was signed" in done.stderr
+    assert "sai" not in done.stderr
+    # The signer is opened first: no storage was started to look for the dossier.
+    assert not (tmp_path / "data").exists()
+
+
+@pytest.mark.slow
+def test_digitise_signs_at_digitisation_and_records_incoming_signatures(
+    tmp_path: Path, pki: Pki, isolated_env: dict[str, str]
+) -> None:
+    env = {
+        **isolated_env,
+        **pkcs12_env(pki, tmp_path),
+        "SOHOA_TRUST_ROOTS": str(pki.write_root(tmp_path / "roots")),
+    }
+    # An incoming paper signed with the test key, and a copy of it altered after signing.
+    incoming = tmp_path / "in"
+    incoming.mkdir()
+    with open_copy_signer(Settings(**_settings_from(env))) as copy_signer:
+        copy_signer.sign(make_pdfa(tmp_path / "a", "Quyết định"), incoming / "signed.pdf")
+        copy_signer.sign(make_pdfa(tmp_path / "b", "Giấy khai sinh"), tmp_path / "b.pdf")
+    data = bytearray((tmp_path / "b.pdf").read_bytes())
+    data[data.index(b"quyet_dinh")] ^= 0x01
+    (incoming / "altered.pdf").write_bytes(bytes(data))
+
+    done = subprocess.run(
+        [*SOHOA, "digitise", str(incoming), "--dossier-id", "hs-dig", "--json"],
+        capture_output=True,
+        text=True,
+        env={**env, "SOHOA_SIGN_AT_DIGITISE": "true"},
+        timeout=600,
+    )
+    assert done.returncode in (0, 4), done.stderr
+    manifest = Manifest.model_validate(json.loads(done.stdout))
+    by_name = {s.name: s for s in manifest.sources}
+    [good] = by_name["signed.pdf"].signatures
+    [bad] = by_name["altered.pdf"].signatures
+    assert good.intact and good.trusted and "Ủy ban nhân dân xã Thử" in (good.signer or "")
+    assert not bad.intact and "altered after it was signed" in bad.reason
+    for document in manifest.documents:
+        # Signed at digitisation unless flagged for review.
+        assert (document.signature is None) == document.needs_review
+
+    flagged = [d.id for d in manifest.documents if d.needs_review]
+    signed = subprocess.run(
+        [*SOHOA, "sign", "hs-dig", "--confirm", "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert signed.returncode == 0, signed.stderr
+    after = Manifest.model_validate(json.loads(signed.stdout))
+    assert all(d.signature is not None for d in after.documents)
+    assert (not flagged) or f"signed: {', '.join(flagged)}" in signed.stderr
+
+
+def _settings_from(env: dict[str, str]) -> dict[str, str]:
+    """The signing settings `env` configures, as Settings keyword arguments."""
+    return {
+        name.removeprefix("SOHOA_").lower(): value
+        for name, value in env.items()
+        if name.startswith("SOHOA_SIGN_")
+    }
