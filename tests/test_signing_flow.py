@@ -14,7 +14,8 @@ import pytest
 
 from sohoa.config import Settings
 from sohoa.flows import prefect_server, worker
-from sohoa.flows.digitise import commit_dossier, committed_manifest
+from sohoa.flows.cataloguing import document_paper
+from sohoa.flows.digitise import commit_dossier, committed_manifest, store_document
 from sohoa.flows.signing import sign_dossier
 from sohoa.pipeline.model import DocumentRecord, Manifest, StoredObject
 from sohoa.signing.pdfa_signed import validate_signed
@@ -28,6 +29,11 @@ from tests.signing_fixtures import AGENCY, make_pdfa, pkcs12_env, write_secret
 from tests.signing_pki import Pki, make_pki
 
 SOHOA = [sys.executable, "-m", "sohoa.flows.cli"]
+# The incoming papers: what each one's page says.
+PHRASES = {
+    "signed.pdf": "Quyết định về việc cấp giấy chứng nhận quyền sử dụng đất",
+    "altered.pdf": "Giấy khai sinh của Nguyễn Văn Hưởng sinh ngày 14 tháng 3 năm 2024",
+}
 
 
 @pytest.fixture(scope="module")
@@ -35,9 +41,12 @@ def pki() -> Pki:
     return make_pki()
 
 
-def _pdf_text(path: Path) -> str:
+def _pdf_text(path: Path, page: int = 1) -> str:
     return subprocess.run(
-        ["pdftotext", str(path), "-"], check=True, capture_output=True, text=True
+        ["pdftotext", "-f", str(page), "-l", str(page), str(path), "-"],
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
 
 
@@ -155,9 +164,10 @@ def test_digitise_signs_at_digitisation_and_records_incoming_signatures(
     incoming = tmp_path / "in"
     incoming.mkdir()
     with open_copy_signer(Settings(**_settings_from(env))) as copy_signer:
-        copy_signer.sign(make_pdfa(tmp_path / "a", "Quyết định"), incoming / "signed.pdf")
-        copy_signer.sign(make_pdfa(tmp_path / "b", "Giấy khai sinh"), tmp_path / "b.pdf")
-    data = bytearray((tmp_path / "b.pdf").read_bytes())
+        for name, phrase in PHRASES.items():
+            copy_signer.sign(make_pdfa(tmp_path / f"made-{name}", phrase), tmp_path / name)
+    (incoming / "signed.pdf").write_bytes((tmp_path / "signed.pdf").read_bytes())
+    data = bytearray((tmp_path / "altered.pdf").read_bytes())
     data[data.index(b"quyet_dinh")] ^= 0x01
     (incoming / "altered.pdf").write_bytes(bytes(data))
 
@@ -178,7 +188,6 @@ def test_digitise_signs_at_digitisation_and_records_incoming_signatures(
     for document in manifest.documents:
         # Signed at digitisation unless flagged for review.
         assert (document.signature is None) == document.needs_review
-
     flagged = [d.id for d in manifest.documents if d.needs_review]
     signed = subprocess.run(
         [*SOHOA, "sign", "hs-dig", "--confirm", "--json"],
@@ -189,8 +198,22 @@ def test_digitise_signs_at_digitisation_and_records_incoming_signatures(
     )
     assert signed.returncode == 0, signed.stderr
     after = Manifest.model_validate(json.loads(signed.stdout))
-    assert all(d.signature is not None for d in after.documents)
     assert (not flagged) or f"signed: {', '.join(flagged)}" in signed.stderr
+    store = ObjectStore.from_settings(make_settings(Path(env["SOHOA_DATA_DIR"])))
+    roots = load_trust_roots(Path(env["SOHOA_TRUST_ROOTS"]))
+    out = tmp_path / "out.pdf"
+    for document in after.documents:
+        assert document.signature is not None
+        store.download_file(document.pdf.key, out)
+        [record] = check_signatures(out, roots)
+        assert record.intact and record.trusted and validate_signed(out).passed
+        shown = [p for p in (after.pages[i] for i in document.pages) if not p.blank]
+        for number, page in enumerate(shown, 1):
+            text = _pdf_text(out, number)
+            # The phrase's opening words: OCR of the 100 dpi test page may miss a tone mark.
+            opening = " ".join(PHRASES[page.source.split("#")[0]].split()[:3])
+            assert opening in " ".join(text.split())
+            assert ("SAO Y" in text) == (number == 1)
 
 
 def _settings_from(env: dict[str, str]) -> dict[str, str]:
@@ -200,3 +223,49 @@ def _settings_from(env: dict[str, str]) -> dict[str, str]:
         for name, value in env.items()
         if name.startswith("SOHOA_SIGN_")
     }
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("flagged", [False, True])
+def test_storing_a_document_at_digitisation_signs_it_unless_flagged(
+    tmp_path: Path,
+    s3_store: ObjectStore,
+    pki: Pki,
+    monkeypatch: pytest.MonkeyPatch,
+    flagged: bool,
+) -> None:
+    for name, value in pkcs12_env(pki, tmp_path).items():
+        monkeypatch.setenv(name, value)
+    make_pdfa(tmp_path / "made", "Quyết")
+    record = DocumentRecord(
+        id=f"doc-at-digitise-{flagged}",
+        needs_review=flagged,
+        pages=[0],
+        pdf=StoredObject(key=""),
+        text=StoredObject(key=""),
+        metadata=StoredObject(key=""),
+    )
+    paper = document_paper(record, [("0" * 64, 1)], ["Quyết"])
+    catalogue = Catalogue(f"sqlite:///{tmp_path / 'catalogue.sqlite'}")
+    work = tmp_path / "work"
+    work.mkdir()
+    with open_copy_signer(Settings()) as copy_signer:
+        stored = store_document.fn(
+            s3_store,
+            catalogue,
+            "hs-at-digitise",
+            record,
+            paper,
+            [tmp_path / "made" / "fragment.pdf"],
+            ["Quyết"],
+            work,
+            copy_signer,
+        )
+    catalogue.close()
+    assert (stored.signature is None) == flagged
+    metadata = json.loads(s3_store.get_bytes(stored.metadata.key))
+    assert metadata["signature"] == (None if flagged else stored.signature.model_dump())  # type: ignore[union-attr]
+    out = tmp_path / "stored.pdf"
+    s3_store.download_file(stored.pdf.key, out)
+    assert "Quyết" in _pdf_text(out) and ("SAO Y" in _pdf_text(out)) != flagged
+    assert len(check_signatures(out, [])) == (0 if flagged else 1)
