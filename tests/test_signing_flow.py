@@ -269,3 +269,20 @@ def test_storing_a_document_at_digitisation_signs_it_unless_flagged(
     s3_store.download_file(stored.pdf.key, out)
     assert "Quyết" in _pdf_text(out) and ("SAO Y" in _pdf_text(out)) != flagged
     assert len(check_signatures(out, [])) == (0 if flagged else 1)
+
+
+def test_digitise_with_a_misconfigured_signer_exits_1_before_reading_anything(
+    tmp_path: Path, isolated_env: dict[str, str]
+) -> None:
+    page = make_pdfa(tmp_path / "in", "Quyết")
+    env = {**isolated_env, "SOHOA_SIGN_AT_DIGITISE": "true", "SOHOA_SIGN_AGENCY": AGENCY}
+    done = subprocess.run(
+        [*SOHOA, "digitise", str(page), "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert done.returncode == 1
+    assert "no signing key" in done.stderr and "nothing was digitised" in done.stderr
+    assert done.stdout == "" and not (tmp_path / "data").exists()

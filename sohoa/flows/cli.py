@@ -99,6 +99,7 @@ def digitise(
     if dossier_id is not None:
         _check_dossier_id(dossier_id)
     settings = _settings()
+    sign_cli.check_at_start(settings)
     job = worker.Job(
         paths=[str(p.resolve()) for p in paths],
         dossier_id=dossier_id,
@@ -224,6 +225,7 @@ def _prepare_to_digitise(settings: Settings, *, reads_pages: bool) -> None:
     from sohoa.ocr.tesseract import TesseractMissing, check_installed
     from sohoa.storage.objects import ObjectStore
 
+    sign_cli.check_at_start(settings)
     if reads_pages:
         try:
             check_installed(settings.ocr_lang)
@@ -231,7 +233,6 @@ def _prepare_to_digitise(settings: Settings, *, reads_pages: bool) -> None:
             raise Failure(str(e), EXIT_DEPENDENCY) from e
     with _storage_failures():
         ObjectStore.from_settings(settings).ensure_bucket()
-    sign_cli.check_at_start(settings)
     prefect_server.connect(settings)
     workdir.remove_abandoned(settings)
 
