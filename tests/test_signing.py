@@ -55,6 +55,18 @@ def _sign(settings: Settings, source: Path, destination: Path) -> None:
         sign_pdf(source, destination, signer, copy_form(settings), settings.tsa_url)
 
 
+def _signed_copy(settings: Settings, folder: Path) -> tuple[Path, Path]:
+    """A PDF/A made in `folder`, and its signed copy."""
+    unsigned, signed = make_pdfa(folder / "doc"), folder / "signed.pdf"
+    _sign(settings, unsigned, signed)
+    return unsigned, signed
+
+
+@pytest.fixture
+def pkcs12_settings(tmp_path: Path, pki: Pki, settings_env: pytest.MonkeyPatch) -> Settings:
+    return _configure(settings_env, pkcs12_env(pki, tmp_path))
+
+
 def _pyhanko_status(path: Path, pki: Pki) -> object:
     root = x509.Certificate.load(pki.root.der)
     context = ValidationContext(trust_roots=[root], allow_fetching=False)
@@ -64,11 +76,9 @@ def _pyhanko_status(path: Path, pki: Pki) -> object:
 
 
 def test_pkcs12_signed_copy_validates_against_the_test_root_and_stays_pdfa_2b(
-    tmp_path: Path, pki: Pki, settings_env: pytest.MonkeyPatch
+    tmp_path: Path, pki: Pki, pkcs12_settings: Settings
 ) -> None:
-    unsigned = make_pdfa(tmp_path / "doc")
-    signed = tmp_path / "signed.pdf"
-    _sign(_configure(settings_env, pkcs12_env(pki, tmp_path)), unsigned, signed)
+    unsigned, signed = _signed_copy(pkcs12_settings, tmp_path)
 
     status = _pyhanko_status(signed, pki)
     assert status.intact and status.valid and status.trusted  # type: ignore[attr-defined]
@@ -79,11 +89,9 @@ def test_pkcs12_signed_copy_validates_against_the_test_root_and_stays_pdfa_2b(
 
 
 def test_signing_leaves_the_xmp_packet_and_its_sohoa_prefix_as_written(
-    tmp_path: Path, pki: Pki, settings_env: pytest.MonkeyPatch
+    tmp_path: Path, pkcs12_settings: Settings
 ) -> None:
-    unsigned = make_pdfa(tmp_path / "doc")
-    signed = tmp_path / "signed.pdf"
-    _sign(_configure(settings_env, pkcs12_env(pki, tmp_path)), unsigned, signed)
+    unsigned, signed = _signed_copy(pkcs12_settings, tmp_path)
     with pikepdf.open(unsigned) as before, pikepdf.open(signed) as after:
         packet = after.Root.Metadata.read_bytes()
         assert packet == before.Root.Metadata.read_bytes()
@@ -91,10 +99,9 @@ def test_signing_leaves_the_xmp_packet_and_its_sohoa_prefix_as_written(
 
 
 def test_one_altered_byte_breaks_the_signature(
-    tmp_path: Path, pki: Pki, settings_env: pytest.MonkeyPatch
+    tmp_path: Path, pki: Pki, pkcs12_settings: Settings
 ) -> None:
-    signed = tmp_path / "signed.pdf"
-    _sign(_configure(settings_env, pkcs12_env(pki, tmp_path)), make_pdfa(tmp_path), signed)
+    _, signed = _signed_copy(pkcs12_settings, tmp_path)
     data = bytearray(signed.read_bytes())
     data[data.index(b"quyet_dinh")] ^= 0x01  # inside the signed range, in the XMP
     altered = tmp_path / "altered.pdf"
@@ -106,10 +113,9 @@ def test_one_altered_byte_breaks_the_signature(
 
 
 def test_copy_shows_form_agency_and_time_as_text_top_right_of_page_one(
-    tmp_path: Path, pki: Pki, settings_env: pytest.MonkeyPatch
+    tmp_path: Path, pkcs12_settings: Settings
 ) -> None:
-    signed = tmp_path / "signed.pdf"
-    _sign(_configure(settings_env, pkcs12_env(pki, tmp_path)), make_pdfa(tmp_path), signed)
+    _, signed = _signed_copy(pkcs12_settings, tmp_path)
     shown = subprocess.run(
         ["pdftotext", "-f", "1", "-l", "1", str(signed), "-"],
         check=True,
@@ -133,8 +139,7 @@ def test_softhsm2_token_signs(tmp_path: Path, pki: Pki, settings_env: pytest.Mon
     if not softhsm_available():
         pytest.skip("SoftHSM2 is not installed (Makefile's APT_PACKAGES)")
     settings = _configure(settings_env, softhsm_token(pki, tmp_path / "hsm"))
-    signed = tmp_path / "signed.pdf"
-    _sign(settings, make_pdfa(tmp_path / "doc"), signed)
+    _, signed = _signed_copy(settings, tmp_path)
     status = _pyhanko_status(signed, pki)
     assert status.intact and status.valid and status.trusted  # type: ignore[attr-defined]
     assert validate_signed(signed).passed
@@ -143,10 +148,9 @@ def test_softhsm2_token_signs(tmp_path: Path, pki: Pki, settings_env: pytest.Mon
 def test_timestamp_authority_makes_the_signature_b_t(
     tmp_path: Path, pki: Pki, settings_env: pytest.MonkeyPatch
 ) -> None:
-    signed = tmp_path / "signed.pdf"
     with timestamp_authority(pki) as url:
         settings = _configure(settings_env, {**pkcs12_env(pki, tmp_path), "SOHOA_TSA_URL": url})
-        _sign(settings, make_pdfa(tmp_path / "doc"), signed)
+        _, signed = _signed_copy(settings, tmp_path)
     status = _pyhanko_status(signed, pki)
     assert status.timestamp_validity is not None  # type: ignore[attr-defined]
     assert status.timestamp_validity.trusted  # type: ignore[attr-defined]
@@ -184,10 +188,9 @@ def test_missing_setting_is_named_in_the_error(
 
 
 def test_signature_chains_to_a_configured_root_only(
-    tmp_path: Path, pki: Pki, settings_env: pytest.MonkeyPatch
+    tmp_path: Path, pki: Pki, pkcs12_settings: Settings
 ) -> None:
-    signed = tmp_path / "signed.pdf"
-    _sign(_configure(settings_env, pkcs12_env(pki, tmp_path)), make_pdfa(tmp_path), signed)
+    _, signed = _signed_copy(pkcs12_settings, tmp_path)
 
     [untrusted] = check_signatures(signed, [])
     [trusted] = check_signatures(signed, load_trust_roots(pki.write_root(tmp_path / "roots")))
