@@ -112,6 +112,17 @@ def test_one_altered_byte_breaks_the_signature(
     assert "altered after it was signed" in record.reason
 
 
+def test_a_truncated_signed_pdf_is_recorded_with_a_reason_not_raised(
+    tmp_path: Path, pkcs12_settings: Settings
+) -> None:
+    _, signed = _signed_copy(pkcs12_settings, tmp_path)
+    truncated = tmp_path / "truncated.pdf"
+    truncated.write_bytes(signed.read_bytes()[:-2000])
+    records = check_signatures(truncated, [])
+    assert records and not any(r.intact for r in records)
+    assert all("revocation not checked" in r.reason for r in records)
+
+
 def test_copy_shows_form_agency_and_time_as_text_top_right_of_page_one(
     tmp_path: Path, pkcs12_settings: Settings
 ) -> None:

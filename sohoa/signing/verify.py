@@ -65,8 +65,10 @@ def _check(signature: EmbeddedPdfSignature, roots: list[x509.Certificate]) -> So
     )
     try:
         status = validate_pdf_signature(signature, context)
-    except (SignatureValidationError, ValueError, KeyError) as e:
+    except SignatureValidationError as e:
         return _unreadable(f"the signature cannot be validated: {e}")
+    except Exception as e:  # a malformed signature is recorded, never raised: the paper goes on
+        return _unreadable(f"the signature cannot be validated: {type(e).__name__}")
     whole = status.coverage == SignatureCoverageLevel.ENTIRE_FILE
     return SourceSignature(
         signer=signer_subject(status.signing_cert),
