@@ -22,6 +22,7 @@ from sohoa.signing.sign import sign_pdf
 from sohoa.signing.verify import check_signatures, load_trust_roots
 from tests.signing_fixtures import (
     AGENCY,
+    PIN,
     make_pdfa,
     pkcs12_env,
     softhsm_available,
@@ -154,6 +155,35 @@ def test_softhsm2_token_signs(tmp_path: Path, pki: Pki, settings_env: pytest.Mon
     status = _pyhanko_status(signed, pki)
     assert status.intact and status.valid and status.trusted  # type: ignore[attr-defined]
     assert validate_signed(signed).passed
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("SOHOA_SIGN_PIN_FILE", "wrong-pin", "cannot log in to the token"),
+        ("SOHOA_SIGN_PKCS11_TOKEN", "no-such-token", "cannot log in to the token"),
+        ("SOHOA_SIGN_PKCS11_KEY", "no-such-key", "holds no key and certificate"),
+    ],
+)
+def test_a_token_that_cannot_sign_is_a_clear_error(
+    tmp_path: Path,
+    pki: Pki,
+    settings_env: pytest.MonkeyPatch,
+    variable: str,
+    value: str,
+    message: str,
+) -> None:
+    if not softhsm_available():
+        pytest.skip("SoftHSM2 is not installed (Makefile's APT_PACKAGES)")
+    env = softhsm_token(pki, tmp_path / "hsm")
+    if variable == "SOHOA_SIGN_PIN_FILE":
+        write_secret(Path(env[variable]), value)
+    else:
+        env[variable] = value
+    settings = _configure(settings_env, env)
+    with pytest.raises(SignerConfigError, match=message) as raised, open_signer(settings):
+        pass
+    assert PIN not in str(raised.value) and "wrong-pin" not in str(raised.value)
 
 
 def test_timestamp_authority_makes_the_signature_b_t(
