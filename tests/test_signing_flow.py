@@ -102,7 +102,9 @@ def test_sign_signs_unflagged_documents_then_flagged_ones_once_confirmed_and_nev
         assert signed.signature is not None and signed.unsigned_pdf == manifest.documents[0].pdf
         assert signed.pdf.key == signed.signature.key and signed.pdf.key.endswith(".signed.pdf")
         assert signed.signature.form == "SAO Y"
-        assert catalogue.document("doc-0").pdf_key == signed.pdf.key  # type: ignore[union-attr]
+        catalogued = catalogue.document("doc-0")
+        assert catalogued is not None and catalogued.pdf_key == signed.pdf.key
+        assert catalogued.signature == signed.signature
 
         out = tmp_path / "doc-0.pdf"
         s3_store.download_file(signed.pdf.key, out)
@@ -188,6 +190,18 @@ def test_digitise_signs_at_digitisation_and_records_incoming_signatures(
     for document in manifest.documents:
         # Signed at digitisation unless flagged for review.
         assert (document.signature is None) == document.needs_review
+    for document in manifest.documents:
+        shown = subprocess.run(
+            [*SOHOA, "show", document.id],
+            capture_output=True,
+            text=True,
+            env={**env, "COLUMNS": "1000"},  # one line a row
+            timeout=120,
+        ).stdout
+        came_from = {manifest.pages[i].source.split("#")[0] for i in document.pages}
+        assert ("altered after it was signed" in shown) == ("altered.pdf" in came_from)
+        assert (": intact, trusted" in shown) == ("signed.pdf" in came_from), shown
+        assert "Ủy ban nhân dân xã Thử" in shown, shown
     flagged = [d.id for d in manifest.documents if d.needs_review]
     signed = subprocess.run(
         [*SOHOA, "sign", "hs-dig", "--confirm", "--json"],

@@ -841,6 +841,7 @@ def _document_table(document: CatalogueDocument) -> Table:
             f"{document.reuse_of} ({document.reuse_reason})" if document.reuse_of else None,
         ),
         ("pdf", f"{document.pdf_key} (sha256 {document.pdf_sha256})"),
+        *sign_cli.signature_rows(document),
         ("digitised", document.created),
     ]
     for name, value in rows:

@@ -14,6 +14,7 @@ from rich.console import Console
 
 if TYPE_CHECKING:
     from sohoa.config import Settings
+    from sohoa.storage.catalogue import CatalogueDocument
 
 err = Console(stderr=True)
 
@@ -91,3 +92,28 @@ def check_at_start(settings: Settings) -> None:
         check_signing_settings(settings)
     except SignerConfigError as e:
         raise Failure(f"signer misconfigured: {e}; nothing was digitised", EXIT_USAGE) from e
+
+
+def signature_rows(document: CatalogueDocument) -> list[tuple[str, str | None]]:
+    """What `sohoa show` says of a document's signatures: sohoa's own, and those of the
+    incoming files it came from."""
+    own = document.signature
+    rows: list[tuple[str, str | None]] = [
+        (
+            "signed copy",
+            f"{own.form}, {own.signer}, {own.signed_at} (certificate sha256 {own.cert_sha256})"
+            if own
+            else None,
+        )
+    ]
+    for found in document.source_signatures:
+        verdict = "intact" if found.intact else "NOT INTACT"
+        trust = "trusted" if found.trusted else "untrusted"
+        rows.append(
+            (
+                "incoming signature",
+                f"{found.signer or 'unknown signer'}, {found.signed_at or 'no time'}: "
+                f"{verdict}, {trust}; {found.reason}",
+            )
+        )
+    return rows

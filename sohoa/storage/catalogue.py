@@ -32,7 +32,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -71,7 +71,13 @@ from sqlalchemy.schema import CreateIndex, CreateTable
 
 from sohoa.config import Settings
 from sohoa.pipeline.indicators import DossierFacts, dossier_facts
-from sohoa.pipeline.model import DocumentFields, Manifest
+from sohoa.pipeline.model import (
+    DocumentFields,
+    DocumentRecord,
+    DocumentSignature,
+    Manifest,
+    SourceSignature,
+)
 from sohoa.pipeline.reuse import Paper
 from sohoa.pipeline.similarity import Signature, band_keys
 from sohoa.pipeline.text import fold, normalise
@@ -157,6 +163,15 @@ pages = Table(
     Column("folded", Text, nullable=False),
 )
 
+signatures = Table(
+    "signatures",  # a document's own signature ("own"), and those of the files it came from
+    metadata,
+    Column("document_id", ForeignKey("documents.id"), primary_key=True),
+    Column("kind", String(6), primary_key=True),  # "own" or "source"
+    Column("position", Integer, primary_key=True),
+    Column("record", JSON, nullable=False),  # as the manifest has it
+)
+
 dossiers = Table(
     "dossiers",  # one row per manifest: `indicators.DossierFacts`, what `sohoa report` adds up
     metadata,
@@ -209,6 +224,9 @@ class CatalogueDocument(BaseModel):
     created: str
     reuse_of: str | None
     reuse_reason: str | None
+    signature: DocumentSignature | None = None
+    # The signatures of the incoming files its pages came from.
+    source_signatures: list[SourceSignature] = Field(default_factory=list)
 
 
 class SearchHit(BaseModel):
@@ -295,7 +313,7 @@ class Catalogue:
             )
             stale_ids = list(conn.scalars(stale))
             if stale_ids:
-                for owned in (pages, people, papers, paper_bands):
+                for owned in (pages, people, papers, paper_bands, signatures):
                     conn.execute(delete(owned).where(owned.c.document_id.in_(stale_ids)))
                 conn.execute(delete(documents).where(documents.c.id.in_(stale_ids)))
             for document in manifest.documents:
@@ -338,6 +356,9 @@ class Catalogue:
                     conn.execute(insert(pages), rows)
                 if document.id in papers_by_id:
                     _insert_paper(conn, papers_by_id[document.id])
+                signature_rows = _signature_rows(manifest, document)
+                if signature_rows:
+                    conn.execute(insert(signatures), signature_rows)
             facts = dossier_facts(manifest)
             conn.execute(delete(dossiers).where(dossiers.c.dossier_id == manifest.dossier_id))
             conn.execute(insert(dossiers).values(**facts.model_dump(), created_on=facts.created_on))
@@ -345,7 +366,7 @@ class Catalogue:
     def clear(self) -> None:
         """Forget everything (before a rebuild from storage)."""
         with self._begin() as conn:
-            for emptied in (pages, people, paper_bands, papers, documents, dossiers):
+            for emptied in (pages, people, paper_bands, papers, signatures, documents, dossiers):
                 conn.execute(delete(emptied))
 
     # --- reading --------------------------------------------------------------------------------
@@ -532,8 +553,17 @@ class Catalogue:
         owned = select(people).where(people.c.document_id.in_(ids)).order_by(people.c.person_id)
         for person in conn.execute(owned):
             person_ids[person.document_id].append(person.person_id)
+        signed: dict[str, dict[str, Any]] = {i: {"source_signatures": []} for i in ids}
+        found = select(signatures).where(signatures.c.document_id.in_(ids))
+        for row in conn.execute(found.order_by(signatures.c.position)):
+            if row.kind == "own":
+                signed[row.document_id]["signature"] = row.record
+            else:
+                signed[row.document_id]["source_signatures"].append(row.record)
         return [
-            CatalogueDocument.model_validate({**row, "person_ids": person_ids[row["id"]]})
+            CatalogueDocument.model_validate(
+                {**row, "person_ids": person_ids[row["id"]], **signed[row["id"]]}
+            )
             for row in rows
         ]
 
@@ -660,6 +690,24 @@ def _use_wal(cursor: sqlite3.Cursor) -> None:
             if "locked" not in str(e) or time.monotonic() > deadline:
                 raise
             time.sleep(0.01)
+
+
+def _signature_rows(manifest: Manifest, document: DocumentRecord) -> list[dict[str, Any]]:
+    """The document's own signature, and those of the incoming files its pages came from."""
+    rows = []
+    if document.signature is not None:
+        rows.append({"kind": "own", "position": 0, "record": document.signature.model_dump()})
+    names = {
+        manifest.pages[i].source.rpartition("#")[0]
+        for i in document.pages
+        if i < len(manifest.pages)
+    }
+    found = [s for source in manifest.sources if source.name in names for s in source.signatures]
+    rows += [
+        {"kind": "source", "position": n, "record": record.model_dump()}
+        for n, record in enumerate(found)
+    ]
+    return [{"document_id": document.id, **row} for row in rows]
 
 
 def _insert_paper(conn: Connection, paper: Paper) -> None:
