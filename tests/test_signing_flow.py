@@ -11,19 +11,30 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 
 from sohoa.config import Settings
 from sohoa.flows import prefect_server, worker
 from sohoa.flows.cataloguing import document_paper
 from sohoa.flows.digitise import commit_dossier, committed_manifest, store_document
 from sohoa.flows.signing import sign_dossier
-from sohoa.pipeline.model import DocumentRecord, Manifest, StoredObject
+from sohoa.pipeline.model import (
+    DocumentRecord,
+    DocumentSignature,
+    Manifest,
+    PageRecord,
+    SourceRecord,
+    SourceSignature,
+    StoredObject,
+)
 from sohoa.signing.pdfa_signed import validate_signed
 from sohoa.signing.sign import open_copy_signer
 from sohoa.signing.verify import check_signatures, load_trust_roots
 from sohoa.storage import embedded
 from sohoa.storage.catalogue import Catalogue
 from sohoa.storage.objects import ObjectStore
+from sohoa.web.app import create_app
+from tests import test_catalogue
 from tests.conftest import make_settings
 from tests.signing_fixtures import AGENCY, make_pdfa, pkcs12_env, write_secret
 from tests.signing_pki import Pki, make_pki
@@ -300,3 +311,53 @@ def test_digitise_with_a_misconfigured_signer_exits_1_before_reading_anything(
     assert done.returncode == 1
     assert "no signing key" in done.stderr and "nothing was digitised" in done.stderr
     assert done.stdout == "" and not (tmp_path / "data").exists()
+
+
+def test_the_web_page_shows_the_copy_signature_and_the_incoming_ones(tmp_path: Path) -> None:
+    signed = test_catalogue.document("copy", "quyet_dinh", pages=1)
+    signed.signature = DocumentSignature(
+        signer="Common Name: Ủy ban nhân dân xã Thử",
+        cert_sha256="ab" * 32,
+        signed_at="2026-12-06T01:00:00+00:00",
+        form="SAO Y",
+        key="dossiers/hs-1/documents/copy.signed.pdf",
+        sha256="cd" * 32,
+    )
+    dossier = test_catalogue.manifest("hs-1", signed)
+    altered = SourceSignature(
+        signer="Common Name: Ủy ban nhân dân tỉnh Quảng Ngãi",
+        signed_at="2025-01-07T02:51:50+00:00",
+        intact=False,
+        covers_whole_file=True,
+        trusted=False,
+        reason="the file was altered after it was signed",
+    )
+    dossier.sources = [
+        SourceRecord(
+            name="in.pdf", sha256="e" * 64, pages=1, bytes=1, key="k", signatures=[altered]
+        )
+    ]
+    dossier.pages = [
+        PageRecord(
+            index=0,
+            source="in.pdf#1",
+            blank=False,
+            rotation=0,
+            skew=0.0,
+            ocr_confidence=90.0,
+            document=0,
+            dpi=200,
+        )
+    ]
+    catalogue = Catalogue(f"sqlite:///{tmp_path / 'catalogue.sqlite'}")
+    catalogue.index_manifest(dossier, {"copy": ["QUYẾT ĐỊNH"]})
+    token = "test-token"
+    no_storage = ObjectStore("127.0.0.1:9", "key", "secret", "sohoa", secure=False)
+    client = TestClient(
+        create_app(catalogue, no_storage, token), headers={"Authorization": f"Bearer {token}"}
+    )
+    page = client.get("/documents/copy").text
+    catalogue.close()
+    assert "SAO Y, ký số bởi Common Name: Ủy ban nhân dân xã Thử" in page
+    assert "tỉnh Quảng Ngãi" in page and "đã bị sửa đổi hoặc hỏng" in page
+    assert "the file was altered after it was signed" in page
