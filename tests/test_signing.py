@@ -198,6 +198,15 @@ def test_timestamp_authority_makes_the_signature_b_t(
     assert validate_signed(signed).passed
 
 
+def test_the_password_may_come_from_the_environment_instead_of_a_file(
+    tmp_path: Path, pki: Pki, settings_env: pytest.MonkeyPatch
+) -> None:
+    env = pkcs12_env(pki, tmp_path)
+    env["SOHOA_SIGN_PASSWORD"] = Path(env.pop("SOHOA_SIGN_PASSWORD_FILE")).read_text().strip()
+    _, signed = _signed_copy(_configure(settings_env, env), tmp_path)
+    assert check_signatures(signed, [])[0].intact
+
+
 def test_wrong_password_is_a_clear_error_before_anything_is_signed(
     tmp_path: Path, pki: Pki, settings_env: pytest.MonkeyPatch
 ) -> None:
