@@ -196,3 +196,17 @@ def timestamp_authority(pki: Pki) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def real_dev() -> Path | None:
+    """The real development set: SOHOA_REAL_DEV, else beside the repository, else the shared
+    folder; None when none is here."""
+    repo = Path(__file__).resolve().parents[1]
+    for candidate in (
+        os.environ.get("SOHOA_REAL_DEV"),
+        repo.parent / "shared" / "real-dev",
+        "/work/shared/real-dev",
+    ):
+        if candidate and Path(candidate).is_dir():
+            return Path(candidate)
+    return None

@@ -25,6 +25,7 @@ from tests.signing_fixtures import (
     PIN,
     make_pdfa,
     pkcs12_env,
+    real_dev,
     softhsm_available,
     softhsm_token,
     timestamp_authority,
@@ -257,20 +258,8 @@ def test_a_file_that_is_not_a_certificate_in_the_trust_roots_is_an_error(
         load_trust_roots(tmp_path)
 
 
-def _real_dev() -> Path | None:
-    repo = Path(__file__).resolve().parents[1]
-    for candidate in (
-        os.environ.get("SOHOA_REAL_DEV"),
-        repo.parent / "shared" / "real-dev",
-        "/work/shared/real-dev",
-    ):
-        if candidate and Path(candidate).is_dir():
-            return Path(candidate)
-    return None
-
-
 def test_real_quang_ngai_signatures_are_intact_with_their_signer_and_untrusted() -> None:
-    real = _real_dev()
+    real = real_dev()
     if real is None:
         pytest.skip("the real development set is not here")
     signed = sorted((real / "ocr-local-vbhc").glob("*.signed_*.pdf"))

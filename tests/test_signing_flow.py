@@ -36,7 +36,7 @@ from sohoa.storage.objects import ObjectStore
 from sohoa.web.app import create_app
 from tests import test_catalogue
 from tests.conftest import make_settings
-from tests.signing_fixtures import AGENCY, make_pdfa, pkcs12_env, write_secret
+from tests.signing_fixtures import AGENCY, make_pdfa, pkcs12_env, real_dev, write_secret
 from tests.signing_pki import Pki, make_pki
 
 SOHOA = [sys.executable, "-m", "sohoa.flows.cli"]
@@ -361,3 +361,32 @@ def test_the_web_page_shows_the_copy_signature_and_the_incoming_ones(tmp_path: P
     assert "SAO Y, ký số bởi Common Name: Ủy ban nhân dân xã Thử" in page
     assert "tỉnh Quảng Ngãi" in page and "đã bị sửa đổi hoặc hỏng" in page
     assert "the file was altered after it was signed" in page
+
+
+@pytest.mark.slow
+def test_a_real_signed_paper_is_digitised_with_its_signatures_recorded_untrusted(
+    tmp_path: Path, isolated_env: dict[str, str]
+) -> None:
+    real = real_dev()
+    if real is None:
+        pytest.skip("the real development set is not here")
+    paper = real / "ocr-local-vbhc" / "01 TTr.signed_20250513_144607.pdf"
+    if not paper.is_file():
+        pytest.skip(f"{paper.name} is not in the real development set")
+    before = paper.read_bytes()
+    done = subprocess.run(
+        [*SOHOA, "digitise", str(paper), "--dossier-id", "hs-real", "--json"],
+        capture_output=True,
+        text=True,
+        env=isolated_env,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    [source] = Manifest.model_validate(json.loads(done.stdout)).sources
+    assert source.signed and source.signatures
+    assert all(s.intact and not s.trusted for s in source.signatures)
+    assert source.signatures[-1].covers_whole_file
+    assert any("QUẢNG NGÃI" in (s.signer or "").upper() for s in source.signatures)
+    assert all("no trust roots are configured" in s.reason for s in source.signatures)
+    store = ObjectStore.from_settings(make_settings(Path(isolated_env["SOHOA_DATA_DIR"])))
+    assert store.get_bytes(source.key) == before == paper.read_bytes()
