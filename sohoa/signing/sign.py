@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
+import pikepdf
 from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.layout import AxisAlignment, InnerScaling, SimpleBoxLayoutRule
@@ -94,7 +95,6 @@ def sign_pdf(
             field_name=FIELD_NAME,
             subfilter=fields.SigSeedSubFilter.PADES,
             md_algorithm="sha256",
-            name=None,
         ),
         signer=signer,
         timestamper=HTTPTimeStamper(tsa_url, timeout=_TIMEOUT_S) if tsa_url else None,
@@ -139,9 +139,8 @@ def _stamp_style() -> TextStampStyle:
 
 
 def _top_right_box(path: Path) -> tuple[int, int, int, int]:
-    with path.open("rb") as f:
-        page = PdfFileReader(f, strict=False).root["/Pages"]["/Kids"][0].get_object()
-        x0, y0, x1, y1 = (float(v) for v in page.get("/CropBox", page["/MediaBox"]))
+    with pikepdf.open(path) as pdf:
+        x0, y0, x1, y1 = (float(v) for v in pdf.pages[0].cropbox)
     right, top = x1 - _MARGIN, y1 - _MARGIN
     width = min(_BOX_WIDTH, (x1 - x0) - 2 * _MARGIN)
     height = min(_BOX_HEIGHT, (y1 - y0) - 2 * _MARGIN)
