@@ -8,7 +8,8 @@ BIN := $(VENV)/bin
 # glyphs for the sample generator, PostgreSQL and Chromium for the tests (Playwright drives
 # Debian's chromium: no browser downloads).
 APT_PACKAGES := tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd poppler-utils \
-	fonts-dejavu-core fonts-liberation2 fonts-noto-core postgresql chromium jbig2dec
+	fonts-dejavu-core fonts-liberation2 fonts-noto-core postgresql chromium jbig2dec \
+	softhsm2 opensc
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SAMPLES := $(wildcard samples/dossiers/*)
 

@@ -67,6 +67,25 @@ class Settings(BaseSettings):
     # The database of the Prefect server sohoa starts (``postgresql+asyncpg://…``); default
     # SQLite in ``<data dir>/prefect/``.
     prefect_database_url: SecretStr | None = None
+    # Signing the digitised copies (docs/signing.md): a PKCS#12 file with its password in a
+    # file, or a PKCS#11 token (module, token label, key label) with its PIN in a file. The
+    # password and PIN may instead come from SOHOA_SIGN_PASSWORD / SOHOA_SIGN_PIN.
+    sign_pkcs12: Path | None = None
+    sign_password_file: Path | None = None
+    sign_password: SecretStr | None = None
+    sign_pkcs11_module: Path | None = None
+    sign_pkcs11_token: str | None = None
+    sign_pkcs11_key: str | None = None
+    sign_pin_file: Path | None = None
+    sign_pin: SecretStr | None = None
+    sign_at_digitise: bool = False
+    # The agency named on the copy, and the copy's form (Decree 30/2020, Appendix I, Part II).
+    sign_agency: str | None = None
+    sign_form: str = "SAO Y"
+    # An RFC 3161 timestamp authority: signatures are then PAdES B-T instead of B-B.
+    tsa_url: str | None = None
+    # A folder of PEM or DER certificates that incoming signatures are checked against.
+    trust_roots: Path | None = None
 
     @classmethod
     def settings_customise_sources(

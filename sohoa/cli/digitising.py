@@ -21,6 +21,7 @@ from rich.progress import (
 from sohoa.cli import render
 from sohoa.cli.common import app, err, load_settings
 from sohoa.errors import ExitCode, InputProblem, UsageError
+from sohoa.flows.preparing import check_signer
 
 _STATUS_EXIT = {"done": ExitCode.DONE, "partial": ExitCode.PARTIAL, "failed": ExitCode.INPUT}
 
@@ -47,6 +48,7 @@ def digitise(
     if dossier_id is not None:
         _check_dossier_id(dossier_id)
     settings = load_settings()
+    check_signer(settings)
     # Before the worker (and its Prefect server) start: a dead store is reported in seconds.
     ObjectStore.from_settings(settings).ensure_bucket()
     job = worker.Job(

@@ -9,7 +9,16 @@ from rich.markup import escape
 from typer.exceptions import Abort, TyperException
 
 # Each command module registers its commands on `app` as it is imported.
-from sohoa.cli import digitising, finding, handoff, report, review, serve, services  # noqa: F401
+from sohoa.cli import (  # noqa: F401
+    digitising,
+    finding,
+    handoff,
+    report,
+    review,
+    serve,
+    services,
+    sign,
+)
 from sohoa.cli.common import app, err
 from sohoa.errors import ExitCode, SohoaError
 

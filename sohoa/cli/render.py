@@ -107,6 +107,7 @@ def document_table(document: CatalogueDocument) -> Table:
             f"{document.reuse_of} ({document.reuse_reason})" if document.reuse_of else None,
         ),
         ("pdf", f"{document.pdf_key} (sha256 {document.pdf_sha256})"),
+        *signature_rows(document),
         ("digitised", document.created),
     ]
     for name, value in rows:
@@ -207,3 +208,28 @@ def review_table(figures: ReviewFigures) -> Table:
     for field, count in figures.corrections_by_field.items():
         table.add_row(f"  corrections of {field}", f"{count:,}")
     return table
+
+
+def signature_rows(document: CatalogueDocument) -> list[tuple[str, str | None]]:
+    """What `sohoa show` says of a document's signatures: sohoa's own, and those of the
+    incoming files it came from."""
+    own = document.signature
+    rows: list[tuple[str, str | None]] = [
+        (
+            "signed copy",
+            f"{own.form}, {own.signer}, {own.signed_at} (certificate sha256 {own.cert_sha256})"
+            if own
+            else None,
+        )
+    ]
+    for found in document.source_signatures:
+        verdict = "intact" if found.intact else "NOT INTACT"
+        trust = "trusted" if found.trusted else "untrusted"
+        rows.append(
+            (
+                "incoming signature",
+                f"{found.signer or 'unknown signer'}, {found.signed_at or 'no time'}: "
+                f"{verdict}, {trust}; {found.reason}",
+            )
+        )
+    return rows

@@ -21,11 +21,15 @@ PageOriginal = tuple[str, int]  # the SHA-256 of the file a page was read from, 
 
 def catalogue_dossier(store: ObjectStore, catalogue: Catalogue, manifest: Manifest) -> None:
     """Index the dossier of `manifest`, with its documents' texts read back from storage."""
-    texts = {
+    index_dossier(catalogue, manifest, stored_texts(store, manifest))
+
+
+def stored_texts(store: ObjectStore, manifest: Manifest) -> dict[str, list[str]]:
+    """The page texts of each document of `manifest`, by document id, as stored."""
+    return {
         document.id: store.get_bytes(document.text.key).decode().split(PAGE_SEPARATOR)
         for document in manifest.documents
     }
-    index_dossier(catalogue, manifest, texts)
 
 
 def index_dossier(

@@ -32,6 +32,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from asn1crypto.x509 import Certificate
 from prefect import flow, task
 from prefect.cache_policies import NONE as NO_CACHE
 from prefect.tasks import exponential_backoff
@@ -54,6 +55,7 @@ from sohoa.flows.keys import (
     reading_key,
     replaced_manifest_key,
 )
+from sohoa.flows.signing import check_signing_settings, sign_document, signer_at_digitise
 from sohoa.flows.storing import (
     committed_manifest,
     document_info,
@@ -91,6 +93,7 @@ from sohoa.pipeline.model import (
     QuarantineRecord,
     ReplacedManifest,
     SourceRecord,
+    SourceSignature,
     StoredObject,
 )
 from sohoa.pipeline.page import PageContent
@@ -99,6 +102,8 @@ from sohoa.pipeline.recognise import PageReading, read_page
 from sohoa.pipeline.reuse import Paper, find_reuse
 from sohoa.pipeline.review import carried_revisions, carry_over
 from sohoa.pipeline.understand import understand_dossier
+from sohoa.signing.sign import CopySigner
+from sohoa.signing.verify import check_signatures, load_trust_roots
 from sohoa.storage.catalogue import Catalogue
 from sohoa.storage.objects import ObjectNotFound, ObjectStore, is_transient, safe_key_part
 
@@ -289,10 +294,11 @@ def store_document(
     fragments: list[Path],
     texts: list[str],
     work: Path,
+    copy_signer: CopySigner | None = None,
 ) -> DocumentRecord:
     """Link the document to the paper on file it is a copy of, if any; assemble it as
     PDF/A-2b, validated as it is written; store its PDF, text (a form feed between pages) and
-    metadata."""
+    metadata. With `copy_signer`, a document not flagged for review is signed too."""
     match = find_reuse(paper, catalogue.reuse_candidates(paper, dossier_id))
     if match is not None:
         document = document.model_copy(
@@ -307,6 +313,8 @@ def store_document(
         f"{prefix}.txt", PAGE_SEPARATOR.join(texts).encode(), "text/plain; charset=utf-8"
     )
     stored = document.model_copy(update={"pdf": recorded(pdf), "text": recorded(text)})
+    if copy_signer is not None and not stored.needs_review:
+        stored = sign_document(store, copy_signer, dossier_id, stored, work)
     return store_metadata(store, dossier_id, stored, prefix)
 
 
@@ -354,6 +362,7 @@ def digitise(
     `follow_named_links`: False where `paths` are entries of a folder (a backlog's, an
     incoming one's), whose links are refused like those inside them."""
     settings = Settings()
+    check_signing_settings(settings)
     store = ObjectStore.from_settings(settings)
     with admit([Path(p) for p in paths], follow_named_links=follow_named_links) as (
         sources,
@@ -428,16 +437,18 @@ def _digitise_admitted(
         usable = [s for i, s in enumerate(sources) if i not in failed_sources]
         # The local day: a paper dated today where it was signed is not in the future.
         today = datetime.now().date()
-        documents, texts, conflicts = _documents(
-            store, catalogue, dossier_id, usable, pages, work, today, existing
-        )
+        with signer_at_digitise(settings) as copy_signer:
+            documents, texts, conflicts = _documents(
+                store, catalogue, dossier_id, usable, pages, work, today, existing, copy_signer
+            )
 
     quarantined += failed_pages(pages)
+    trust_roots = load_trust_roots(settings.trust_roots)
     manifest = Manifest(
         dossier_id=dossier_id,
         status=dossier_status(pages, quarantined),
         source_name=source_name,
-        sources=[_source_record(s) for s in usable],
+        sources=[_source_record(s, trust_roots) for s in usable],
         pages=page_records(pages, [d.pages for d in documents]),
         documents=documents,
         quarantined=quarantined,
@@ -515,6 +526,7 @@ def _documents(
     work: Path,
     today: date,
     previous: Manifest | None,
+    copy_signer: CopySigner | None,
 ) -> tuple[list[DocumentRecord], dict[str, list[str]], list[Conflict]]:
     """The dossier's documents, read on `today`, stored, with the values people set on the
     same papers in `previous` carried over; their pages' texts by document id; the values read
@@ -545,13 +557,24 @@ def _documents(
         fragments = [f for f in (pages[i].fragment for i in record.pages) if f]
         documents.append(
             store_document(
-                store, catalogue, dossier_id, record, paper, fragments, texts[record.id], work
+                store,
+                catalogue,
+                dossier_id,
+                record,
+                paper,
+                fragments,
+                texts[record.id],
+                work,
+                copy_signer,
             )
         )
     return documents, texts, conflicts
 
 
-def _source_record(source: SourceFile) -> SourceRecord:
+def _source_record(source: SourceFile, trust_roots: list[Certificate]) -> SourceRecord:
+    signatures: list[SourceSignature] = (
+        check_signatures(source.path, trust_roots) if source.signed else []
+    )
     return SourceRecord(
         name=source.name,
         sha256=source.sha256,
@@ -559,6 +582,7 @@ def _source_record(source: SourceFile) -> SourceRecord:
         bytes=source.bytes,
         key=original_key(source.sha256),
         signed=source.signed,
+        signatures=signatures,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sohoa.config import Settings
+from sohoa.errors import UsageError
 
 
 def prepare_to_digitise(settings: Settings, *, reads_pages: bool) -> None:
@@ -12,6 +13,7 @@ def prepare_to_digitise(settings: Settings, *, reads_pages: bool) -> None:
     from sohoa.ocr.tesseract import check_installed
     from sohoa.storage.objects import ObjectStore
 
+    check_signer(settings)
     if reads_pages:
         check_installed(settings.ocr_lang)
     ObjectStore.from_settings(settings).ensure_bucket()
@@ -20,3 +22,15 @@ def prepare_to_digitise(settings: Settings, *, reads_pages: bool) -> None:
     from sohoa.flows import runs  # imports Prefect: only once it is pointed at its server
 
     runs.mark_crashed()
+
+
+def check_signer(settings: Settings) -> None:
+    """Before digitising: a signer that digitisation is to sign with, or trust roots, that
+    cannot be opened are an error now (exit 1), not on the first document."""
+    from sohoa.flows.signing import check_signing_settings
+    from sohoa.signing.keys import SignerConfigError
+
+    try:
+        check_signing_settings(settings)
+    except SignerConfigError as e:
+        raise UsageError(f"signer misconfigured: {e}; nothing was digitised") from e

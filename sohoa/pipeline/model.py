@@ -9,6 +9,19 @@ from pydantic import BaseModel, Field
 DossierStatus = Literal["done", "partial", "failed"]
 
 
+class SourceSignature(BaseModel):
+    """A digital signature found in an incoming PDF, as checked when it was read. Revocation
+    is not checked (nothing is fetched at run time): `trusted` means only that the signer's
+    chain ends at a configured trust root."""
+
+    signer: str | None  # the signing certificate's subject
+    signed_at: str | None  # ISO 8601, the time the signer's software claims
+    intact: bool  # the signed bytes are unchanged
+    covers_whole_file: bool  # nothing was added after signing
+    trusted: bool
+    reason: str  # what is wrong, or what was not checked
+
+
 class SourceRecord(BaseModel):
     """One input file of a dossier."""
 
@@ -18,6 +31,7 @@ class SourceRecord(BaseModel):
     bytes: int
     key: str  # where the original is stored, content-addressed
     signed: bool = False  # a digitally signed PDF: kept as is, never rewritten
+    signatures: list[SourceSignature] = Field(default_factory=list)
 
 
 class PageRecord(BaseModel):
@@ -53,6 +67,17 @@ class DocumentFields(BaseModel):
     ma_so_thue: list[str] = Field(default_factory=list)
 
 
+class DocumentSignature(BaseModel):
+    """sohoa's own PAdES signature on a document's PDF/A (the certified copy)."""
+
+    signer: str  # the signing certificate's subject
+    cert_sha256: str  # of the signing certificate's DER bytes
+    signed_at: str  # ISO 8601 UTC
+    form: str  # the copy form shown on the copy, e.g. "SAO Y"
+    key: str  # where the signed PDF is stored
+    sha256: str  # of the signed PDF
+
+
 class DocumentRecord(BaseModel):
     id: str
     type: str = "other"
@@ -73,6 +98,9 @@ class DocumentRecord(BaseModel):
     # (a `reuse.ReuseReason`). None when the paper is new, and in manifests from before reuse.
     reuse_of: str | None = None
     reuse_reason: str | None = None
+    # sohoa's signature; `pdf` is then the signed file and `unsigned_pdf` the PDF/A it signed.
+    signature: DocumentSignature | None = None
+    unsigned_pdf: StoredObject | None = None
 
 
 class QuarantineRecord(BaseModel):

@@ -32,7 +32,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -72,7 +72,14 @@ from sqlalchemy.schema import CreateIndex, CreateTable
 from sohoa.config import Settings
 from sohoa.errors import ExitCode, SohoaError
 from sohoa.pipeline.indicators import DossierFacts, dossier_facts
-from sohoa.pipeline.model import DocumentFields, Manifest, Revision
+from sohoa.pipeline.model import (
+    DocumentFields,
+    DocumentRecord,
+    DocumentSignature,
+    Manifest,
+    Revision,
+    SourceSignature,
+)
 from sohoa.pipeline.reuse import Paper
 from sohoa.pipeline.similarity import Signature, band_keys
 from sohoa.pipeline.text import fold, normalise
@@ -160,6 +167,15 @@ pages = Table(
     Column("folded", Text, nullable=False),
 )
 
+signatures = Table(
+    "signatures",  # a document's own signature ("own"), and those of the files it came from
+    metadata,
+    Column("document_id", ForeignKey("documents.id"), primary_key=True),
+    Column("kind", String(6), primary_key=True),  # "own" or "source"
+    Column("position", Integer, primary_key=True),
+    Column("record", JSON, nullable=False),  # as the manifest has it
+)
+
 dossiers = Table(
     "dossiers",  # one row per manifest: `indicators.DossierFacts`, what `sohoa report` adds up
     metadata,
@@ -237,6 +253,9 @@ class CatalogueDocument(BaseModel):
     reuse_of: str | None
     reuse_reason: str | None
     source_name: str | None = None  # the folder or file its dossier came from
+    signature: DocumentSignature | None = None
+    # The signatures of the incoming files its pages came from.
+    source_signatures: list[SourceSignature] = Field(default_factory=list)
 
 
 class ReviewQueue(BaseModel):
@@ -329,7 +348,7 @@ class Catalogue:
             )
             stale_ids = list(conn.scalars(stale))
             if stale_ids:
-                for owned in (pages, people, papers, paper_bands):
+                for owned in (pages, people, papers, paper_bands, signatures):
                     conn.execute(delete(owned).where(owned.c.document_id.in_(stale_ids)))
                 conn.execute(delete(documents).where(documents.c.id.in_(stale_ids)))
             for document in manifest.documents:
@@ -373,6 +392,9 @@ class Catalogue:
                     conn.execute(insert(pages), rows)
                 if document.id in papers_by_id:
                     _insert_paper(conn, papers_by_id[document.id])
+                signature_rows = _signature_rows(manifest, document)
+                if signature_rows:
+                    conn.execute(insert(signatures), signature_rows)
             conn.execute(
                 delete(dossier_names).where(dossier_names.c.dossier_id == manifest.dossier_id)
             )
@@ -412,6 +434,7 @@ class Catalogue:
                 people,
                 paper_bands,
                 papers,
+                signatures,
                 documents,
                 dossiers,
                 dossier_names,
@@ -649,12 +672,20 @@ class Catalogue:
             dossier_names.c.dossier_id.in_({row["dossier_id"] for row in rows})
         )
         source_names = {r.dossier_id: r.source_name for r in conn.execute(named)}
+        signed: dict[str, dict[str, Any]] = {i: {"source_signatures": []} for i in ids}
+        found = select(signatures).where(signatures.c.document_id.in_(ids))
+        for row in conn.execute(found.order_by(signatures.c.position)):
+            if row.kind == "own":
+                signed[row.document_id]["signature"] = row.record
+            else:
+                signed[row.document_id]["source_signatures"].append(row.record)
         return [
             CatalogueDocument.model_validate(
                 {
                     **row,
                     "person_ids": person_ids[row["id"]],
                     "source_name": source_names.get(row["dossier_id"]),
+                    **signed[row["id"]],
                 }
             )
             for row in rows
@@ -814,6 +845,24 @@ def _use_wal(cursor: sqlite3.Cursor) -> None:
             if "locked" not in str(e) or time.monotonic() > deadline:
                 raise
             time.sleep(0.01)
+
+
+def _signature_rows(manifest: Manifest, document: DocumentRecord) -> list[dict[str, Any]]:
+    """The document's own signature, and those of the incoming files its pages came from."""
+    rows = []
+    if document.signature is not None:
+        rows.append({"kind": "own", "position": 0, "record": document.signature.model_dump()})
+    names = {
+        manifest.pages[i].source.rpartition("#")[0]
+        for i in document.pages
+        if i < len(manifest.pages)
+    }
+    found = [s for source in manifest.sources if source.name in names for s in source.signatures]
+    rows += [
+        {"kind": "source", "position": n, "record": record.model_dump()}
+        for n, record in enumerate(found)
+    ]
+    return [{"document_id": document.id, **row} for row in rows]
 
 
 def _insert_paper(conn: Connection, paper: Paper) -> None:
