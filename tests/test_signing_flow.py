@@ -161,7 +161,7 @@ def test_sign_with_a_wrong_password_exits_1_before_anything_is_read(
     assert "wrong password" in done.stderr and "nothing was signed" in done.stderr
     assert "sai" not in done.stderr
     # The signer is opened first: no storage was started to look for the dossier.
-    assert not (tmp_path / "data").exists()
+    assert not (tmp_path / "data" / "s3").exists()
 
 
 @pytest.mark.slow
@@ -310,7 +310,7 @@ def test_digitise_with_a_misconfigured_signer_exits_1_before_reading_anything(
     )
     assert done.returncode == 1
     assert "no signing key" in done.stderr and "nothing was digitised" in done.stderr
-    assert done.stdout == "" and not (tmp_path / "data").exists()
+    assert done.stdout == "" and not (tmp_path / "data" / "s3").exists()
 
 
 def test_the_web_page_shows_the_copy_signature_and_the_incoming_ones(tmp_path: Path) -> None:
