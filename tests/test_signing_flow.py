@@ -61,18 +61,20 @@ def _pdf_text(path: Path, page: int = 1) -> str:
     ).stdout
 
 
-def _stored_dossier(store: ObjectStore, catalogue: Catalogue, folder: Path) -> Manifest:
+def _stored_dossier(
+    store: ObjectStore, catalogue: Catalogue, folder: Path, dossier_id: str = "hs-sign"
+) -> Manifest:
     """A committed dossier of two documents, the second flagged for review."""
     documents, texts = [], {}
     for index, (word, flagged) in enumerate((("Quyết", False), ("Giấy", True))):
         pdf = make_pdfa(folder / f"d{index}", word)
-        prefix = f"dossiers/hs-sign/documents/doc-{index}"
+        prefix = f"dossiers/{dossier_id}/documents/{dossier_id}-{index}"
         stored = store.put_file(f"{prefix}.pdf", pdf, "application/pdf")
-        texts[f"doc-{index}"] = [word]
+        texts[f"{dossier_id}-{index}"] = [word]
         text = store.put_bytes(f"{prefix}.txt", word.encode(), "text/plain; charset=utf-8")
         documents.append(
             DocumentRecord(
-                id=f"doc-{index}",
+                id=f"{dossier_id}-{index}",
                 needs_review=flagged,
                 pages=[index],
                 pdf=StoredObject(key=stored.key, sha256=stored.sha256, bytes=stored.size),
@@ -81,7 +83,7 @@ def _stored_dossier(store: ObjectStore, catalogue: Catalogue, folder: Path) -> M
             )
         )
     manifest = Manifest(
-        dossier_id="hs-sign",
+        dossier_id=dossier_id,
         status="done",
         documents=documents,
         pipeline_version="test",
@@ -105,7 +107,7 @@ def test_sign_signs_unflagged_documents_then_flagged_ones_once_confirmed_and_nev
 
     with open_copy_signer(Settings()) as copy_signer:
         first = sign_dossier(s3_store, catalogue, copy_signer, manifest, work)
-        assert (first.signed, first.awaiting_review) == (["doc-0"], ["doc-1"])
+        assert (first.signed, first.awaiting_review) == (["hs-sign-0"], ["hs-sign-1"])
         committed = committed_manifest(s3_store, "hs-sign")
         assert committed is not None and committed.created != manifest.created
         signed, held = committed.documents
@@ -113,7 +115,7 @@ def test_sign_signs_unflagged_documents_then_flagged_ones_once_confirmed_and_nev
         assert signed.signature is not None and signed.unsigned_pdf == manifest.documents[0].pdf
         assert signed.pdf.key == signed.signature.key and signed.pdf.key.endswith(".signed.pdf")
         assert signed.signature.form == "SAO Y"
-        catalogued = catalogue.document("doc-0")
+        catalogued = catalogue.document("hs-sign-0")
         assert catalogued is not None and catalogued.pdf_key == signed.pdf.key
         assert catalogued.signature == signed.signature
 
@@ -129,12 +131,50 @@ def test_sign_signs_unflagged_documents_then_flagged_ones_once_confirmed_and_nev
         assert out.read_bytes().startswith(unsigned.read_bytes())
 
         confirmed = sign_dossier(s3_store, catalogue, copy_signer, committed, work, confirm=True)
-        assert (confirmed.signed, confirmed.already_signed) == (["doc-1"], ["doc-0"])
+        assert (confirmed.signed, confirmed.already_signed) == (["hs-sign-1"], ["hs-sign-0"])
         again = sign_dossier(s3_store, catalogue, copy_signer, confirmed.manifest, work)
-        assert again.signed == [] and again.already_signed == ["doc-0", "doc-1"]
+        assert again.signed == [] and again.already_signed == ["hs-sign-0", "hs-sign-1"]
         assert committed_manifest(s3_store, "hs-sign") == confirmed.manifest
         s3_store.download_file(confirmed.manifest.documents[1].pdf.key, out)
         assert "Giấy" in _pdf_text(out)
+    catalogue.close()
+
+
+@pytest.mark.slow
+def test_a_correction_of_a_signed_copy_leaves_the_signed_file_and_is_unsigned_until_signed_again(
+    tmp_path: Path, s3_store: ObjectStore, pki: Pki, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sohoa.flows.review import confirm
+
+    catalogue = Catalogue(f"sqlite:///{tmp_path / 'catalogue.sqlite'}")
+    manifest = _stored_dossier(s3_store, catalogue, tmp_path / "made", "hs-sign-review")
+    for name, value in pkcs12_env(pki, tmp_path).items():
+        monkeypatch.setenv(name, value)
+    work = tmp_path / "work"
+    work.mkdir()
+    with open_copy_signer(Settings()) as copy_signer:
+        signed = sign_dossier(s3_store, catalogue, copy_signer, manifest, work).manifest
+        copy = signed.documents[0]
+        assert copy.signature is not None
+
+        reviewed = confirm(
+            s3_store, catalogue, copy.id, {"so_ky_hieu": "12/QĐ-UBND"}, "lan"
+        ).manifest.documents[0]
+
+        assert reviewed.signature is None and reviewed.unsigned_pdf is None
+        assert reviewed.pdf.key not in (copy.pdf.key, copy.unsigned_pdf.key)  # type: ignore[union-attr]
+        assert s3_store.get_bytes(copy.pdf.key)  # the signed copy stays
+        out = tmp_path / "reviewed.pdf"
+        s3_store.download_file(reviewed.pdf.key, out)
+        assert check_signatures(out, []) == []
+        again = sign_dossier(
+            s3_store,
+            catalogue,
+            copy_signer,
+            committed_manifest(s3_store, manifest.dossier_id),
+            work,
+        )  # type: ignore[arg-type]
+        assert again.signed == [copy.id]
     catalogue.close()
 
 

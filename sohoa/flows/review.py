@@ -97,14 +97,19 @@ _JSON = "application/json"
 def _with_reviewed_pdf(
     store: ObjectStore, dossier_id: str, document: DocumentRecord, revision: int
 ) -> DocumentRecord:
-    """The document's PDF/A again, under a key of its own, with its reviewed metadata."""
+    """The document's PDF/A again, under a key of its own, with its reviewed metadata. A signed
+    copy is never rewritten: the reviewed PDF/A is made from the PDF/A it signed, and is unsigned
+    until an officer signs it again (`sohoa sign`); the signed copy stays in storage."""
     prefix = f"{dossier_prefix(dossier_id)}/documents/{document.id}.r{revision}"
+    source = document.unsigned_pdf if document.unsigned_pdf is not None else document.pdf
     with tempfile.TemporaryDirectory(prefix="sohoa-review-") as work:
         before, after = Path(work) / "before.pdf", Path(work) / "after.pdf"
-        store.download_file(document.pdf.key, before)
+        store.download_file(source.key, before)
         rewrite_metadata(before, after, document_info(dossier_id, document))
         pdf = store.put_file(f"{prefix}.pdf", after, "application/pdf")
-    reviewed = document.model_copy(update={"pdf": recorded(pdf)})
+    reviewed = document.model_copy(
+        update={"pdf": recorded(pdf), "signature": None, "unsigned_pdf": None}
+    )
     return store_metadata(store, dossier_id, reviewed, prefix)
 
 
