@@ -45,6 +45,23 @@ def private_file(path: Path) -> Path:
     return path
 
 
+def new_private_file(path: Path) -> None:
+    """Create ``path`` empty with mode 0600 unless it exists; an existing file is never opened.
+
+    For a file that SQLite may hold open in this process: closing any descriptor of a file drops
+    every POSIX lock the process holds on it, SQLite's included, and another process would then
+    take the database for unused and delete its write-ahead log.
+    """
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, FILE_MODE)
+    except FileExistsError:
+        return
+    try:
+        os.fchmod(fd, FILE_MODE)
+    finally:
+        os.close(fd)
+
+
 def secret_file(path: Path, make: Callable[[], str]) -> tuple[str, bool]:
     """The secret kept in ``path`` (mode 0600), and whether it was made (by ``make``) just now.
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import secrets
 import sqlite3
+import subprocess
+import sys
 import threading
 from dataclasses import replace
 from datetime import date
@@ -12,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from sohoa.config import Settings
 from sohoa.flows.cataloguing import document_paper, reindex
@@ -488,3 +491,27 @@ def test_several_processes_may_open_a_new_postgresql_catalogue_at_once(
 
     with ThreadPoolExecutor(max_workers=6) as pool:
         list(pool.map(open_and_close, range(6)))  # raises if one collided
+
+
+def test_opening_the_catalogue_again_keeps_the_locks_of_its_open_connections(
+    tmp_path: Path,
+) -> None:
+    """Closing any descriptor of a file drops every POSIX lock the process holds on it: were
+    the database file opened to be made private, another process closing its last connection
+    would take the database for unused and delete the write-ahead log under the open one."""
+    database = tmp_path / "catalogue.sqlite"
+    first = Catalogue(f"sqlite:///{database}")
+    with first.connect() as conn:  # a pooled connection, open from here on
+        conn.execute(text("SELECT count(*) FROM documents"))
+    second = Catalogue(f"sqlite:///{database}")
+    writer = (
+        "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]);"
+        "c.execute('PRAGMA user_version = 7'); c.commit(); c.close()"
+    )
+    subprocess.run([sys.executable, "-c", writer, str(database)], check=True)
+
+    assert (tmp_path / "catalogue.sqlite-wal").exists()
+    with first.connect() as conn:
+        assert conn.execute(text("PRAGMA user_version")).scalar() == 7
+    first.close()
+    second.close()

@@ -83,7 +83,7 @@ from sohoa.pipeline.model import (
 from sohoa.pipeline.reuse import Paper
 from sohoa.pipeline.similarity import Signature, band_keys
 from sohoa.pipeline.text import fold, normalise
-from sohoa.private import private_dir, private_file
+from sohoa.private import new_private_file, private_dir
 from sohoa.storage.search_terms import (
     ParsedQuery,
     Snippet,
@@ -288,7 +288,7 @@ class Catalogue:
             # SQLite gives its -wal and -shm files the database file's mode.
             database = Path(parsed.database)
             private_dir(database.parent)
-            private_file(database)
+            new_private_file(database)
         self._shown_url = parsed.render_as_string(hide_password=True)
         try:
             self._engine: Engine = create_engine(parsed)
