@@ -53,7 +53,7 @@ from sohoa.flows.keys import (
     original_key,
     quarantine_key,
     reading_key,
-    replaced_manifest_key,
+    revision_key,
 )
 from sohoa.flows.signing import check_signing_settings, sign_document, signer_at_digitise
 from sohoa.flows.storing import (
@@ -409,7 +409,7 @@ def _digitise_admitted(
         return Digitised(existing, fresh=False)
     replaces = None
     if existing is not None and manifest_input_keys(existing) != input_keys(sources, rejected):
-        replaces = keep_replaced(store, existing)
+        replaces = replaced_by_other_inputs(existing)
 
     started = _now()
     progress.current().pages_total(sum(s.pages for s in sources))
@@ -468,14 +468,16 @@ def _digitise_admitted(
     return Digitised(manifest, fresh=True)
 
 
-def keep_replaced(store: ObjectStore, earlier: Manifest) -> ReplacedManifest:
-    """Keep a committed manifest that one made from different inputs is about to replace, and
-    say so (the new manifest records it, and the log)."""
-    key = replaced_manifest_key(earlier.dossier_id, earlier.created)
-    store.copy(manifest_key(earlier.dossier_id), key)
+def replaced_by_other_inputs(earlier: Manifest) -> ReplacedManifest:
+    """Say that a committed manifest made from other inputs is about to be replaced (the new
+    manifest records it, and the log). It stays readable as its revision, which every
+    replaced manifest is kept as (`keep_revision`)."""
     names = [s.name for s in earlier.sources] + [q.source for q in earlier.quarantined]
     replaced = ReplacedManifest(
-        key=key, created=earlier.created, status=earlier.status, sources=names
+        key=revision_key(earlier.dossier_id, earlier.revision),
+        created=earlier.created,
+        status=earlier.status,
+        sources=names,
     )
     logger.warning("dossier %s: %s", earlier.dossier_id, replaced.note)
     return replaced

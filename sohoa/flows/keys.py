@@ -39,12 +39,6 @@ def manifest_key(dossier_id: str) -> str:
     return f"{dossier_prefix(dossier_id)}/{MANIFEST_NAME}"
 
 
-def replaced_manifest_key(dossier_id: str, created: str) -> str:
-    """Where a manifest replaced by one made from different inputs is kept."""
-    stamp = "".join(c if c.isalnum() else "-" for c in created)
-    return f"{dossier_prefix(dossier_id)}/replaced/{stamp}.json"
-
-
 def revision_key(dossier_id: str, revision: int) -> str:
     """Where revision `revision` of a dossier's manifest stays once a later one is committed."""
     return f"{dossier_prefix(dossier_id)}/revisions/{revision:04d}.json"
