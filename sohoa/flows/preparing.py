@@ -27,6 +27,8 @@ def prepare_to_digitise(settings: Settings, *, reads_pages: bool) -> None:
 def check_signer(settings: Settings) -> None:
     """Before digitising: a signer that digitisation is to sign with, or trust roots, that
     cannot be opened are an error now (exit 1), not on the first document."""
+    if not settings.sign_at_digitise and settings.trust_roots is None:
+        return  # nothing to check; importing the signing stack costs most of a second
     from sohoa.flows.signing import check_signing_settings
     from sohoa.signing.keys import SignerConfigError
 
