@@ -4,10 +4,12 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-# Tesseract with Vietnamese and orientation data, poppler for PDFs, fonts with Vietnamese
-# glyphs for the sample generator, PostgreSQL and Chromium for the tests (Playwright drives
-# Debian's chromium: no browser downloads).
+# Tesseract with Vietnamese and orientation data, with its headers and a compiler to build
+# tesserocr against it (not the wheel: it bundles a slower Tesseract), poppler for PDFs, fonts
+# with Vietnamese glyphs for the sample generator, PostgreSQL and Chromium for the tests
+# (Playwright drives Debian's chromium: no browser downloads).
 APT_PACKAGES := tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd poppler-utils \
+	libtesseract-dev libleptonica-dev g++ pkg-config python3-dev \
 	fonts-dejavu-core fonts-liberation2 fonts-noto-core postgresql chromium jbig2dec \
 	softhsm2 opensc
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -29,7 +31,7 @@ system:
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q --no-binary tesserocr -e '.[dev]'
 	touch $@
 
 demo: install

@@ -1,5 +1,5 @@
-"""A long-lived Tesseract that reads page after page: libtesseract through ctypes, started by
-`TesseractEngine` as `python -m sohoa.ocr.page_reader LANG`, one process per page read at once.
+"""A long-lived Tesseract that reads page after page: libtesseract through `tesserocr`, started
+by `TesseractEngine` as `python -m sohoa.ocr.page_reader LANG`, one process per page read at once.
 
 Why not a `tesseract` process per page: loading the language model and setting up cost it
 about 70 ms of CPU a page on 300 dpi scans, 12 % of the page's OCR; loaded once here, it is
@@ -7,7 +7,9 @@ paid once per process. The same goes for orientation checks: the `tesseract` com
 0.55 s of CPU for one, this process 0.2 s. Why a process of its own and not the library in
 sohoa's: a page that hangs or crashes Tesseract must cost that page only; its process is killed
 and a new one takes over. It reads the same hOCR, and tells the same orientation, from the same
-library the `tesseract` command uses.
+library the `tesseract` command uses: tesserocr is built from source against Debian's
+libtesseract (`make install`); its PyPI wheel bundles a Tesseract of its own that took three
+times the CPU a page (docs/design.md).
 
 Protocol on stdin and stdout, one request at a time. At start the reader answers `ready` or
 `error MESSAGE`. Then the caller writes `KIND<TAB>DPI<TAB>WIDTH<TAB>HEIGHT` on a line followed
@@ -21,17 +23,16 @@ when the caller goes, so does it.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import os
 import sys
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from sohoa.errors import ExitCode, SohoaError
 
-PAGE_SEGMENTATION_AUTO = 3  # `--psm 3`, tesseract's own default
-PAGE_SEGMENTATION_OSD_ONLY = 0  # `--psm 0`
+if TYPE_CHECKING:
+    import tesserocr
+
 _HOCR_DOCUMENT = (
     b'<?xml version="1.0" encoding="UTF-8"?>\n'
     b'<html xmlns="http://www.w3.org/1999/xhtml"><body>\n%s</body></html>\n'
@@ -49,91 +50,52 @@ class GreyPage:
 
 
 class LibraryMissing(SohoaError, RuntimeError):
-    """libtesseract or its language data could not be loaded."""
+    """tesserocr, libtesseract or the language data could not be loaded."""
 
     exit_code = ExitCode.DEPENDENCY
 
 
 class PageReader:
-    """An initialised Tesseract for the language (libtesseract's C API), and one for
-    orientation, loaded when first asked."""
+    """An initialised Tesseract for the language, and one for orientation, loaded when first
+    asked."""
 
     def __init__(self, lang: str) -> None:
-        name = ctypes.util.find_library("tesseract") or "libtesseract.so.5"
         try:
-            lib = ctypes.CDLL(name)
-        except OSError as e:
-            raise LibraryMissing(f"cannot load libtesseract ({name}): {e}") from e
-        lib.TessBaseAPICreate.restype = ctypes.c_void_p
-        lib.TessBaseAPIInit3.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p]
-        lib.TessBaseAPISetPageSegMode.argtypes = [ctypes.c_void_p, ctypes.c_int]
-        int_ = ctypes.c_int
-        lib.TessBaseAPISetImage.argtypes = [
-            ctypes.c_void_p,
-            ctypes.c_char_p,
-            int_,
-            int_,
-            int_,
-            int_,
-        ]
-        lib.TessBaseAPISetSourceResolution.argtypes = [ctypes.c_void_p, ctypes.c_int]
-        lib.TessBaseAPIRecognize.argtypes = [ctypes.c_void_p, ctypes.c_void_p]
-        lib.TessBaseAPIGetHOCRText.argtypes = [ctypes.c_void_p, ctypes.c_int]
-        lib.TessBaseAPIGetHOCRText.restype = ctypes.c_void_p
-        lib.TessDeleteText.argtypes = [ctypes.c_void_p]
-        lib.TessBaseAPIDetectOrientationScript.argtypes = [
-            ctypes.c_void_p,
-            ctypes.POINTER(ctypes.c_int),
-            ctypes.POINTER(ctypes.c_float),
-            ctypes.POINTER(ctypes.c_char_p),
-            ctypes.POINTER(ctypes.c_float),
-        ]
-        self._lib = lib
-        self._api = self._initialised(lang, PAGE_SEGMENTATION_AUTO)
-        self._osd_api: int | None = None
+            import tesserocr
+        except ImportError as e:
+            raise LibraryMissing(f"cannot load tesserocr and libtesseract: {e}") from e
+        self._tesserocr = tesserocr
+        self._api = self._initialised(lang, tesserocr.PSM.AUTO)  # `--psm 3`, the default
+        self._osd_api: tesserocr.PyTessBaseAPI | None = None
 
     def hocr(self, page: GreyPage) -> bytes:
-        lib, api = self._lib, self._api
-        self._set_image(api, page)
-        if lib.TessBaseAPIRecognize(api, None) != 0:
+        self._set_image(self._api, page)
+        if not self._api.Recognize():
             raise RuntimeError("tesseract could not recognise the page")
-        text = lib.TessBaseAPIGetHOCRText(api, 0)
-        try:
-            return _HOCR_DOCUMENT % ctypes.string_at(text)
-        finally:
-            lib.TessDeleteText(text)
+        return _HOCR_DOCUMENT % self._api.GetHOCRText(0).encode()
 
     def orientation(self, page: GreyPage) -> tuple[int, float] | None:
         """The clockwise turn that makes the page upright and Tesseract's confidence in it,
         or None when there is too little text to tell."""
         if self._osd_api is None:
-            self._osd_api = self._initialised("osd", PAGE_SEGMENTATION_OSD_ONLY)
-        api = self._osd_api
-        self._set_image(api, page)
-        degrees, confidence = ctypes.c_int(), ctypes.c_float()
-        script, script_confidence = ctypes.c_char_p(), ctypes.c_float()
-        told = self._lib.TessBaseAPIDetectOrientationScript(
-            api,
-            ctypes.byref(degrees),
-            ctypes.byref(confidence),
-            ctypes.byref(script),
-            ctypes.byref(script_confidence),
-        )
+            self._osd_api = self._initialised("osd", self._tesserocr.PSM.OSD_ONLY)
+        self._set_image(self._osd_api, page)
+        told = self._osd_api.DetectOrientationScript()
         if not told:
             return None
         # The library gives the page's turn anticlockwise; the command, and sohoa, the turn back.
-        return (360 - degrees.value) % 360, confidence.value
+        return (360 - told["orient_deg"]) % 360, told["orient_conf"]
 
-    def _initialised(self, lang: str, page_segmentation: int) -> int:
-        api: int = self._lib.TessBaseAPICreate()
-        if self._lib.TessBaseAPIInit3(api, None, lang.encode()) != 0:
-            raise LibraryMissing(f"tesseract could not load language data '{lang}'")
-        self._lib.TessBaseAPISetPageSegMode(api, page_segmentation)
-        return api
+    def _initialised(self, lang: str, page_segmentation: int) -> tesserocr.PyTessBaseAPI:
+        try:
+            return self._tesserocr.PyTessBaseAPI(lang=lang, psm=page_segmentation)
+        except RuntimeError as e:
+            raise LibraryMissing(f"tesseract could not load language data '{lang}': {e}") from e
 
-    def _set_image(self, api: int, page: GreyPage) -> None:
-        self._lib.TessBaseAPISetImage(api, page.pixels, page.width, page.height, 1, page.width)
-        self._lib.TessBaseAPISetSourceResolution(api, page.dpi)
+    def _set_image(self, api: tesserocr.PyTessBaseAPI, page: GreyPage) -> None:
+        # Not copied by the library: `page` holds the pixels until the reading is done.
+        api.SetImageBytes(page.pixels, page.width, page.height, 1, page.width)
+        api.SetSourceResolution(page.dpi)
 
 
 def serve(lang: str, requests: BinaryIO, replies: BinaryIO) -> None:
