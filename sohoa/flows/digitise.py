@@ -181,10 +181,9 @@ def read_pages(
     workers: int,
     engine: OcrEngine,
 ) -> PagesRead:
-    """Store the originals, then OCR every page with `engine`, `workers` at a time. A page
-    that cannot be decoded is reported and the rest of its file goes on; a file with no page
-    that can be is reported as a whole."""
-    store_originals(store, sources, rejected)
+    """Store the originals while OCR reads every page with `engine`, `workers` at a time. A
+    page that cannot be decoded is reported and the rest of its file goes on; a file with no
+    page that can be is reported as a whole."""
     report = progress.current()  # the pool's threads do not inherit the job's context
     slots = page_slots(workers)
     failed_sources: dict[int, str] = {}
@@ -201,7 +200,13 @@ def read_pages(
             slots.held.release()
             report.page_done()
 
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sohoa-page") as pool:
+    with (
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="sohoa-originals") as keeper,
+        ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sohoa-page") as pool,
+    ):
+        # Uploading the originals is waiting on the store, not work: pages are read meanwhile.
+        # Every original is stored before this returns, so before any manifest.
+        originals_kept = keeper.submit(store_originals, store, sources, rejected)
         for source_index, source in enumerate(sources):
             damaged: list[UnreadablePage] = []
             decoded = 0
@@ -217,6 +222,7 @@ def read_pages(
                 failed_sources[source_index] = "; ".join(p.reason for p in damaged)
             else:
                 unreadable += [QuarantineRecord(source=p.source, reason=p.reason) for p in damaged]
+        originals_kept.result()
     return PagesRead([f.result() for f in futures], failed_sources, unreadable)
 
 
