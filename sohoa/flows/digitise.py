@@ -22,6 +22,7 @@ again), and a dossier whose manifest already covers the same inputs is returned 
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import logging
 import threading
@@ -445,7 +446,16 @@ def _digitise_admitted(
         today = datetime.now().date()
         with signer_at_digitise(settings) as copy_signer:
             documents, texts, conflicts = _documents(
-                store, catalogue, dossier_id, usable, pages, work, today, existing, copy_signer
+                store,
+                catalogue,
+                dossier_id,
+                usable,
+                pages,
+                work,
+                today,
+                existing,
+                copy_signer,
+                workers or settings.concurrency,
             )
 
     quarantined += failed_pages(pages)
@@ -535,6 +545,7 @@ def _documents(
     today: date,
     previous: Manifest | None,
     copy_signer: CopySigner | None,
+    workers: int,
 ) -> tuple[list[DocumentRecord], dict[str, list[str]], list[Conflict]]:
     """The dossier's documents, read on `today`, stored, with the values people set on the
     same papers in `previous` carried over; their pages' texts by document id; the values read
@@ -557,26 +568,34 @@ def _documents(
     ]
     texts = {r.id: [pages[i].content.plain_text for i in r.pages] for r in records}
     originals = page_originals([p.source for p in pages], {s.name: s.sha256 for s in sources})
-    documents, conflicts = [], []
-    for read in records:
-        record, found = carry_over(previous, read, [originals[i] for i in read.pages])
-        conflicts += found
-        paper = document_paper(record, [originals[i] for i in record.pages], texts[record.id])
-        fragments = [f for f in (pages[i].fragment for i in record.pages) if f]
-        documents.append(
-            store_document(
-                store,
-                catalogue,
-                dossier_id,
-                record,
-                paper,
-                fragments,
-                texts[record.id],
-                work,
-                copy_signer,
+    # Documents are assembled and stored side by side: much of it is waiting on the store and
+    # the catalogue. One at a time where they are signed: a token's session is not shared.
+    at_once = 1 if copy_signer is not None else workers
+    stored: list[Future[DocumentRecord]] = []
+    conflicts: list[Conflict] = []
+    with ThreadPoolExecutor(max_workers=at_once, thread_name_prefix="sohoa-document") as pool:
+        for read in records:
+            record, found = carry_over(previous, read, [originals[i] for i in read.pages])
+            conflicts += found
+            paper = document_paper(record, [originals[i] for i in record.pages], texts[record.id])
+            fragments = [f for f in (pages[i].fragment for i in record.pages) if f]
+            stored.append(
+                pool.submit(
+                    # Each its own copy of the flow's context, so Prefect files it under the run.
+                    contextvars.copy_context().run,
+                    store_document,
+                    store,
+                    catalogue,
+                    dossier_id,
+                    record,
+                    paper,
+                    fragments,
+                    texts[record.id],
+                    work,
+                    copy_signer,
+                )
             )
-        )
-    return documents, texts, conflicts
+    return [f.result() for f in stored], texts, conflicts
 
 
 def _source_record(source: SourceFile, trust_roots: list[Certificate]) -> SourceRecord:
