@@ -18,11 +18,9 @@ from sohoa.pipeline.calibration import calibration_path, model_in_use
 from sohoa.pipeline.classify import load_model
 from sohoa.pipeline.model import Manifest
 from tests.clerk import Clerk
+from tests.test_review_cli import CORRECTED, SAMPLE
 
 pytestmark = pytest.mark.slow
-
-SAMPLE = Path(__file__).parent.parent / "samples" / "dossiers" / "dossier-a"
-CORRECTED = "1700/QĐ-STP"  # the sample's decision says 1634/QĐ-STP: a clerk's correction
 
 
 @dataclass
@@ -36,9 +34,7 @@ class Exported:
 def exported(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Exported]:
     data_dir = tmp_path_factory.mktemp("refit-data")
     clerk = Clerk(data_dir)
-    done = clerk.run("digitise", SAMPLE / "scan.pdf", "--dossier-id", "dossier-a", "--json")
-    assert done.returncode == 0, done.stderr
-    manifest = Manifest.model_validate_json(done.stdout)
+    manifest = clerk.digitise(SAMPLE / "scan.pdf", "--dossier-id", "dossier-a")
     for document in manifest.documents:
         corrections = ["--set", f"so_ky_hieu={CORRECTED}"] if document.type == "quyet_dinh" else []
         confirmed = clerk.run("review", "confirm", document.id, *corrections, "--by", "lan")

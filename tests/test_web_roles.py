@@ -3,9 +3,6 @@ and opens documents, `review` and `admin` also confirm; the rest is a Vietnamese
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from fastapi.testclient import TestClient
 
@@ -13,16 +10,11 @@ from sohoa.storage.catalogue import Catalogue
 from sohoa.storage.tokens import Role, TokenStore, allows
 from sohoa.web.app import create_app, needed_role
 from sohoa.web.auth import COOKIE
-from tests.test_web import NO_STORAGE, TOKEN, filled_catalogue
+from tests.test_web import NO_STORAGE, TOKEN, catalogue
+
+__all__ = ["catalogue"]  # the fixture: the search page's catalogue, one flagged decision
 
 READ_ONLY = "Mã truy cập “an” chỉ được tra cứu"
-
-
-@pytest.fixture
-def catalogue(tmp_path: Path) -> Iterator[Catalogue]:
-    opened = filled_catalogue(tmp_path / "catalogue.sqlite")
-    yield opened
-    opened.close()
 
 
 @pytest.fixture
