@@ -37,12 +37,9 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.metrics import (
-    ReliabilityBin,
     character_error_rate,
-    expected_calibration_error,
     folded_word_recall,
     normalise_whitespace,
-    reliability,
     word_accuracy,
     word_recall,
     words,
@@ -51,6 +48,7 @@ from bench.real_dev import labelled_files, real_dev_folder
 from sohoa.config import Settings
 from sohoa.flows.cataloguing import page_originals
 from sohoa.flows.keys import reading_key
+from sohoa.pipeline.calibration import ReliabilityBin, expected_calibration_error, reliability
 from sohoa.pipeline.correct import correct_page
 from sohoa.pipeline.pdfa import validate
 from sohoa.pipeline.recognise import PageReading

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass
 
 from sohoa.pipeline.text import fold, nfc
 
@@ -115,50 +114,3 @@ def word_accuracy(reference: str, hypothesis: str) -> float:
     if not ref:
         return 1.0
     return 1.0 - edit_distance(ref, words(hypothesis)) / len(ref)
-
-
-@dataclass(frozen=True)
-class ReliabilityBin:
-    """Decisions whose confidence fell in [low, high): how sure, how often right."""
-
-    low: float
-    high: float
-    count: int
-    mean_confidence: float
-    accuracy: float
-
-
-def reliability(
-    confidences: Sequence[float], correct: Sequence[bool], bins: int = 10
-) -> list[ReliabilityBin]:
-    """Equal-width confidence bins (the last one closed at 1), empty ones left out."""
-    found = []
-    for i in range(bins):
-        low, high = i / bins, (i + 1) / bins
-        inside = [
-            (c, ok)
-            for c, ok in zip(confidences, correct, strict=True)
-            if low <= c < high or (i == bins - 1 and c == high)
-        ]
-        if inside:
-            found.append(
-                ReliabilityBin(
-                    low,
-                    high,
-                    len(inside),
-                    sum(c for c, _ in inside) / len(inside),
-                    sum(ok for _, ok in inside) / len(inside),
-                )
-            )
-    return found
-
-
-def expected_calibration_error(
-    confidences: Sequence[float], correct: Sequence[bool], bins: int = 10
-) -> float | None:
-    """Mean over decisions of |accuracy - confidence| of their bin: 0 when a confidence of p
-    is right p of the time."""
-    if not confidences:
-        return None
-    table = reliability(confidences, correct, bins)
-    return sum(b.count * abs(b.accuracy - b.mean_confidence) for b in table) / len(confidences)

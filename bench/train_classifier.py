@@ -24,14 +24,14 @@ from pathlib import Path
 
 import numpy as np
 import sklearn
-from scipy.optimize import minimize_scalar
 from scipy.sparse import csr_matrix
 from sklearn.linear_model import LogisticRegression
 
 from samples.generate import derived_seed, plan_dossier
 from samples.render import PageLayout
 from samples.templates import TEMPLATES
-from sohoa.ocr.engine import Box, Line, PageText, Word
+from sohoa.ocr.engine import Box, PageText, Word
+from sohoa.pipeline.calibration import fitted_temperature
 from sohoa.pipeline.classify import (
     MODEL_DIR,
     TITLE_REGION,
@@ -41,7 +41,7 @@ from sohoa.pipeline.classify import (
     hashed_features,
     title_region,
 )
-from sohoa.pipeline.page import PageContent
+from sohoa.pipeline.page import PageContent, line_of, plain_page
 from sohoa.pipeline.taxonomy import Taxonomy, load_taxonomy
 from sohoa.pipeline.text import TONE_MARKS, nfc
 
@@ -111,36 +111,12 @@ def layout_text(layout: PageLayout) -> PageText:
             box = Box(round(x), placed.y, round(x + advance), placed.y + placed.size_px)
             rows[-1].append(Word(word, box, 90.0))
             x += advance + 0.3 * placed.size_px
-    return PageText(width, height, tuple(_line(sorted(r, key=lambda w: w.box.x0)) for r in rows))
-
-
-def _line(words: Sequence[Word]) -> Line:
-    box = Box(
-        min(w.box.x0 for w in words),
-        min(w.box.y0 for w in words),
-        max(w.box.x1 for w in words),
-        max(w.box.y1 for w in words),
-    )
-    return Line(box, 0.0, 0.0, tuple(words))
+    return PageText(width, height, tuple(line_of(sorted(r, key=lambda w: w.box.x0)) for r in rows))
 
 
 def without_title_region(page: PageText) -> PageText:
     kept = tuple(line for line in page.lines if line.box.y0 >= TITLE_REGION * page.height)
     return PageText(page.width, page.height, kept)
-
-
-def plain_page(text: str) -> PageText:
-    """A page known only as text (a clerk's correction): one line per text line, stacked from the
-    top of an A4 page at 200 dpi."""
-    lines = []
-    for number, line_text in enumerate(t for t in text.splitlines() if t.split()):
-        y = 150 + 45 * number
-        x, words = 150, []
-        for word in line_text.split():
-            words.append(Word(word, Box(x, y, x + 20 * len(word), y + 35), 90.0))
-            x += 20 * len(word) + 12
-        lines.append(_line(words))
-    return PageText(1654, 2339, tuple(lines))
 
 
 def roughened(page: PageText, rng: random.Random, level: float) -> PageText:
@@ -168,7 +144,7 @@ def roughened(page: PageText, rng: random.Random, level: float) -> PageText:
             b = line.box
             words.append(Word(rng.choice(JUNK), Box(b.x1 + 40, b.y0, b.x1 + 80, b.y1), 30.0))
         if words:
-            lines.append(_line(words))
+            lines.append(line_of(words))
     return PageText(page.width, page.height, tuple(lines))
 
 
@@ -224,18 +200,6 @@ def tfidf(counts: csr_matrix, idf: np.ndarray) -> csr_matrix:
     norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1))).ravel()
     norms[norms == 0] = 1.0
     return csr_matrix(weighted.multiply(1.0 / norms[:, np.newaxis]))
-
-
-def fitted_temperature(scores: np.ndarray, truth: np.ndarray) -> float:
-    """The temperature that minimises the negative log-likelihood of the held-out labels."""
-
-    def nll(log_t: float) -> float:
-        scaled = scores / np.exp(log_t)
-        scaled -= scaled.max(axis=1, keepdims=True)
-        log_p = scaled - np.log(np.exp(scaled).sum(axis=1, keepdims=True))
-        return float(-log_p[np.arange(len(truth)), truth].mean())
-
-    return float(np.exp(minimize_scalar(nll, bounds=(-3.0, 3.0), method="bounded").x))
 
 
 def train(seed: int, count: int, corrections: Path | None, taxonomy: Taxonomy) -> ClassifierModel:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import stat
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -60,6 +61,21 @@ def new_private_file(path: Path) -> None:
         os.fchmod(fd, FILE_MODE)
     finally:
         os.close(fd)
+
+
+def replace_private_file(path: Path, data: bytes) -> None:
+    """Put `data` in `path` (mode 0600) at once: a reader sees the old file or the new one,
+    never half of it."""
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 def secret_file(path: Path, make: Callable[[], str]) -> tuple[str, bool]:

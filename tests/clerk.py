@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from sohoa.flows import prefect_server, worker
+from sohoa.pipeline.model import Manifest
 from sohoa.storage import embedded
 from tests.conftest import make_settings
 
@@ -30,6 +31,12 @@ class Clerk:
             env={**env, "SOHOA_DATA_DIR": str(self.data_dir)},
             timeout=600,
         )
+
+    def digitise(self, *args: str | Path) -> Manifest:
+        """`sohoa digitise ARGS --json`, which must succeed: the committed manifest."""
+        done = self.run("digitise", *args, "--json")
+        assert done.returncode == 0, done.stderr
+        return Manifest.model_validate_json(done.stdout)
 
     def search(self, *args: str) -> list[dict[str, Any]]:
         done = self.run("search", *args, "--json")

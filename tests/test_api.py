@@ -32,7 +32,7 @@ def work_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def client(catalogue: Catalogue, store: ObjectStore, token: str, **limits: int) -> TestClient:
     app = create_app(catalogue, store, TOKEN)
     if limits:  # a second API in front, with these limits, answers first
-        app = mount_api(app, catalogue, store, TOKEN, Limits(**limits))
+        app = mount_api(app, catalogue, store, TokenStore(catalogue), Limits(**limits))
     return TestClient(app, headers={"Authorization": f"Bearer {token}"})
 
 

@@ -39,6 +39,7 @@ SERVER_START_SECONDS = 60
 class Server:
     url: str
     token: str
+    data_dir: Path
 
 
 def free_port() -> int:
@@ -88,7 +89,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         assert first_line.rstrip().endswith(f": {token}"), first_line  # shown on the first start
         url = f"http://127.0.0.1:{port}"
         wait_until_listening(url + "/", serving)
-        yield Server(url, token)
+        yield Server(url, token, data_dir)
     finally:
         serving.terminate()
         serving.wait(timeout=30)

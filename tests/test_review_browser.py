@@ -12,6 +12,7 @@ import re
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from tests.clerk import Clerk
 from tests.test_browser import Server, browser, screenshot, server
 
 pytestmark = pytest.mark.slow
@@ -21,12 +22,19 @@ __all__ = ["browser", "server"]  # the fixtures, shared with the search page's v
 CORRECTED = "1700/QĐ-STP"  # the sample's decision reads 1634/QĐ-STP
 
 
-def logged_in(server: Server, browser: Browser) -> Page:
+def logged_in(server: Server, browser: Browser, token: str | None = None) -> Page:
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(server.url + "/")
-    page.fill("input[name=token]", server.token)
+    page.fill("input[name=token]", token or server.token)
     submit(page)
     return page
+
+
+def new_token(server: Server, name: str, role: str) -> str:
+    """A hand-off token made as an administrator makes one, while the page is served."""
+    made = Clerk(server.data_dir).run("tokens", "add", name, "--role", role)
+    assert made.returncode == 0, made.stderr
+    return made.stdout.strip().splitlines()[-1]
 
 
 def submit(page: Page) -> None:
@@ -88,7 +96,7 @@ def test_a_corrected_number_is_found_by_search_and_its_revision_stays(
     history = page.locator("table.revisions")
     expect(history).to_contain_text("1634/QĐ-STP")
     expect(history).to_contain_text(CORRECTED)
-    expect(history).to_contain_text("web")  # the page's token
+    expect(history).to_contain_text("page")  # the page's own token's name
 
     page.click("a[href='/dossiers/dossier-a']")  # the dossier's page: its papers and revisions
     page.wait_for_load_state("load")
@@ -105,3 +113,38 @@ def test_an_invalid_personal_id_is_refused_in_vietnamese(server: Server, browser
     expect(page.locator(".problem")).to_contain_text("không có tỉnh nào mang mã 003")
     expect(page.locator("input[name=so_dinh_danh]")).to_be_focused()
     expect(page.locator("input[name=so_dinh_danh]")).to_have_value("003089001234")
+
+
+def test_a_read_token_searches_but_cannot_confirm(server: Server, browser: Browser) -> None:
+    page = logged_in(server, browser, new_token(server, "an", "read"))
+    document = decision_id(page, server)  # it searches
+    expect(page.locator("nav a[href='/review']")).to_have_count(0)
+    opened = page.goto(f"{server.url}/documents/{document}")
+    assert opened is not None and opened.status == 200
+    expect(page.locator("a[href^='/review/']")).to_have_count(0)
+
+    refused = page.goto(f"{server.url}/review/{document}")
+    assert refused is not None and refused.status == 403
+    expect(page.locator(".problem")).to_contain_text("“an” chỉ được tra cứu")
+    posted = page.request.post(
+        f"{server.url}/review/{document}", form={"so_ky_hieu": "9/QĐ-STP"}, max_redirects=0
+    )
+    assert posted.status == 403
+    page.goto(f"{server.url}/documents/{document}")
+    expect(page.locator("table.revisions")).not_to_contain_text("9/QĐ-STP")
+
+
+def test_a_review_tokens_confirmation_is_recorded_under_its_name(
+    server: Server, browser: Browser
+) -> None:
+    page = logged_in(server, browser, new_token(server, "lan", "review"))
+    document = decision_id(page, server)
+    page.goto(f"{server.url}/review/{document}")
+    page.fill("input[name=so_ky_hieu]", "1701/QĐ-STP")
+    submit(page)
+    expect(page.locator(".done").first).to_contain_text("Đã xác nhận")
+
+    page.goto(f"{server.url}/documents/{document}")
+    latest = page.locator("table.revisions tbody tr").last
+    expect(latest).to_contain_text("lan")
+    expect(latest).to_contain_text("1701/QĐ-STP")

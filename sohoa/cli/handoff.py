@@ -32,7 +32,11 @@ app.add_typer(webhooks_app, name="webhooks")
 def tokens_add(
     name: Annotated[str, typer.Argument(help="Who or what uses it (letters, digits, . _ -)")],
     role: Annotated[
-        str, typer.Option(help="submit: upload, status; read: search, fetch; admin: all")
+        str,
+        typer.Option(
+            help="submit: upload, status; read: search, fetch; "
+            "review: read, and confirm on the page; admin: all"
+        ),
     ],
 ) -> None:
     """Make a token: printed once, alone on the last line of standard output; only its hash

@@ -6,6 +6,7 @@ from __future__ import annotations
 import getpass
 import json
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -113,3 +114,85 @@ def export() -> None:
     examples = list(labelled_examples(store))
     sys.stdout.write(json.dumps(examples, ensure_ascii=False, indent=2) + "\n")
     err.print(f"{sum(len(e['documents']) for e in examples)} confirmed document(s)")
+
+
+@review_app.command("refit")
+def refit(
+    exports: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Files `sohoa review export` wrote", show_default=False),
+    ] = None,
+    min_documents: Annotated[
+        int | None,
+        typer.Option(min=2, help="Refuse below this many confirmed documents [default: 20]"),
+    ] = None,
+    rollback: Annotated[
+        bool, typer.Option("--rollback", help="Put the calibration before the last refit back")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the refit as JSON")] = False,
+) -> None:
+    """Refit the type confidence's calibration (the classifier's temperature) on the
+    documents people confirmed, and use it from now on; the one it replaces is kept."""
+    from sohoa.flows.calibrating import (
+        NothingToRollBack,
+        UnreadableExport,
+        refit_calibration,
+        roll_back_calibration,
+    )
+    from sohoa.pipeline.calibration import MIN_REFIT_DOCUMENTS, TooFewDocuments
+
+    settings = load_settings()
+    if rollback:
+        if exports:
+            raise UsageError("--rollback takes no export files")
+        try:
+            restored = roll_back_calibration(settings.data_dir)
+        except NothingToRollBack as e:
+            raise InputProblem(f"no refitted calibration is in use ({e})") from e
+        err.print(
+            "The calibration before the last refit is in use again."
+            if restored
+            else "The trained calibration is in use again."
+        )
+        return
+    if not exports:
+        raise UsageError("name the export files to refit on (sohoa review export > FILE)")
+    try:
+        done = refit_calibration(
+            settings.data_dir, exports, minimum=min_documents or MIN_REFIT_DOCUMENTS
+        )
+    except (UnreadableExport, TooFewDocuments) as e:
+        raise InputProblem(str(e)) from e
+    if as_json:
+        report = {
+            "documents": done.calibration.documents,
+            "temperature_before": done.temperature_before,
+            "temperature_after": done.calibration.temperature,
+            "calibration_error_before": done.calibration_error_before,
+            "calibration_error_after": done.calibration_error_after,
+            "corrections_by_field": done.corrections_by_field,
+        }
+        sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+        return
+    table = Table("", "Before", "After")
+    table.add_row(
+        "Temperature", f"{done.temperature_before:.3f}", f"{done.calibration.temperature:.3f}"
+    )
+    table.add_row(
+        "Type calibration error (ECE)",
+        _ratio(done.calibration_error_before),
+        _ratio(done.calibration_error_after),
+    )
+    Console(soft_wrap=False).print(table)
+    corrections = Table("Field", "Documents corrected")
+    for field, count in done.corrections_by_field.items():
+        corrections.add_row(REVIEWED_FIELDS.get(field, field), str(count))
+    Console(soft_wrap=False).print(corrections)
+    err.print(
+        f"Refitted on {done.calibration.documents} confirmed document(s); in use from now on "
+        "(sohoa review refit --rollback puts the previous one back)"
+    )
+
+
+def _ratio(value: float | None) -> str:
+    return "—" if value is None else f"{value:.3f}"

@@ -337,7 +337,7 @@ class ClassifierModel:
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         np.savez_compressed(
-            _arrays_path(folder),
+            model_arrays_path(folder),
             idf=self.idf.astype(np.float32),
             columns=self.columns.astype(np.int64),
             coef=self.coef.astype(np.float32),
@@ -354,7 +354,7 @@ class ClassifierModel:
         _metadata_path(folder).write_text(text + "\n", encoding="utf-8")
 
 
-def _arrays_path(folder: Path) -> Path:
+def model_arrays_path(folder: Path) -> Path:
     return folder / f"classifier-v{MODEL_FORMAT}.npz"
 
 
@@ -368,7 +368,7 @@ def load_model(folder: Path = MODEL_DIR) -> ClassifierModel:
     retrain = f"train it with `{TRAINING_COMMAND}`"
     try:
         metadata = json.loads(_metadata_path(folder).read_text(encoding="utf-8"))
-        arrays = np.load(_arrays_path(folder), allow_pickle=False)
+        arrays = np.load(model_arrays_path(folder), allow_pickle=False)
     except (OSError, ValueError) as error:
         raise ModelError(f"no usable classifier model in {folder} ({error}); {retrain}") from error
     if metadata.get("format") != MODEL_FORMAT:
@@ -408,7 +408,11 @@ def classify_document(
 ) -> Classification:
     """The type of the document made of `pages` (in order; blank pages are skipped)."""
     taxonomy = taxonomy or load_taxonomy()
-    model = model or load_model()
+    if model is None:
+        # Imported here: the calibration module builds on this one.
+        from sohoa.pipeline.calibration import model_in_use
+
+        model = model_in_use()
     content = _content_pages(pages)
     if not content:
         return Classification(OTHER, 0.0, needs_review=True)

@@ -5,7 +5,8 @@ hash is as good as a slow one and a stolen database gives no token away. A prese
 hashed and looked up, then compared again in constant time.
 
 Roles: ``submit`` may upload dossiers and read their status; ``read`` may search and fetch
-documents; ``admin`` may do everything, including managing tokens. The web page's token (the
+documents; ``review`` may do what ``read`` may and confirm or correct documents on the page;
+``admin`` may do everything, including managing tokens. The web page's token (the
 data dir's `web-token`) is registered as the ``admin`` token named `PAGE_TOKEN_NAME`.
 """
 
@@ -24,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 
 from sohoa.storage.catalogue import Catalogue
 
-Role = Literal["submit", "read", "admin"]
+Role = Literal["submit", "read", "review", "admin"]
 ROLES: tuple[Role, ...] = get_args(Role)
 PAGE_TOKEN_NAME = "page"
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
@@ -54,9 +55,9 @@ class TokenInfo(BaseModel):
 
 
 def allows(role: Role, needed: Role) -> bool:
-    """Whether a token of `role` may do what needs `needed`: its own role's work, or an
-    admin's anything."""
-    return role == needed or role == "admin"
+    """Whether a token of `role` may do what needs `needed`: its own role's work, a reviewer's
+    reading too (they check what they read), or an admin's anything."""
+    return role == needed or role == "admin" or (role, needed) == ("review", "read")
 
 
 def _digest(token: str) -> str:

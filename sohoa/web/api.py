@@ -589,14 +589,12 @@ def mount_api(
     page: FastAPI,
     catalogue: Catalogue,
     store: ObjectStore,
-    page_token: str,
+    tokens: TokenStore,
     limits: Limits | None = None,
 ) -> FastAPI:
-    """`page` with the API in front of it; the page's token registered as an admin token.
+    """`page` with the API in front of it, answering the `tokens` in use.
     `page.state.on_queued` is called after each upload is queued (the server's runner sets it
     to wake its thread)."""
-    tokens = TokenStore(catalogue)
-    tokens.adopt(PAGE_TOKEN_NAME, page_token, "admin")
     audit = AuditLog(catalogue)
     page.state.on_queued = lambda: None
     api = create_api(

@@ -1,8 +1,12 @@
 """The clerks' web page: search the catalogue, open a document, read its PDF; and the same as
 JSON under ``/api/``. Pages are plain HTML forms rendered on the server, in Vietnamese.
 
-Every request needs the token (`sohoa.web.auth`); without it the answer is 401 and a login
-form, whatever the path, so a stranger learns nothing, not even whether a document exists.
+Every request needs a token (`sohoa.web.auth`): the page's own, or one of the hand-off tokens
+(`sohoa tokens add`); without one the answer is 401 and a login form, whatever the path, so a
+stranger learns nothing, not even whether a document exists. A token's role decides what it may
+do here: ``read`` searches and opens documents, ``review`` and ``admin`` also confirm and
+correct them (the review pages); any other role gets a 403 page. A confirmation is recorded
+under the token's name; the page's own token is the admin token named `PAGE_TOKEN_NAME`.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from urllib.parse import parse_qs, urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI, HTTPException, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exception_handlers import (
     http_exception_handler,
     request_validation_exception_handler,
@@ -41,8 +46,9 @@ from sohoa.storage.catalogue import (
 )
 from sohoa.storage.objects import ChecksumMismatch, ObjectNotFound, ObjectStore, StorageError
 from sohoa.storage.search_terms import PERSON_ID
+from sohoa.storage.tokens import PAGE_TOKEN_NAME, Role, TokenInfo, TokenStore, allows
 from sohoa.web.api import mount_api
-from sohoa.web.auth import COOKIE, TOKEN_QUERY, is_token, presented_token
+from sohoa.web.auth import COOKIE, TOKEN_QUERY, presented_token
 from sohoa.web.review_pages import ReviewSettings, add_review_pages
 
 PAGE_RESULTS = 50
@@ -190,17 +196,21 @@ def is_api(request: Request) -> bool:
     return request.url.path.startswith(("/api/", "/openapi.json"))
 
 
+def needed_role(path: str) -> Role:
+    """The role a page's path needs: the review pages write, everything else reads."""
+    return "review" if path == "/review" or path.startswith("/review/") else "read"
+
+
 def create_app(
     catalogue: Catalogue,
     store: ObjectStore,
     token: str,
     *,
-    token_name: str = "web",
     time_zone: str = "Asia/Ho_Chi_Minh",
     ocr_lang: str = "vie",
 ) -> FastAPI:
     """The web application over `catalogue` and `store`, answering only requests that carry
-    `token`; `token_name` is who a review made on the page is recorded as, times are shown in
+    `token` (the page's own, an admin token) or a hand-off token in use; times are shown in
     `time_zone`, and OCR boxes are read from the readings of `ocr_lang`."""
     app = FastAPI(
         title="sohoa",
@@ -210,6 +220,8 @@ def create_app(
     )
     templates = _templates(time_zone)
     type_names = {t.code: t.names[0] for t in load_taxonomy().types}
+    tokens = TokenStore(catalogue)
+    tokens.adopt(PAGE_TOKEN_NAME, token, "admin")
 
     def login_page(request: Request, wrong_token: bool = False) -> HTMLResponse:
         return templates.TemplateResponse(
@@ -229,10 +241,24 @@ def create_app(
             headers={"WWW-Authenticate": "Bearer"},
         )
 
-    def signed_in(response: Response) -> Response:
+    def signed_in(response: Response, presented: str) -> Response:
         # A session cookie: closing the browser on a shared desk logs the clerk out.
-        response.set_cookie(COOKIE, token, httponly=True, samesite="strict")
+        response.set_cookie(COOKIE, presented, httponly=True, samesite="strict")
         return response
+
+    def forbidden(request: Request, who: TokenInfo) -> Response:
+        if is_api(request):
+            return JSONResponse({"detail": f"a {who.role} token may not do this"}, status_code=403)
+        message = (
+            f"Mã truy cập “{who.name}” chỉ được tra cứu. Kiểm tra và sửa giấy tờ cần mã có vai "
+            "trò review hoặc admin."
+            if allows(who.role, "read")
+            else f"Mã truy cập “{who.name}” (vai trò {who.role}) không dùng được trên trang này."
+        )
+        return error_page(request, 403, message)
+
+    async def identified(candidate: str | None) -> TokenInfo | None:
+        return await run_in_threadpool(tokens.identify, candidate)
 
     @app.middleware("http")
     async def require_token(
@@ -241,14 +267,20 @@ def create_app(
         if request.url.path == "/login" and request.method == "POST":
             response = await call_next(request)
         elif TOKEN_QUERY in request.query_params:
-            if not is_token(request.query_params[TOKEN_QUERY], token):
+            presented = request.query_params[TOKEN_QUERY]
+            if await identified(presented) is None:
                 return refused(request)
             # Accept a link's token once, then take it out of the address bar.
             kept = [(k, v) for k, v in request.query_params.multi_items() if k != TOKEN_QUERY]
             target = request.url.path + (f"?{urlencode(kept)}" if kept else "")
-            response = signed_in(RedirectResponse(target, status_code=303))
-        elif is_token(presented_token(request), token):
-            response = await call_next(request)
+            response = signed_in(RedirectResponse(target, status_code=303), presented)
+        elif (who := await identified(presented_token(request))) is not None:
+            request.state.who = who
+            request.state.may_review = allows(who.role, "review")
+            if request.url.path == "/logout" or allows(who.role, needed_role(request.url.path)):
+                response = await call_next(request)
+            else:
+                response = forbidden(request, who)
         else:
             return refused(request)
         # Personal data: never kept in a shared browser's cache.
@@ -288,9 +320,10 @@ def create_app(
     @app.post("/login", include_in_schema=False)
     async def login(request: Request) -> Response:
         form = parse_qs((await request.body()).decode(errors="replace"))
-        if not is_token(form.get(TOKEN_QUERY, [""])[0].strip(), token):
+        presented = form.get(TOKEN_QUERY, [""])[0].strip()
+        if await identified(presented) is None:
             return login_page(request, wrong_token=True)
-        return signed_in(RedirectResponse("/", status_code=303))
+        return signed_in(RedirectResponse("/", status_code=303), presented)
 
     @app.post("/logout", include_in_schema=False)
     def logout() -> Response:
@@ -430,6 +463,6 @@ def create_app(
         templates,
         catalogue,
         store,
-        ReviewSettings(token_name=token_name, ocr_lang=ocr_lang, type_names=type_names),
+        ReviewSettings(ocr_lang=ocr_lang, type_names=type_names),
     )
-    return mount_api(app, catalogue, store, token)
+    return mount_api(app, catalogue, store, tokens)

@@ -40,7 +40,6 @@ PAGE_IMAGE_WIDTH = 1100  # pixels: enough to read a handwritten number beside th
 
 @dataclass(frozen=True)
 class ReviewSettings:
-    token_name: str  # who a confirmation on the page is recorded as
     ocr_lang: str  # whose stored readings hold the OCR boxes
     type_names: Mapping[str, str]
 
@@ -179,7 +178,8 @@ def add_review_pages(
             and value.split() != shown_value(name, field_value(record, name)).split()
         }
         try:
-            confirm(store, catalogue, document_id, typed, settings.token_name)
+            # Recorded under the name of the token the clerk signed in with (sohoa.web.app).
+            confirm(store, catalogue, document_id, typed, request.state.who.name)
         except InvalidValue as e:
             return review_page(request, document, form, e, queue)
         except NotOnFile as e:

@@ -1,0 +1,89 @@
+"""Refitting the type confidence's calibration on review exports, composed: the exports read,
+the temperature fitted (`pipeline.calibration.refit`), and the result put where classifying
+reads it, `<data dir>/calibration/`, at once and private. The calibration it replaces is kept
+beside it, so that a refit can be rolled back."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sohoa.pipeline.calibration import (
+    MIN_REFIT_DOCUMENTS,
+    Refit,
+    calibration_path,
+    confirmed_documents,
+    model_in_use,
+    model_sha256,
+    previous_calibration_path,
+    refit,
+)
+from sohoa.private import private_dir, replace_private_file
+
+
+class UnreadableExport(ValueError):
+    """An export file is not what `sohoa review export` writes; the message says which."""
+
+
+class NothingToRollBack(LookupError):
+    """No refit calibration was replaced (or none is in use)."""
+
+
+def refit_calibration(
+    data_dir: Path,
+    exports: Sequence[Path],
+    *,
+    minimum: int = MIN_REFIT_DOCUMENTS,
+    now: datetime | None = None,
+) -> Refit:
+    """Fit the temperature on the documents confirmed in `exports` and put it in use; the
+    calibration in use before is kept as the previous one. Raises TooFewDocuments (nothing
+    written) below `minimum` documents."""
+    try:
+        documents = confirmed_documents(_read_export(path) for path in exports)
+    except (KeyError, IndexError, TypeError, AttributeError) as e:
+        raise UnreadableExport(f"an export lacks what `sohoa review export` writes ({e!r})") from e
+    refitted = refit(
+        model_in_use(data_dir),
+        documents,
+        model_sha256=model_sha256(),
+        fitted=(now or datetime.now(UTC)).isoformat(timespec="seconds"),
+        sources=[str(path) for path in exports],
+        minimum=minimum,
+    )
+    current = calibration_path(data_dir)
+    private_dir(current.parent)
+    if current.exists():
+        replace_private_file(previous_calibration_path(data_dir), current.read_bytes())
+    replace_private_file(current, refitted.calibration.model_dump_json(indent=1).encode())
+    return refitted
+
+
+def roll_back_calibration(data_dir: Path) -> bool:
+    """Put the calibration a refit replaced back in use; True when there was one, False when
+    the refit replaced the trained one (which is then in use again). Raises NothingToRollBack
+    when no refit is in use."""
+    current, previous = calibration_path(data_dir), previous_calibration_path(data_dir)
+    if previous.exists():
+        os.replace(previous, current)
+        return True
+    if current.exists():
+        current.unlink()
+        return False
+    raise NothingToRollBack(str(current))
+
+
+def _read_export(path: Path) -> list[dict[str, object]]:
+    try:
+        export = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise UnreadableExport(f"{path}: {e}") from e
+    if not isinstance(export, list) or not all(
+        isinstance(d, dict) and isinstance(d.get("pages"), list) and "documents" in d
+        for d in export
+    ):
+        raise UnreadableExport(f"{path}: not a list of dossiers as `sohoa review export` writes")
+    return export
