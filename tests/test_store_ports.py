@@ -13,6 +13,7 @@ import os
 import socket
 import ssl
 import stat
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,7 +61,14 @@ def weed(s3_settings: Settings, stored: ObjectStore) -> list[psutil.Process]:
     state = embedded.status(s3_settings)
     assert state is not None
     process = psutil.Process(state.pid)
-    return [process, *process.children(recursive=True)]
+    processes = [process, *process.children(recursive=True)]
+    # weed's parts come up one after another, the admin server last, after S3 already answers:
+    # wait for all of them, so that none is missed.
+    deadline = time.monotonic() + 30
+    while not set(state.ports.values()) <= {port for _, port in listening_tcp(processes)}:
+        assert time.monotonic() < deadline, f"weed did not open all of {state.ports}"
+        time.sleep(0.2)
+    return processes
 
 
 @pytest.fixture(scope="module")
