@@ -26,6 +26,7 @@ from sohoa.pipeline.model import Manifest
 from sohoa.storage import embedded
 from sohoa.storage.catalogue import Catalogue
 from sohoa.storage.objects import ObjectStore
+from sohoa.storage.weed_security import s3_tls_flags
 from tests.conftest import make_settings
 from tests.pages import save_jpeg, text_page
 
@@ -150,6 +151,9 @@ def test_a_killed_backlog_resumes_losing_and_duplicating_nothing(
 def test_a_backlog_waits_for_an_object_store_that_stops_for_30_seconds(tmp_path: Path) -> None:
     settings = make_settings(tmp_path / "weed-data")
     launch = embedded._launch(settings)
+    # weed as any S3 server at a configured endpoint: plain HTTP, no client certificate.
+    tls_flags = s3_tls_flags(embedded.s3_dir(settings))
+    argv = [argument for argument in launch.argv if argument not in tls_flags]
     access_key, secret_key = embedded.load_or_create_credentials(settings)
     endpoint = f"127.0.0.1:{launch.ports['s3']}"
     configured = Settings(
@@ -166,7 +170,7 @@ def test_a_backlog_waits_for_an_object_store_that_stops_for_30_seconds(tmp_path:
 
     def start_weed() -> subprocess.Popen[bytes]:
         server = subprocess.Popen(
-            launch.argv, env=launch.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            argv, env=launch.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
         store = ObjectStore.from_settings(configured)
         deadline = time.monotonic() + 60

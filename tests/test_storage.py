@@ -6,6 +6,7 @@ import io
 import json
 import os
 import shutil
+import ssl
 import stat
 import subprocess
 import sys
@@ -19,17 +20,20 @@ from minio import Minio
 from pydantic import SecretStr
 
 from sohoa.config import Settings
-from sohoa.daemon import free_loopback_ports
+from sohoa.daemon import Launch, free_loopback_ports
 from sohoa.storage import embedded
 from sohoa.storage.objects import (
+    READ_TIMEOUT_S,
     ChecksumMismatch,
     ObjectNotFound,
     ObjectStore,
     StorageAuthError,
     StorageUnavailable,
+    fail_fast_http_client,
     is_transient,
     safe_key_part,
 )
+from sohoa.storage.weed_security import s3_tls_flags
 
 # --- fast: no server ---------------------------------------------------------------------
 
@@ -203,7 +207,14 @@ def test_list_keys_by_prefix(s3_store: ObjectStore) -> None:
 @pytest.mark.slow
 def test_wrong_secret_is_an_auth_error(s3_store: ObjectStore, s3_settings: Settings) -> None:
     server = embedded.ensure_running(s3_settings)
-    intruder = ObjectStore(server.host_port, server.access_key, "wrong", s3_store.bucket, False)
+    intruder = ObjectStore(
+        server.host_port,
+        server.access_key,
+        "wrong",
+        s3_store.bucket,
+        secure=True,
+        client_certificate=server.client_certificate,
+    )
 
     with pytest.raises(StorageAuthError) as raised:
         intruder.get_bytes("docs/d1.txt")
@@ -215,12 +226,17 @@ def test_wrong_secret_is_an_auth_error(s3_store: ObjectStore, s3_settings: Setti
 @pytest.mark.slow
 def test_anonymous_requests_are_refused(s3_store: ObjectStore, s3_settings: Settings) -> None:
     s3_store.put_bytes("docs/private.txt", b"private", "text/plain")
-    url = f"{embedded.ensure_running(s3_settings).url}/{s3_store.bucket}/docs/private.txt"
+    server = embedded.ensure_running(s3_settings)
+    url = f"{server.url}/{s3_store.bucket}/docs/private.txt"
+    # Past the TLS handshake (with the client certificate), but without the key pair.
+    assert server.client_certificate is not None
+    tls = ssl.create_default_context(cafile=server.client_certificate.ca)
+    tls.load_cert_chain(server.client_certificate.cert, server.client_certificate.key)
 
     for method in ("GET", "PUT"):
         request = urllib.request.Request(url, data=b"x" if method == "PUT" else None, method=method)
         with pytest.raises(urllib.error.HTTPError) as refused:
-            urllib.request.urlopen(request, timeout=5)
+            urllib.request.urlopen(request, timeout=5, context=tls)
         assert refused.value.code == 403
 
 
@@ -279,6 +295,34 @@ def test_stop_restart_keeps_data_beside_another_server(
         embedded.stop(other)
 
 
+@pytest.mark.slow
+def test_a_server_started_by_an_older_sohoa_serves_until_restarted_with_tls(
+    sohoa_settings: Settings,
+) -> None:
+    settings = sohoa_settings
+    # As an older sohoa started weed: its S3 port plain HTTP.
+    launch = embedded._launch(settings)
+    tls_flags = s3_tls_flags(embedded.s3_dir(settings))
+    older = Launch([a for a in launch.argv if a not in tls_flags], launch.env, launch.ports)
+    embedded._daemon(settings).start(lambda: older, embedded._probe(settings), 60)
+    try:
+        assert embedded.ensure_running(settings).url.startswith("http://")
+        store = ObjectStore.from_settings(settings)
+        store.ensure_bucket()
+        store.put_bytes("kept.txt", b"kept", "text/plain")
+
+        assert embedded.stop(settings)
+        restarted = ObjectStore.from_settings(settings)
+
+        assert embedded.ensure_running(settings).url.startswith("https://")
+        assert restarted.get_bytes("kept.txt") == b"kept"
+    finally:
+        embedded.stop(settings)
+
+
 def raw_client(settings: Settings) -> Minio:
     server = embedded.ensure_running(settings)
-    return Minio(server.host_port, server.access_key, server.secret_key, secure=False)
+    http = fail_fast_http_client(READ_TIMEOUT_S, server.client_certificate)
+    return Minio(
+        server.host_port, server.access_key, server.secret_key, secure=True, http_client=http
+    )

@@ -2,6 +2,9 @@
 
 Keep this test when SeaweedFS is upgraded: it finds the sockets by asking the kernel what weed's
 processes listen on, not from weed's flags, so a port that a new version opens is probed too.
+
+Every TCP port demands a client certificate (mutual TLS) before it says anything; behind it,
+S3 still demands the key pair and the volume server a JWT that only weed signs.
 """
 
 from __future__ import annotations
@@ -10,16 +13,18 @@ import os
 import socket
 import ssl
 import stat
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
 import pytest
 import urllib3
+from urllib3.exceptions import HTTPError
 
 from sohoa.config import Settings
 from sohoa.storage import embedded
-from sohoa.storage.objects import ObjectStore
+from sohoa.storage.objects import ObjectStore, fail_fast_http_client
 
 pytestmark = pytest.mark.slow
 
@@ -28,8 +33,11 @@ KEY = "dossiers/hs-ports/manifest.json"
 # The HTTP/2 client preface and an empty SETTINGS frame: what a gRPC client sends first.
 H2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + bytes.fromhex("000000040000000000")
 ORIGIN = "http://attacker.example"
-# 401/403: no or wrong credentials; 400: a request malformed for that API, refused before
-# anything is read or written; 404/405: no such API on this port (switched off).
+# What a plain HTTP request gets from a port that speaks TLS only: 400 ("Client sent an HTTP
+# request to an HTTPS server", Go's answer before any handler runs), or the connection closed.
+NOT_TLS = frozenset({400, None})
+# Past the certificate: 401/403: no or wrong credentials; 400: a request malformed for that
+# API, refused before anything is read or written; 404/405: no such API on this port.
 REFUSED = frozenset({400, 401, 403, 404, 405})
 
 
@@ -37,7 +45,7 @@ REFUSED = frozenset({400, 401, 403, 404, 405})
 class Answer:
     method: str
     path: str
-    status: int
+    status: int | None  # None: the connection was closed with no HTTP answer
     allow_origin: str | None
     body: bytes
 
@@ -53,7 +61,22 @@ def weed(s3_settings: Settings, stored: ObjectStore) -> list[psutil.Process]:
     state = embedded.status(s3_settings)
     assert state is not None
     process = psutil.Process(state.pid)
-    return [process, *process.children(recursive=True)]
+    processes = [process, *process.children(recursive=True)]
+    # weed's parts come up one after another, the admin server last, after S3 already answers:
+    # wait for all of them, so that none is missed.
+    deadline = time.monotonic() + 30
+    while not set(state.ports.values()) <= {port for _, port in listening_tcp(processes)}:
+        assert time.monotonic() < deadline, f"weed did not open all of {state.ports}"
+        time.sleep(0.2)
+    return processes
+
+
+@pytest.fixture(scope="module")
+def certified(s3_settings: Settings) -> urllib3.PoolManager:
+    """A client holding weed's client certificate (but no key pair and no JWT)."""
+    endpoint = embedded.ensure_running(s3_settings)
+    assert endpoint.client_certificate is not None
+    return fail_fast_http_client(5.0, endpoint.client_certificate)
 
 
 def listening_tcp(processes: list[psutil.Process]) -> list[tuple[str, int]]:
@@ -78,13 +101,16 @@ def listening_unix(processes: list[psutil.Process]) -> list[Path]:
     )
 
 
-def unauthenticated_requests(port: int, bucket: str) -> list[Answer]:
-    """What an anonymous client (or a web page, by its Origin) gets for reads, writes and
-    deletes of a stored object, on each API SeaweedFS serves: filer paths, master and volume
-    paths, S3 paths."""
-    http = urllib3.PoolManager(timeout=urllib3.Timeout(connect=2, read=5), retries=False)
+def unauthenticated_requests(
+    port: int, bucket: str, http: urllib3.PoolManager | None = None
+) -> list[Answer]:
+    """What a client without the key pair or a JWT (or a web page, by its Origin) gets for
+    reads, writes and deletes of a stored object, on each API SeaweedFS serves: filer paths,
+    master and volume paths, S3 paths. Plain HTTP unless ``http`` holds a client certificate."""
+    scheme = "http" if http is None else "https"
+    http = http or urllib3.PoolManager(timeout=urllib3.Timeout(connect=2, read=5), retries=False)
     requests = [
-        ("GET", "/"),
+        ("GET", "/"),  # the master's status page, the filer's root, S3's bucket list
         ("GET", f"/buckets/{bucket}/{KEY}"),  # the filer's path to the object
         ("GET", f"/buckets/{bucket}/?pretty=y"),  # a filer listing
         ("GET", f"/{bucket}/{KEY}"),  # S3's path to it
@@ -100,12 +126,17 @@ def unauthenticated_requests(port: int, bucket: str) -> list[Answer]:
     ]
     answers = []
     for method, path in requests:
-        response = http.request(
-            method,
-            f"http://127.0.0.1:{port}{path}",
-            body=b"overwritten" if method in ("PUT", "POST") else None,
-            headers={"Origin": ORIGIN},
-        )
+        try:
+            response = http.request(
+                method,
+                f"{scheme}://127.0.0.1:{port}{path}",
+                body=b"overwritten" if method in ("PUT", "POST") else None,
+                headers={"Origin": ORIGIN},
+                retries=False,
+            )
+        except HTTPError:
+            answers.append(Answer(method, path, None, None, b""))
+            continue
         answers.append(
             Answer(
                 method,
@@ -118,26 +149,13 @@ def unauthenticated_requests(port: int, bucket: str) -> list[Answer]:
     return answers
 
 
-def speaks_tls(port: int) -> bool:
-    """True when the port starts a TLS handshake (weed's gRPC ports, with mutual TLS)."""
+def answer_without_certificate(port: int) -> bytes | str:
+    """What a TLS client with no client certificate gets after its first bytes (an HTTP/2
+    preface, as gRPC and browsers send): bytes it was sent, or the error."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
-    try:
-        with context.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=5)):
-            return True
-    except ssl.SSLError as e:
-        return "WRONG_VERSION_NUMBER" not in str(e) and "record layer failure" not in str(e)
-    except ConnectionError:
-        return True  # closed at the handshake: not plain HTTP either
-
-
-def grpc_answer_without_certificate(port: int) -> bytes | str:
-    """What a gRPC client with no client certificate gets: bytes it was sent, or the error."""
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE
-    context.set_alpn_protocols(["h2"])
+    context.set_alpn_protocols(["h2", "http/1.1"])
     try:
         with context.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=5)) as tls:
             tls.sendall(H2_PREFACE)
@@ -163,6 +181,10 @@ def is_h2_settings(answer: bytes) -> bool:
     return len(answer) >= 9 and answer[3] == 0x04
 
 
+def tcp_ports(weed: list[psutil.Process]) -> list[int]:
+    return [port for _, port in listening_tcp(weed)]
+
+
 def test_every_tcp_socket_is_bound_to_loopback(weed: list[psutil.Process]) -> None:
     sockets = listening_tcp(weed)
 
@@ -170,63 +192,62 @@ def test_every_tcp_socket_is_bound_to_loopback(weed: list[psutil.Process]) -> No
     assert {ip for ip, _ in sockets} == {"127.0.0.1"}, sockets
 
 
-def test_grpc_ports_refuse_a_client_without_the_certificate(
-    weed: list[psutil.Process], stored: ObjectStore
+def test_every_tcp_port_refuses_a_client_without_the_certificate(
+    s3_settings: Settings, weed: list[psutil.Process], stored: ObjectStore
 ) -> None:
-    tls_ports = [port for _, port in listening_tcp(weed) if speaks_tls(port)]
+    state = embedded.status(s3_settings)
+    assert state is not None
+    ports = tcp_ports(weed)
 
-    # master, volume, filer, S3 and admin each serve gRPC
-    assert len(tls_ports) >= 5, tls_ports
-    for port in tls_ports:
-        answer = grpc_answer_without_certificate(port)
+    # master, volume, filer, S3 and admin each serve HTTP and gRPC
+    assert set(state.ports.values()) <= set(ports), (state.ports, ports)
+    for port in ports:
+        answer = answer_without_certificate(port)
         assert isinstance(answer, str), f"port {port} answered {answer!r} with no certificate"
         assert "CERTIFICATE_REQUIRED" in answer or "certificate" in answer.lower(), answer
         assert not is_h2_settings(plain_h2_answer(("127.0.0.1", port))), port
 
 
-def test_http_ports_refuse_unauthenticated_reads_writes_and_deletes(
-    s3_settings: Settings, weed: list[psutil.Process], stored: ObjectStore
-) -> None:
-    state = embedded.status(s3_settings)
-    assert state is not None
-    http_ports = [port for _, port in listening_tcp(weed) if not speaks_tls(port)]
-    assert state.ports["s3"] in http_ports and state.ports["volume"] in http_ports
-
-    for port in http_ports:
-        for answer in unauthenticated_requests(port, stored.bucket):
-            where = f"port {port}: {answer.method} {answer.path} -> {answer.status}"
-            assert SECRET not in answer.body, where
-            if answer.status < 300:  # a refusal may echo the path it was asked for
-                assert KEY.encode() not in answer.body, where
-            if port == state.ports["master"] and (answer.method, answer.path) == ("GET", "/"):
-                # The master's status page (volume counts and sizes) has no switch in weed; it
-                # holds no object's name or content (checked above).
-                assert answer.status == 200, where
-                continue
-            assert answer.status in REFUSED, where
-
-
-def test_no_port_lets_a_web_page_read_an_answer(
+def test_plain_http_gets_nothing_but_a_refusal_on_any_port(
     weed: list[psutil.Process], stored: ObjectStore
 ) -> None:
-    for _, port in listening_tcp(weed):
-        if speaks_tls(port):
-            continue
+    for port in tcp_ports(weed):
         for answer in unauthenticated_requests(port, stored.bucket):
-            if answer.status in REFUSED:
-                # weed hard-codes `*` on the volume server's and S3's refusals: a page learns
-                # only that it was refused.
-                continue
-            assert answer.allow_origin in (None, ""), (
+            where = f"port {port}: {answer.method} {answer.path} -> {answer.status}"
+            assert answer.status in NOT_TLS, where  # the master's status page included
+            assert SECRET not in answer.body and KEY.encode() not in answer.body, where
+
+
+def test_no_port_answers_with_a_cross_origin_allowance(
+    weed: list[psutil.Process], stored: ObjectStore
+) -> None:
+    for port in tcp_ports(weed):
+        for answer in unauthenticated_requests(port, stored.bucket):
+            assert answer.allow_origin is None, (
                 f"port {port}: {answer.method} {answer.path} -> {answer.status} "
                 f"with Access-Control-Allow-Origin {answer.allow_origin}"
             )
 
 
-def test_the_object_survives_the_attempts(stored: ObjectStore, weed: list[psutil.Process]) -> None:
-    for _, port in listening_tcp(weed):
-        if not speaks_tls(port):
-            unauthenticated_requests(port, stored.bucket)
+def test_behind_the_certificate_s3_and_the_volume_server_still_demand_credentials(
+    s3_settings: Settings, stored: ObjectStore, certified: urllib3.PoolManager
+) -> None:
+    state = embedded.status(s3_settings)
+    assert state is not None
+
+    for port in (state.ports["s3"], state.ports["volume"]):
+        for answer in unauthenticated_requests(port, stored.bucket, certified):
+            where = f"port {port}: {answer.method} {answer.path} -> {answer.status}"
+            assert answer.status in REFUSED, where
+            assert SECRET not in answer.body, where
+
+
+def test_the_object_survives_the_attempts(
+    stored: ObjectStore, weed: list[psutil.Process], certified: urllib3.PoolManager
+) -> None:
+    for port in tcp_ports(weed):
+        unauthenticated_requests(port, stored.bucket)
+        unauthenticated_requests(port, stored.bucket, certified)
 
     assert stored.get_bytes(KEY) == SECRET
 

@@ -1,7 +1,7 @@
 """The embedded S3 server: SeaweedFS's ``weed mini``, started by `sohoa` when no endpoint is set.
 
 Everything lives under ``<data dir>/s3/`` (mode 0700): ``credentials.json`` (mode 0600, the
-key pair generated on first use), ``security.toml`` with its gRPC certificate and key (mode
+key pair generated on first use), ``security.toml`` with its TLS certificate and key (mode
 0600, made afresh on each start), ``data/`` (what weed stores) and the daemon files
 (``server.json``, ``server.log``, ``server.lock``; see :mod:`sohoa.daemon`).
 
@@ -9,12 +9,13 @@ weed listens on loopback only, on ports we pick (so two data dirs can run side b
 telemetry off and the key pair enforced (anonymous requests get 403). The key pair reaches weed
 through its environment, never its command line, which any local user can read.
 
-Only the S3 port is for use: every other port weed opens refuses whoever lacks a secret that
-weed alone holds (:mod:`sohoa.storage.weed_security`: JWTs for the volume server, mutual TLS for
-gRPC), or serves nothing (the filer's HTTP API, switched off), or is not opened at all (WebDAV,
-Iceberg, Lance). Two things in weed cannot be switched off: the master's status page (cluster
-topology, no object data) and the volume server's ``Access-Control-Allow-Origin: *`` on its
-refusals; see ``docs/operations.md``.
+Every TCP port weed opens, S3's included, demands a client certificate that only weed and
+sohoa hold (mutual TLS, :mod:`sohoa.storage.weed_security`): a client without it, a web page
+included, is refused at the handshake and never sees an HTTP answer, so neither the master's
+status page nor weed's hard-coded ``Access-Control-Allow-Origin: *`` reaches anyone. Behind the
+certificate, S3 still demands the key pair, the volume server a JWT that weed alone signs, and
+the filer's and master's HTTP APIs are switched off; WebDAV, Iceberg and Lance are not opened.
+See ``docs/operations.md``.
 """
 
 from __future__ import annotations
@@ -30,14 +31,20 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import urllib3
 from minio import Minio
 
 from sohoa.config import Settings
 from sohoa.daemon import LOOPBACK, Daemon, DaemonState, Launch, port_is_free
 from sohoa.errors import ExitCode, SohoaError
 from sohoa.private import private_dir, secret_file
-from sohoa.storage.weed_security import NO_ORIGIN, write_security_config
+from sohoa.storage.objects import PROBE_READ_TIMEOUT_S, ClientCertificate, fail_fast_http_client
+from sohoa.storage.weed_security import (
+    NO_ORIGIN,
+    S3_VERIFY_CLIENT_FLAG,
+    client_certificate,
+    s3_tls_flags,
+    write_security_config,
+)
 
 READY_TIMEOUT_S = 60.0
 
@@ -63,10 +70,12 @@ class S3Endpoint:
     host_port: str  # "127.0.0.1:PORT", the form the minio SDK takes
     access_key: str
     secret_key: str = field(repr=False)
+    client_certificate: ClientCertificate | None = None
 
     @property
     def url(self) -> str:
-        return f"http://{self.host_port}"
+        scheme = "http" if self.client_certificate is None else "https"
+        return f"{scheme}://{self.host_port}"
 
 
 def s3_dir(settings: Settings) -> Path:
@@ -133,7 +142,12 @@ def _daemon(settings: Settings) -> Daemon:
 
 def _endpoint(settings: Settings, state: DaemonState) -> S3Endpoint:
     access_key, secret_key = load_or_create_credentials(settings)
-    return S3Endpoint(f"{LOOPBACK}:{state.ports['s3']}", access_key, secret_key)
+    host_port = f"{LOOPBACK}:{state.ports['s3']}"
+    return S3Endpoint(host_port, access_key, secret_key, _client_certificate(settings, state))
+
+
+def _client_certificate(settings: Settings, state: DaemonState) -> ClientCertificate | None:
+    return client_certificate(s3_dir(settings)) if S3_VERIFY_CLIENT_FLAG in state.argv else None
 
 
 def _launch(settings: Settings) -> Launch:
@@ -167,6 +181,7 @@ def _launch(settings: Settings) -> Launch:
         "-filer.ui.deleteDir=false",
         f"-filer.allowedOrigins={NO_ORIGIN}",
         f"-s3.allowedOrigins={NO_ORIGIN}",
+        *s3_tls_flags(folder),
         # Unix sockets inside our 0700 folder instead of world-visible /tmp.
         f"-s3.localSocket={folder / 's3.sock'}",
         f"-filer.localSocket={folder / 'filer.sock'}",
@@ -207,11 +222,18 @@ def _pick_ports() -> dict[str, int]:
 
 def _probe(settings: Settings) -> Callable[[DaemonState], None]:
     """Readiness: an authenticated S3 call succeeds (so weed has loaded the key pair too)."""
-    access_key, secret_key = load_or_create_credentials(settings)
-    http = urllib3.PoolManager(timeout=urllib3.Timeout(connect=1.0, read=5.0), retries=0)
 
     def list_buckets(state: DaemonState) -> None:
-        host_port = f"{LOOPBACK}:{state.ports['s3']}"
-        Minio(host_port, access_key, secret_key, secure=False, http_client=http).list_buckets()
+        endpoint = _endpoint(settings, state)
+        secure = endpoint.client_certificate is not None
+        with fail_fast_http_client(PROBE_READ_TIMEOUT_S, endpoint.client_certificate) as http:
+            client = Minio(
+                endpoint.host_port,
+                endpoint.access_key,
+                endpoint.secret_key,
+                secure=secure,
+                http_client=http,
+            )
+            client.list_buckets()
 
     return list_buckets

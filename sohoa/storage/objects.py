@@ -140,23 +140,39 @@ def is_transient(error: BaseException) -> bool:
     return isinstance(error, StorageUnavailable) or isinstance(_classify(error), StorageUnavailable)
 
 
+@dataclass(frozen=True)
+class ClientCertificate:
+    """For a server that demands a client certificate (mutual TLS): ours, and the CA that the
+    server's certificate must chain to (files, read afresh on each new connection)."""
+
+    ca: Path
+    cert: Path
+    key: Path
+
+
 class ObjectStore:
     """One bucket on an S3 server, with checksums on everything."""
 
     def __init__(
-        self, endpoint: str, access_key: str, secret_key: str, bucket: str, secure: bool
+        self,
+        endpoint: str,
+        access_key: str,
+        secret_key: str,
+        bucket: str,
+        secure: bool,
+        client_certificate: ClientCertificate | None = None,
     ) -> None:
         """``endpoint`` is ``host:port``, as the minio SDK takes it."""
         self.endpoint = endpoint
         self.bucket = bucket
-        self.secure = secure
+        self.secure = secure or client_certificate is not None
         self._client, self._probe_client = (
             Minio(
                 endpoint,
                 access_key=access_key,
                 secret_key=secret_key,
-                secure=secure,
-                http_client=_fail_fast_http_client(read_timeout),
+                secure=self.secure,
+                http_client=fail_fast_http_client(read_timeout, client_certificate),
             )
             for read_timeout in (READ_TIMEOUT_S, PROBE_READ_TIMEOUT_S)
         )
@@ -177,7 +193,12 @@ class ObjectStore:
 
             server = embedded.ensure_running(settings)
             return cls(
-                server.host_port, server.access_key, server.secret_key, settings.s3_bucket, False
+                server.host_port,
+                server.access_key,
+                server.secret_key,
+                settings.s3_bucket,
+                secure=server.client_certificate is not None,
+                client_certificate=server.client_certificate,
             )
         assert settings.s3_endpoint is not None  # what embedded_storage says
         if settings.s3_access_key is None or settings.s3_secret_key is None:
@@ -449,16 +470,26 @@ def _what_to_check(error: StorageUnavailable) -> str:
     return f"{error} (check that the S3 server runs and is healthy)"
 
 
-def _fail_fast_http_client(read_timeout: float = READ_TIMEOUT_S) -> urllib3.PoolManager:
+def fail_fast_http_client(
+    read_timeout: float, client_certificate: ClientCertificate | None = None
+) -> urllib3.PoolManager:
+    """A client for the minio SDK that fails within seconds when the store does not answer."""
     # minio's own client waits 5 minutes to connect and retries 5 times: an unreachable store
     # would hang a clerk's command. TLS is checked as minio checks it.
+    ca_certs = os.environ.get("SSL_CERT_FILE") or certifi.where()
+    cert_file = key_file = None
+    if client_certificate is not None:
+        ca_certs = str(client_certificate.ca)
+        cert_file, key_file = str(client_certificate.cert), str(client_certificate.key)
     return urllib3.PoolManager(
         # Pages are read and stored from one thread per core: keep a connection for each.
         maxsize=POOL_CONNECTIONS,
         timeout=urllib3.Timeout(connect=CONNECT_TIMEOUT_S, read=read_timeout),
         retries=0,
         cert_reqs="CERT_REQUIRED",
-        ca_certs=os.environ.get("SSL_CERT_FILE") or certifi.where(),
+        ca_certs=ca_certs,
+        cert_file=cert_file,
+        key_file=key_file,
     )
 
 

@@ -1,20 +1,24 @@
-"""What closes the embedded SeaweedFS server's ports other than S3: its ``security.toml``.
+"""What closes the embedded SeaweedFS server's ports: its ``security.toml`` and TLS files.
 
 ``weed mini`` opens an HTTP and a gRPC port for each of its parts (master, volume server,
 filer, S3 gateway, admin), all of them unauthenticated by default. Written into weed's working
 directory (where it looks first), this file makes:
 
+- every HTTP port (master, volume server, filer, admin) speak HTTPS only and demand a client
+  certificate from a CA made here for this run (mutual TLS, ``[https.*]``), weed's own HTTP
+  clients present it (``[https.client]``), and the S3 port does the same through weed's flags
+  (:func:`s3_tls_flags`): a client without the certificate, a web page included, is refused at
+  the handshake and never gets an HTTP answer;
 - the volume server refuse every read, write and delete that lacks a JWT signed with a key only
   weed holds (``[jwt.signing]`` and ``[jwt.signing.read]``), and the filer likewise
   (``[jwt.filer_signing]``; its HTTP API is switched off altogether by ``-disableHttp``);
-- every gRPC port (and weed's gRPC Unix sockets) demand a client certificate from a CA made
-  here for this run (mutual TLS), so a plain or certificate-less connection is refused at the
-  handshake;
+- every gRPC port (and weed's gRPC Unix sockets) demand the same client certificate;
 - CORS allow no origin a browser page can have.
 
 Everything is generated afresh on each start (nothing stored by weed depends on these keys)
-and kept mode 0600 in the 0700 server folder; no secret ever goes on weed's command line. The
-CA's private key is never written: it signs the one certificate and is dropped.
+and kept mode 0600 in the 0700 server folder; no secret ever goes on weed's command line (the
+flags name files only). The CA's private key is never written: it signs the one certificate
+and is dropped.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from sohoa.private import private_file
+from sohoa.storage.objects import ClientCertificate
 
 SECURITY_FILE = "security.toml"
 CA_FILE = "grpc-ca.crt"
@@ -41,8 +46,13 @@ NO_ORIGIN = "https://sohoa.invalid"
 # Each part of weed that serves gRPC (server side) or dials it (``client``), by the section
 # names weed's security.toml uses.
 _GRPC_SECTIONS = ("master", "volume", "filer", "s3", "admin", "client", "worker", "msg_broker")
+# Each part of weed that serves HTTP, by the section names weed's security.toml uses.
+_HTTPS_SECTIONS = ("master", "volume", "filer", "admin")
 # Writes and reads on the volume server, writes and reads on the filer.
 _JWT_SECTIONS = ("jwt.signing", "jwt.signing.read", "jwt.filer_signing", "jwt.filer_signing.read")
+# In the argv of a server whose S3 port demands the client certificate; a server started by an
+# older sohoa lacks it and serves plain HTTP until it is stopped.
+S3_VERIFY_CLIENT_FLAG = "-s3.tlsVerifyClientCert"
 _CERT_LIFETIME = datetime.timedelta(days=3650)
 
 
@@ -55,6 +65,22 @@ def write_security_config(folder: Path) -> Path:
     path = folder / SECURITY_FILE
     _write_private(path, _security_toml(folder).encode())
     return path
+
+
+def client_certificate(folder: Path) -> ClientCertificate:
+    """The certificate a client of weed's ports (the S3 port included) must present."""
+    return ClientCertificate(folder / CA_FILE, folder / CERT_FILE, folder / KEY_FILE)
+
+
+def s3_tls_flags(folder: Path) -> list[str]:
+    """``weed mini``'s flags that make its S3 port demand :func:`client_certificate`."""
+    tls = client_certificate(folder)
+    return [
+        f"-s3.cert.file={tls.cert}",
+        f"-s3.key.file={tls.key}",
+        f"-s3.cacert.file={tls.ca}",
+        S3_VERIFY_CLIENT_FLAG,
+    ]
 
 
 def _security_toml(folder: Path) -> str:
@@ -73,6 +99,10 @@ def _security_toml(folder: Path) -> str:
     lines += ["[grpc]", f"ca = {ca}"]
     for section in _GRPC_SECTIONS:
         lines += [f"[grpc.{section}]", f"cert = {cert}", f"key = {key}"]
+    for section in _HTTPS_SECTIONS:
+        lines += [f"[https.{section}]", f"cert = {cert}", f"key = {key}", f"ca = {ca}"]
+    # weed's own HTTP client (filer and S3 to the volume server): https, with our certificate.
+    lines += ["[https.client]", "enabled = true", f"cert = {cert}", f"key = {key}", f"ca = {ca}"]
     return "\n".join(lines) + "\n"
 
 
