@@ -2,7 +2,7 @@ import pytest
 from PIL import Image, ImageFilter
 
 from sohoa.pipeline import preprocess
-from sohoa.pipeline.preprocess import analyse_page, grey_for_ocr, upright
+from sohoa.pipeline.preprocess import analyse_page, grey_for_ocr, inked_part, upright
 from tests.pages import text_page
 
 
@@ -100,3 +100,28 @@ def test_duplex_back_with_bleed_through_is_blank() -> None:
     front = text_page().convert("L").transpose(Image.Transpose.FLIP_LEFT_RIGHT)
     ghost = front.filter(ImageFilter.GaussianBlur(2)).point(lambda v: round(233 - (255 - v) * 0.06))
     assert analyse_page(ghost, 200).blank
+
+
+def test_the_inked_part_keeps_a_quarter_inch_of_paper_around_the_print() -> None:
+    page = text_page(dpi=200).convert("L")
+    part = inked_part(page, 200)
+    assert part is not None
+    left, top, right, bottom = part
+    # The print starts 0.8 inch from the left and 1 inch from the top.
+    assert 160 - 50 - 10 <= left <= 160 - 50 and 200 - 50 - 10 <= top <= 200 - 50
+    # Every dark pixel of the page is inside it.
+    ink_box = page.point(lambda v: 255 if v < 200 else 0).getbbox()
+    assert ink_box is not None
+    assert left <= ink_box[0] and top <= ink_box[1]
+    assert ink_box[2] <= right and ink_box[3] <= bottom
+
+
+def test_a_page_inked_to_its_edges_is_read_whole() -> None:
+    page = text_page(dpi=200).convert("L")
+    page.paste(0, (0, 0, page.width, 8))  # a scanner's dark edge along the top
+    page.paste(0, (0, page.height - 8, page.width, page.height))
+    assert inked_part(page, 200) is None
+
+
+def test_a_blank_page_has_no_inked_part() -> None:
+    assert inked_part(Image.new("L", (1654, 2338), 255), 200) is None

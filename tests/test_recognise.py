@@ -3,8 +3,9 @@ from pathlib import Path
 from PIL import Image, ImageChops
 
 from sohoa.ocr.engine import Box, Line, Orientation, PageText, Word
+from sohoa.ocr.tesseract import TesseractEngine
 from sohoa.pipeline.ingest import PageImage, iter_pages, open_source
-from sohoa.pipeline.preprocess import upright
+from sohoa.pipeline.preprocess import inked_part, upright
 from sohoa.pipeline.recognise import PageReading, read_page
 from tests.pages import save_jpeg, text_page
 
@@ -21,7 +22,7 @@ class FakeEngine:
         self.orientation_calls = 0
 
     def recognise(self, image: Image.Image, *, dpi: int) -> PageText:
-        rotation = self._turn_of(image)
+        rotation = self._turn_of(image, dpi)
         self.read_rotations.append(rotation)
         self.read_sizes.append((image.width, image.height, dpi))
         confidence = 92.0 if rotation == self.upright_at else 35.0
@@ -32,18 +33,29 @@ class FakeEngine:
         self.orientation_calls += 1
         return Orientation(self.osd, 5.0) if self.osd is not None else None
 
-    def _turn_of(self, image: Image.Image) -> int:
+    def _turn_of(self, image: Image.Image, dpi: int) -> int:
         assert self.scan is not None
         scan = self.scan.convert("L")
         thumb = image.convert("L").resize((64, 64))
-        turns = [upright(scan, r) for r in (0, 90, 180, 270)]
+        # Each turn of the scan, whole (as a page read enlarged is given) and its inked part.
+        turns = [
+            (rotation, shown)
+            for rotation in (0, 90, 180, 270)
+            for shown in _as_read(upright(scan, rotation), dpi)
+            if _landscape(shown) == _landscape(image)
+        ]
 
-        def difference(turn: int) -> int:
-            changed = ImageChops.difference(thumb, turns[turn].resize((64, 64))).histogram()
+        def difference(turn: tuple[int, Image.Image]) -> int:
+            changed = ImageChops.difference(thumb, turn[1].resize((64, 64))).histogram()
             return sum(level * count for level, count in enumerate(changed))
 
-        shaped = [t for t in range(4) if _landscape(turns[t]) == _landscape(image)]
-        return 90 * min(shaped, key=difference)
+        return min(turns, key=difference)[0]
+
+
+def _as_read(turned: Image.Image, dpi: int) -> list[Image.Image]:
+    """What OCR may be given of a turned scan: the whole of it, and its inked part."""
+    part = inked_part(turned, dpi)
+    return [turned, turned.crop(part)] if part else [turned]
 
 
 def _landscape(image: Image.Image) -> bool:
@@ -115,7 +127,49 @@ def test_low_resolution_page_is_read_at_twice_its_size(tmp_path: Path) -> None:
     assert (reading.width_px, reading.height_px, reading.ocr_scale) == (*page.size, 2)
 
 
-def test_page_scanned_at_200_dpi_is_read_as_is(tmp_path: Path) -> None:
+def test_page_scanned_at_200_dpi_is_read_at_its_own_size(tmp_path: Path) -> None:
     engine = FakeEngine(upright_at=0, osd=0)
-    _read(tmp_path, text_page(dpi=200), engine)
-    assert engine.read_sizes == [(*text_page(dpi=200).size, 200)]
+    page = text_page(dpi=200)
+    _read(tmp_path, page, engine)
+    [(width, height, dpi)] = engine.read_sizes
+    assert dpi == 200 and width <= page.width and height <= page.height
+
+
+def test_only_the_inked_part_of_a_scan_is_read_and_its_words_are_placed_on_the_page(
+    tmp_path: Path,
+) -> None:
+    engine = FakeEngine(upright_at=0, osd=0)
+    page = text_page(dpi=200)
+    reading = _read(tmp_path, page, engine)
+    [(width, height, _)] = engine.read_sizes
+    assert width * height < 0.8 * page.width * page.height
+    assert reading.text is not None
+    assert (reading.text.width, reading.text.height) == page.size
+    # The fake reads its word at (10, 10) of what it was given: the print starts 0.8 inch
+    # from the left and 1 inch from the top, and a quarter inch of paper is kept around it.
+    [word] = reading.text.words
+    assert 150 - 50 - 10 < word.box.x0 - 10 <= 160 - 50
+    assert 200 - 50 - 10 < word.box.y0 - 10 <= 200 - 50
+    assert (word.box.width, word.box.height) == (50, 20)
+
+
+def test_a_photo_of_unknown_resolution_is_read_whole(tmp_path: Path) -> None:
+    engine = FakeEngine(upright_at=0, osd=0)
+    page = text_page(dpi=200)
+    path = tmp_path / "photo.png"
+    page.save(path)  # no resolution in the file
+    [image] = list(iter_pages(open_source(path, path.name)))
+    assert image.dpi_assumed
+    engine.scan = image.raster
+    read_page(image, engine)
+    assert [(w, h) for w, h, _ in engine.read_sizes] == [image.raster.size]
+
+
+def test_words_read_from_the_inked_part_sit_where_the_scan_shows_them(tmp_path: Path) -> None:
+    page = _page(tmp_path, text_page(dpi=200))
+    reading = read_page(page, TesseractEngine("vie"))
+    assert reading.text is not None and (reading.text.width, reading.text.height) == (1654, 2338)
+    # The first line is printed from 0.8 inch left and 1 inch down: (160, 200) at 200 dpi.
+    first = reading.text.lines[0].words[0]
+    assert abs(first.box.x0 - 160) <= 6
+    assert 200 <= first.box.y0 <= 200 + 20

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
@@ -25,6 +25,9 @@ class Box:
     @property
     def height(self) -> int:
         return self.y1 - self.y0
+
+    def moved(self, dx: int, dy: int) -> Box:
+        return Box(self.x0 + dx, self.y0 + dy, self.x1 + dx, self.y1 + dy)
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,19 @@ class PageText:
         if not words:
             return None
         return sum(w.confidence for w in words) / len(words)
+
+    def placed(self, left: int, top: int, width: int, height: int) -> PageText:
+        """This reading of a part of a page, in the pixels of the whole page (`width` ×
+        `height`) of which the part's top left corner is at (`left`, `top`)."""
+        lines = tuple(
+            replace(
+                line,
+                box=line.box.moved(left, top),
+                words=tuple(replace(w, box=w.box.moved(left, top)) for w in line.words),
+            )
+            for line in self.lines
+        )
+        return PageText(width, height, lines)
 
     def plain_text(self) -> str:
         """The page as text: one line per OCR line."""

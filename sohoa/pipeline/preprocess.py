@@ -34,6 +34,12 @@ OCR_STRAIGHTEN_FROM_DEGREES = 1.0
 # letters of shared/real-scans word recall rose from 0.94 and 0.88 to 0.95 and 0.94 (three
 # times was worse, see domain.md).
 OCR_UPSCALE_BELOW_DPI = 150
+# Tesseract's page analysis costs by the pixel, the blank margins of a scan too: reading only
+# the inked part of the page, with this much paper around it, took 11 % less OCR CPU on
+# generated A4 scans for the same word recall (0.907). Not worth a crop above this share of
+# the page.
+OCR_MARGIN_INCHES = 0.25
+CROP_BELOW_SHARE = 0.8
 # Projection profiles are smoothed over this many analysis pixels (letter pitch at 100 dpi), so
 # that the alternation of letter stems along a line does not pass for lines.
 PROFILE_SMOOTHING = 5
@@ -143,6 +149,26 @@ def ocr_straightening(skew: float) -> float:
     return skew if abs(skew) >= OCR_STRAIGHTEN_FROM_DEGREES else 0.0
 
 
+def inked_part(image: Image.Image, dpi: int) -> tuple[int, int, int, int] | None:
+    """The part of the upright page `image` that holds its ink, faint print included, with
+    `OCR_MARGIN_INCHES` of paper around it, as a box (left, top, right, bottom) for OCR to read
+    instead of the whole page; None when the ink reaches most of the page, or there is none."""
+    pixels = _analysis_pixels(image, dpi)
+    factor = image.width / pixels.shape[1]
+    ink = pixels < FAINT_INK_DARKNESS * _paper_shade(pixels)
+    rows, columns = np.nonzero(ink.any(axis=1))[0], np.nonzero(ink.any(axis=0))[0]
+    if not len(rows):
+        return None
+    margin = round(OCR_MARGIN_INCHES * dpi)
+    left = max(0, int(columns[0] * factor) - margin)
+    top = max(0, int(rows[0] * factor) - margin)
+    right = min(image.width, int((columns[-1] + 1) * factor) + margin)
+    bottom = min(image.height, int((rows[-1] + 1) * factor) + margin)
+    if (right - left) * (bottom - top) >= CROP_BELOW_SHARE * image.width * image.height:
+        return None
+    return left, top, right, bottom
+
+
 def _analysis_pixels(raster: Image.Image, dpi: int) -> np.ndarray:
     """A reduced grey copy; averaging while reducing removes speckle noise."""
     scale = min(1.0, ANALYSIS_DPI / dpi)
@@ -153,15 +179,19 @@ def _analysis_pixels(raster: Image.Image, dpi: int) -> np.ndarray:
 def _ink(pixels: np.ndarray) -> np.ndarray | None:
     """The inner page's ink (dark pixels, or faint ones where the print is faint), or None
     for a blank page."""
-    # The paper's shade: the 90th percentile, from the histogram (a sort costs 5 times more).
-    counts = np.cumsum(np.bincount(pixels.ravel(), minlength=256))
-    background = int(np.searchsorted(counts, 0.9 * pixels.size))
+    background = _paper_shade(pixels)
     inner = _inner(pixels)
     dark = inner < INK_DARKNESS * background
     if float(dark.mean()) >= BLANK_INK_SHARE:
         return dark
     faint = inner < FAINT_INK_DARKNESS * background
     return faint if float(faint.mean()) >= FAINT_INK_SHARE else None
+
+
+def _paper_shade(pixels: np.ndarray) -> int:
+    """The paper's shade: the 90th percentile, from the histogram (a sort costs 5 times more)."""
+    counts = np.cumsum(np.bincount(pixels.ravel(), minlength=256))
+    return int(np.searchsorted(counts, 0.9 * pixels.size))
 
 
 def _inner(pixels: np.ndarray) -> np.ndarray:

@@ -20,6 +20,7 @@ from sohoa.pipeline.ingest import PageImage
 from sohoa.pipeline.preprocess import (
     analyse_page,
     enlarge,
+    inked_part,
     ocr_scale,
     ocr_straightening,
     upright,
@@ -90,7 +91,14 @@ def _read_turned(page: PageImage, engine: OcrEngine, rotation: int, skew: float)
     straightened = ocr_straightening(skew)
     image = upright(page.raster, rotation, straightened)
     scale = ocr_scale(page.dpi)
-    text = engine.recognise(enlarge(image, scale), dpi=page.dpi * scale)
+    # Only scans with a known resolution: on a phone photo, lit unevenly, Tesseract's threshold
+    # for the inked part alone differed from the whole page's and lost words.
+    part = inked_part(image, page.dpi) if scale == 1 and not page.dpi_assumed else None
+    if part is None:
+        text = engine.recognise(enlarge(image, scale), dpi=page.dpi * scale)
+    else:
+        read = engine.recognise(image.crop(part), dpi=page.dpi)
+        text = read.placed(part[0], part[1], image.width, image.height)
     return PageReading(
         False, rotation, skew, straightened, image.width, image.height, text, ocr_scale=scale
     )
