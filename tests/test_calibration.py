@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import stat
+from datetime import date
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,9 @@ from bench.train_classifier import generated_examples
 from sohoa.flows.calibrating import (
     NothingToRollBack,
     UnreadableExport,
+    calibration_path,
+    model_in_use,
+    previous_calibration_path,
     refit_calibration,
     roll_back_calibration,
 )
@@ -24,22 +28,19 @@ from sohoa.pipeline.calibration import (
     Calibration,
     ConfirmedDocument,
     TooFewDocuments,
-    calibration_path,
     confirmed_documents,
     expected_calibration_error,
-    model_in_use,
     model_sha256,
-    previous_calibration_path,
     refit,
 )
 from sohoa.pipeline.classify import (
     ClassifierModel,
-    classify_document,
     document_tokens,
     load_model,
 )
 from sohoa.pipeline.page import PageContent, plain_page
 from sohoa.pipeline.taxonomy import load_taxonomy
+from sohoa.pipeline.understand import understand_dossier
 
 TYPES = sorted(load_model().classes)
 
@@ -194,20 +195,20 @@ def test_an_unreadable_calibration_is_not_used(tmp_path: Path) -> None:
     assert model_in_use(tmp_path).temperature == load_model().temperature
 
 
-def test_classifying_uses_the_data_dirs_calibration(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, documents: list[tuple[str, list[str]]]
+def test_understanding_tells_types_with_the_data_dirs_calibration(
+    tmp_path: Path, documents: list[tuple[str, list[str]]]
 ) -> None:
-    monkeypatch.setenv("SOHOA_DATA_DIR", str(tmp_path))
     untitled = [  # decided by the model, not by a title rule
-        [PageContent(False, plain_page("\n".join(texts[0].splitlines()[8:])))]
+        PageContent(False, plain_page("\n".join(texts[0].splitlines()[8:])))
         for _, texts in documents
     ]
-    trained = [classify_document(pages) for pages in untitled]
+    today = date(2026, 12, 6)
+    trained = [d.type_confidence for d in understand_dossier(untitled, today)]
     write_calibration(tmp_path, 8.0)
     softened = dataclasses.replace(load_model(), temperature=8.0)
-    in_use = [classify_document(pages) for pages in untitled]
-    assert in_use == [classify_document(pages, model=softened) for pages in untitled]
-    assert in_use != trained
+    in_use = understand_dossier(untitled, today, model_in_use(tmp_path))
+    assert in_use == understand_dossier(untitled, today, softened)
+    assert [d.type_confidence for d in in_use] != trained
 
 
 def export_file(tmp_path: Path, documents: list[tuple[str, list[str]]], name: str) -> Path:

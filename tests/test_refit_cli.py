@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from sohoa.pipeline.calibration import calibration_path, model_in_use
+from sohoa.flows.calibrating import calibration_path, model_in_use
 from sohoa.pipeline.classify import load_model
 from sohoa.pipeline.model import Manifest
 from tests.clerk import Clerk

@@ -5,23 +5,70 @@ beside it, so that a refit can be rolled back."""
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import json
+import logging
 import os
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from sohoa.pipeline.calibration import (
+    CALIBRATION_FILE,
     MIN_REFIT_DOCUMENTS,
+    PREVIOUS_CALIBRATION_FILE,
+    Calibration,
     Refit,
-    calibration_path,
     confirmed_documents,
-    model_in_use,
     model_sha256,
-    previous_calibration_path,
     refit,
 )
+from sohoa.pipeline.classify import ClassifierModel, load_model
 from sohoa.private import private_dir, replace_private_file
+
+log = logging.getLogger(__name__)
+
+
+def calibration_path(data_dir: Path) -> Path:
+    return data_dir / "calibration" / CALIBRATION_FILE
+
+
+def previous_calibration_path(data_dir: Path) -> Path:
+    return data_dir / "calibration" / PREVIOUS_CALIBRATION_FILE
+
+
+def model_in_use(data_dir: Path) -> ClassifierModel:
+    """The trained classifier, with the temperature refitted on confirmed documents when
+    `data_dir` holds one fitted for it; else as trained."""
+    path = calibration_path(data_dir)
+    try:
+        stamp = path.stat().st_mtime_ns
+    except FileNotFoundError:
+        return load_model()
+    return _recalibrated(path, stamp)
+
+
+@functools.cache
+def _recalibrated(path: Path, stamp: int) -> ClassifierModel:
+    """The model with the temperature in `path` as it was at `stamp` (a refit changes it)."""
+    model = load_model()
+    try:
+        calibration = Calibration.model_validate_json(path.read_bytes())
+    except (OSError, ValidationError) as e:
+        log.warning("refitted calibration %s unreadable (%s); using the trained one", path, e)
+        return model
+    if calibration.model_sha256 != model_sha256():
+        log.warning(
+            "the refitted calibration %s was fitted for another classifier model; using the "
+            "trained one (refit it: sohoa review refit)",
+            path,
+        )
+        return model
+    refitted = {**model.metadata, "refit": calibration.model_dump()}
+    return dataclasses.replace(model, temperature=calibration.temperature, metadata=refitted)
 
 
 class UnreadableExport(ValueError):

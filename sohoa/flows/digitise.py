@@ -40,6 +40,7 @@ from prefect.tasks import exponential_backoff
 
 from sohoa.config import Settings
 from sohoa.flows import events, progress, runs, workdir
+from sohoa.flows.calibrating import model_in_use
 from sohoa.flows.cataloguing import (
     PAGE_SEPARATOR,
     catalogue_dossier,
@@ -66,6 +67,7 @@ from sohoa.flows.storing import (
 )
 from sohoa.ocr.engine import OcrEngine, OcrError
 from sohoa.ocr.tesseract import TesseractEngine
+from sohoa.pipeline.classify import ClassifierModel
 from sohoa.pipeline.correct import correct_page
 from sohoa.pipeline.dossier import (
     PageResult,
@@ -456,6 +458,8 @@ def _digitise_admitted(
                 existing,
                 copy_signer,
                 workers or settings.concurrency,
+                # The trained classifier, or the one refitted on reviewed documents.
+                model_in_use(settings.data_dir),
             )
 
     quarantined += failed_pages(pages)
@@ -546,6 +550,7 @@ def _documents(
     previous: Manifest | None,
     copy_signer: CopySigner | None,
     workers: int,
+    classifier: ClassifierModel,
 ) -> tuple[list[DocumentRecord], dict[str, list[str]], list[Conflict]]:
     """The dossier's documents, read on `today`, stored, with the values people set on the
     same papers in `previous` carried over; their pages' texts by document id; the values read
@@ -564,7 +569,7 @@ def _documents(
             text=StoredObject(key=""),
             metadata=StoredObject(key=""),
         )
-        for understood in understand_dossier([p.content for p in pages], today)
+        for understood in understand_dossier([p.content for p in pages], today, classifier)
     ]
     texts = {r.id: [pages[i].content.plain_text for i in r.pages] for r in records}
     originals = page_originals([p.source for p in pages], {s.name: s.sha256 for s in sources})

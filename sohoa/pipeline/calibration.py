@@ -22,15 +22,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
-from sohoa.config import Settings
 from sohoa.pipeline.classify import (
     MODEL_DIR,
     ClassifierModel,
     classify_document,
     document_tokens,
-    load_model,
     model_arrays_path,
 )
 from sohoa.pipeline.page import PageContent, plain_page
@@ -227,46 +225,7 @@ def type_calibration_error(
 # --- the calibration in use ----------------------------------------------------------------------
 
 
-def calibration_path(data_dir: Path) -> Path:
-    return data_dir / "calibration" / CALIBRATION_FILE
-
-
-def previous_calibration_path(data_dir: Path) -> Path:
-    return data_dir / "calibration" / PREVIOUS_CALIBRATION_FILE
-
-
 @functools.cache
 def model_sha256(folder: Path = MODEL_DIR) -> str:
     """What names the trained model a calibration was fitted for: its arrays' SHA-256."""
     return hashlib.sha256(model_arrays_path(folder).read_bytes()).hexdigest()
-
-
-def model_in_use(data_dir: Path | None = None) -> ClassifierModel:
-    """The trained classifier, with the temperature refitted on confirmed documents when the
-    data dir (`data_dir`, else the configured one) holds one fitted for it; else as trained."""
-    path = calibration_path(data_dir or Settings().data_dir)
-    try:
-        stamp = path.stat().st_mtime_ns
-    except FileNotFoundError:
-        return load_model()
-    return _recalibrated(path, stamp)
-
-
-@functools.cache
-def _recalibrated(path: Path, stamp: int) -> ClassifierModel:
-    """The model with the temperature in `path` as it was at `stamp` (a refit changes it)."""
-    model = load_model()
-    try:
-        calibration = Calibration.model_validate_json(path.read_bytes())
-    except (OSError, ValidationError) as e:
-        log.warning("refitted calibration %s unreadable (%s); using the trained one", path, e)
-        return model
-    if calibration.model_sha256 != model_sha256():
-        log.warning(
-            "the refitted calibration %s was fitted for another classifier model; using the "
-            "trained one (refit it: sohoa review refit)",
-            path,
-        )
-        return model
-    refitted = {**model.metadata, "refit": calibration.model_dump()}
-    return dataclasses.replace(model, temperature=calibration.temperature, metadata=refitted)

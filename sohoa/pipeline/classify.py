@@ -408,11 +408,7 @@ def classify_document(
 ) -> Classification:
     """The type of the document made of `pages` (in order; blank pages are skipped)."""
     taxonomy = taxonomy or load_taxonomy()
-    if model is None:
-        # Imported here: the calibration module builds on this one.
-        from sohoa.pipeline.calibration import model_in_use
-
-        model = model_in_use()
+    model = model or load_model()
     content = _content_pages(pages)
     if not content:
         return Classification(OTHER, 0.0, needs_review=True)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sohoa.pipeline.abbreviation import read_number
-from sohoa.pipeline.classify import Classification, classify_document
+from sohoa.pipeline.classify import Classification, ClassifierModel, classify_document
 from sohoa.pipeline.extract import NameSource, extract_fields
 from sohoa.pipeline.model import DocumentFields
 from sohoa.pipeline.page import PageContent
@@ -32,10 +32,13 @@ class UnderstoodDocument:
         return bool(self.review)
 
 
-def understand_dossier(pages: Sequence[PageContent], today: date) -> list[UnderstoodDocument]:
-    """The documents of a dossier's `pages`, read on `today` (no paper is dated after it)."""
+def understand_dossier(
+    pages: Sequence[PageContent], today: date, classifier: ClassifierModel | None = None
+) -> list[UnderstoodDocument]:
+    """The documents of a dossier's `pages`, read on `today` (no paper is dated after it),
+    their types told by `classifier` (the trained one unless given)."""
     read = [
-        _understand(indexes, [pages[i] for i in indexes], today)
+        _understand(indexes, [pages[i] for i in indexes], today, classifier)
         for indexes in split_documents(pages)
     ]
     return reconcile_names([document for document, _ in read], [source for _, source in read])
@@ -48,9 +51,12 @@ def understand_document(
 
 
 def _understand(
-    indexes: list[int], pages: Sequence[PageContent], today: date
+    indexes: list[int],
+    pages: Sequence[PageContent],
+    today: date,
+    classifier: ClassifierModel | None = None,
 ) -> tuple[UnderstoodDocument, NameSource]:
-    classification = classify_document(pages)
+    classification = classify_document(pages, model=classifier)
     extraction = extract_fields(classification.type, pages, today)
     review = ["type"] if type_in_doubt(classification, extraction.fields.so_ky_hieu) else []
     document = UnderstoodDocument(
