@@ -39,9 +39,9 @@ def test_a_new_token_is_alone_on_the_last_line_and_never_listed(run: Run) -> Non
     assert token not in listed.stdout
 
 
-def test_a_role_that_is_none_of_the_three_is_bad_usage(run: Run) -> None:
+def test_a_role_that_is_none_of_the_four_is_bad_usage(run: Run) -> None:
     refused = run("tokens", "add", "portal", "--role", "owner")
-    assert refused.returncode == 1 and "submit, read, admin" in refused.stderr
+    assert refused.returncode == 1 and "submit, read, review, admin" in refused.stderr
 
 
 def test_a_revoked_token_is_listed_as_revoked(run: Run) -> None:
