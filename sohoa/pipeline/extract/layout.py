@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import re
 import statistics
+import string
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ _MOTTO = re.compile(r"cong hoa|chu nghia viet|xa hoi chu")
 _MOTTO_WORDS_BEFORE = {"cong hoa": 0, "xa hoi chu": 2, "chu nghia viet": 4}
 # The motto's second line, which stands for it where OCR lost the first ("ĐIỀN Độc lập - …").
 MOTTO_SECOND_LINE = re.compile(r"doc lap\W+tu do")
+_DASHES = ("-", "–")
 # A paragraph's first line is indented and reaches the right margin; a centred line that
 # reaches it reaches the left margin too. Both within this share of the text's width.
 _AT_MARGIN = 0.02
@@ -195,9 +197,14 @@ def _split_at(
     words: Sequence[Word], edge: int, page_width: int
 ) -> tuple[tuple[Word, ...], tuple[Word, ...]] | None:
     """The words of a header line left and right of the column edge, or None for a line that
-    runs across it. Marks without letters or digits (rules, specks) are dropped. The split is
-    the wide gap nearest the edge, as a place and date may be wider than the motto above."""
-    content = [w for w in words if any(c.isalnum() for c in w.text)]
+    runs across it. Marks without letters or digits (rules, specks) are dropped, but for a dash
+    between two words ("Bến Thành - Suối Tiên" in a summary). The split is the wide gap nearest
+    the edge, as a place and date may be wider than the motto above."""
+    content = [
+        w
+        for at, w in enumerate(words)
+        if any(c.isalnum() for c in w.text) or _joins_two_words(words, at)
+    ]
     centres = [(w.box.x0 + w.box.x1) / 2 for w in content]
     if all(c < edge for c in centres):
         return tuple(content), ()
@@ -214,6 +221,13 @@ def _split_at(
         return None
     cut = min(near)[1]
     return tuple(content[:cut]), tuple(content[cut:])
+
+
+def _joins_two_words(words: Sequence[Word], at: int) -> bool:
+    """Whether the word at `at` is a dash between two words of letters ("Thành - Suối")."""
+    if words[at].text not in _DASHES or not 0 < at < len(words) - 1:
+        return False
+    return all(words[i].text.strip(string.punctuation).isalpha() for i in (at - 1, at + 1))
 
 
 def margin_slack(margins: tuple[int, int]) -> float:
