@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
 import statistics
@@ -12,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from sohoa.ocr.engine import PageText, Word
+from sohoa.ocr.engine import Box, Line, PageText, Word
 from sohoa.pipeline.extract.reading import REVIEW_CONFIDENCE, Span, joined_text, squeeze, words_in
 from sohoa.pipeline.identifiers import (
     parse_date,
@@ -28,6 +29,11 @@ _MOTTO_WORDS_BEFORE = {"cong hoa": 0, "xa hoi chu": 2, "chu nghia viet": 4}
 # The motto's second line, which stands for it where OCR lost the first ("ĐIỀN Độc lập - …").
 MOTTO_SECOND_LINE = re.compile(r"doc lap\W+tu do")
 _DASHES = ("-", "–")
+# A digital signature's box (folded): the line naming the signer or the time of signing, and
+# the labels of the lines beside it, within this many lines.
+_SIGNATURE_ANCHOR = re.compile(r"^\W{0,3}(?:ky boi|nguoi ky|thoi gian ky|ngay ky)\s*:")
+_SIGNATURE_LABEL = re.compile(r"^\W{0,3}(?:co quan|email|chuc vu|to chuc|don vi)\s*:")
+_SIGNATURE_BOX_LINES = 4
 # A paragraph's first line is indented and reaches the right margin; a centred line that
 # reaches it reaches the left margin too. Both within this share of the text's width.
 _AT_MARGIN = 0.02
@@ -61,7 +67,11 @@ class Document:
 
     @classmethod
     def read(cls, pages: Sequence[PageContent]) -> Document:
-        texts = [(i, page.text) for i, page in enumerate(pages) if page.text and page.text.lines]
+        texts = [
+            (i, without_signature_box(page.text))
+            for i, page in enumerate(pages)
+            if page.text and page.text.lines
+        ]
         if not texts:
             return cls([], _Header([], []))
         first_index, first = texts[0]
@@ -185,6 +195,43 @@ def _is_centred_title(words: Sequence[Word], page_width: int) -> bool:
     middle = (inked[0].box.x0 + inked[-1].box.x1) / 2
     centred = abs(middle - page_width / 2) < _TITLE_CENTRING * page_width
     return centred and len(letters) >= 4 and not any(c.islower() for c in letters)
+
+
+def without_signature_box(text: PageText) -> PageText:
+    """`text` without the box a digital signature prints on the page ("Ký bởi: …", "Cơ quan:
+    …", "Thời gian ký: 07/02/2025 07:56:24"): over the header it would read as the issuer, the
+    summary or the issuing date. A line is the box's from a word that opens one of its labels,
+    at the line's start or after a column gap, to the line's end; "Cơ quan:", "Email:" and the
+    like only near a line that names the signer or the time of signing."""
+    anchors = [
+        i for i, line in enumerate(text.lines) if _box_from(line, _SIGNATURE_ANCHOR) is not None
+    ]
+    if not anchors:
+        return text
+    lines = []
+    for i, line in enumerate(text.lines):
+        at = _box_from(line, _SIGNATURE_ANCHOR)
+        if at is None and any(abs(i - a) <= _SIGNATURE_BOX_LINES for a in anchors):
+            at = _box_from(line, _SIGNATURE_LABEL)
+        if at is None:
+            lines.append(line)
+        elif at > 0:
+            kept = line.words[:at]
+            box = Box(kept[0].box.x0, line.box.y0, kept[-1].box.x1, line.box.y1)
+            lines.append(dataclasses.replace(line, box=box, words=kept))
+    return dataclasses.replace(text, lines=tuple(lines))
+
+
+def _box_from(line: Line, label: re.Pattern[str]) -> int | None:
+    """The word of `line` where a signature box's `label` opens, at the line's start or after
+    a column gap."""
+    words = line.words
+    for at, word in enumerate(words):
+        if at > 0 and not _gap_between(words[at - 1], word):
+            continue
+        if label.match(fold(" ".join(w.text for w in words[at:]))):
+            return at
+    return None
 
 
 def _gap_between(a: Word, b: Word, height: float | None = None) -> bool:
