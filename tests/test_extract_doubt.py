@@ -1,6 +1,8 @@
 """Values that may be misread go to review rather than out as right: issuers that are no known
 organisation, summaries with a word OCR was unsure of or that the body spells otherwise."""
 
+import dataclasses
+
 from sohoa.pipeline.extract import extract_fields
 from sohoa.pipeline.extract.issuer import is_known_organisation
 from tests.test_extract import TODAY, body, centred, decision, laid_out, official, with_confidence
@@ -122,3 +124,27 @@ def test_a_dash_between_two_words_of_a_summary_under_the_number_is_kept():
         body("Văn phòng thông báo ý kiến về tuyến đường sắt đô thị như sau, để các cơ quan biết."),
     )
     assert _read("cong_van", page).fields.trich_yeu == "tuyến Bến Thành - Suối Tiên"
+
+
+def test_a_number_whose_count_looks_written_by_hand_goes_to_review():
+    page = decision(number="Số: 115/NQ-CP")  # read surely, and fitting the register
+    assert page.text is not None
+    count = next(w for w in page.text.words if w.text == "115/NQ-CP")
+    page = dataclasses.replace(page, handwritten=(count.box,))
+    extraction = _read("nghi_quyet", page)
+    assert extraction.fields.so_ky_hieu == "115/NQ-CP"
+    assert "so_ky_hieu" in extraction.review
+
+
+def test_a_number_glued_to_its_type_is_not_for_review_while_its_ink_looks_printed():
+    extraction = _read("quyet_dinh", decision(number="Số: 115/QĐ-UBND"))
+    assert "so_ky_hieu" not in extraction.review
+
+
+def test_a_day_that_looks_written_by_hand_puts_the_date_up_for_review():
+    page = decision(date_line="Hải Hậu, ngày 24 tháng 01 năm 2020")
+    assert page.text is not None
+    day = next(w for w in page.text.words if w.text == "24")
+    extraction = _read("quyet_dinh", dataclasses.replace(page, handwritten=(day.box,)))
+    assert extraction.fields.ngay_ban_hanh == "2020-01-24"
+    assert "ngay_ban_hanh" in extraction.review

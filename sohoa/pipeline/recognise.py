@@ -17,6 +17,7 @@ from typing import Any
 from sohoa.ocr.engine import Box, Line, OcrEngine, PageText, Word
 from sohoa.pipeline.codes import decode_codes
 from sohoa.pipeline.ingest import PageImage
+from sohoa.pipeline.ink import handwritten_digits
 from sohoa.pipeline.preprocess import (
     analyse_page,
     enlarge,
@@ -44,6 +45,7 @@ class PageReading:
     text: PageText | None
     ocr_scale: int = 1
     codes: tuple[str, ...] = ()  # QR codes and barcodes printed on the page
+    handwritten: tuple[Box, ...] = ()  # digit words whose ink looks written by hand (`ink`)
 
     @property
     def confidence(self) -> float | None:
@@ -57,7 +59,13 @@ class PageReading:
         raw = json.loads(data)
         text = raw.pop("text")
         codes = tuple(raw.pop("codes", ()))
-        return cls(**raw, text=_page_text(text) if text else None, codes=codes)
+        handwritten = tuple(Box(**box) for box in raw.pop("handwritten", ()))
+        return cls(
+            **raw,
+            text=_page_text(text) if text else None,
+            codes=codes,
+            handwritten=handwritten,
+        )
 
 
 def read_page(page: PageImage, engine: OcrEngine) -> PageReading:
@@ -92,7 +100,15 @@ def _read_turned(page: PageImage, engine: OcrEngine, rotation: int, skew: float)
     scale = ocr_scale(page.dpi)
     text = engine.recognise(enlarge(image, scale), dpi=page.dpi * scale)
     return PageReading(
-        False, rotation, skew, straightened, image.width, image.height, text, ocr_scale=scale
+        False,
+        rotation,
+        skew,
+        straightened,
+        image.width,
+        image.height,
+        text,
+        ocr_scale=scale,
+        handwritten=handwritten_digits(image, text, scale),
     )
 
 

@@ -64,6 +64,8 @@ class Document:
     first_page: PageText | None = None
     margins: tuple[int, int] = (0, 0)  # left and right edge of the first page's body text
     _header_ids: set[int] = field(default_factory=set)
+    # The boxes of the first page's digit words whose ink looks written by hand.
+    handwritten: frozenset[Box] = frozenset()
 
     @classmethod
     def read(cls, pages: Sequence[PageContent]) -> Document:
@@ -87,7 +89,13 @@ class Document:
             if body
             else (0, first.width)
         )
-        return cls(spans, header, first, margins, {id(s) for s in [*header.left, *header.right]})
+        header_ids = {id(s) for s in [*header.left, *header.right]}
+        handwritten = frozenset(pages[first_index].handwritten)
+        return cls(spans, header, first, margins, header_ids, handwritten)
+
+    def written_by_hand(self, word: Word) -> bool:
+        """Whether a word of the first page looks written by hand (`sohoa.pipeline.ink`)."""
+        return word.box in self.handwritten
 
     def body(self) -> list[Span]:
         return [s for s in self.spans if id(s) not in self._header_ids]
