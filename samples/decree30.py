@@ -5,7 +5,10 @@ they are."""
 
 from __future__ import annotations
 
+import functools
 import random
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 
 from samples.blocks import (
@@ -55,28 +58,104 @@ def _ministry(rng: random.Random) -> Issuer:
     return Issuer(header, name, abbreviation, signing, make_address(rng, capital), head="BỘ TRƯỞNG")
 
 
-def _paper(
-    rng: random.Random,
-    when: date,
-    doc_type: str,
-    title: str,
-    issuer: Issuer,
-    number: str,
-    subjects: tuple[str, ...],
-    closing: str,
-) -> Document:
+@dataclass(frozen=True)
+class _Kind:
+    """What tells one Decree 30 type's papers apart."""
+
+    title: str
+    issuer: Callable[[random.Random], Issuer]
+    number: str  # a format of count, year and issuer abbreviation
+    counts: tuple[int, int]
+    subjects: tuple[str, ...]
+    closing: str  # may name the issuer and the date
+
+
+KINDS = {
+    "nghi_quyet": _Kind(
+        "NGHỊ QUYẾT",
+        _council,
+        "{count}/NQ-{issuer}",
+        (1, 99),
+        (
+            "thông qua kế hoạch đầu tư công trung hạn",
+            "phê chuẩn quyết toán ngân sách địa phương năm trước",
+            "quy định mức chi hỗ trợ cho người hoạt động không chuyên trách",
+        ),
+        "Nghị quyết này có hiệu lực kể từ ngày ký./.",
+    ),
+    "chi_thi": _Kind(
+        "CHỈ THỊ",
+        any_issuer,
+        "{count:02d}/CT-{issuer}",
+        (1, 40),
+        (
+            "tăng cường công tác phòng, chống thiên tai",
+            "đẩy mạnh cải cách thủ tục hành chính",
+            "triển khai sử dụng hóa đơn điện tử trên địa bàn",
+        ),
+        "Yêu cầu thủ trưởng các cơ quan, đơn vị nghiêm túc thực hiện Chỉ thị này./.",
+    ),
+    "thong_tu": _Kind(
+        "THÔNG TƯ",
+        _ministry,
+        "{count}/{year}/TT-{issuer}",
+        (1, 60),
+        (
+            "quy định chi tiết một số điều của Nghị định về quản lý hồ sơ",
+            "hướng dẫn thực hiện thủ tục hành chính trên môi trường điện tử",
+            "sửa đổi, bổ sung một số điều của Thông tư về chế độ báo cáo",
+        ),
+        "Thông tư này có hiệu lực thi hành sau 45 ngày kể từ ngày ký ban hành./.",
+    ),
+    "ke_hoach": _Kind(
+        "KẾ HOẠCH",
+        any_issuer,
+        "{count}/KH-{issuer}",
+        (1, 300),
+        (
+            "triển khai công tác chuyển đổi số năm nay",
+            "kiểm tra công tác cải cách hành chính",
+            "tổ chức tiếp công dân định kỳ",
+        ),
+        "Trên đây là Kế hoạch, đề nghị các đơn vị triển khai thực hiện./.",
+    ),
+    "giay_moi": _Kind(
+        "GIẤY MỜI",
+        any_issuer,
+        "{count}/GM-{issuer}",
+        (1, 500),
+        (
+            "dự hội nghị tổng kết công tác năm",
+            "dự buổi làm việc về công tác giải phóng mặt bằng",
+            "dự cuộc họp triển khai nhiệm vụ quý",
+        ),
+        "Thời gian: 08 giờ 00, {date}, tại hội trường {name}./.",
+    ),
+}
+
+
+def paper(doc_type: str) -> Callable[[random.Random, date], Document]:
+    """The template of a Decree 30 type of `KINDS`."""
+    return functools.partial(_paper, doc_type)
+
+
+def _paper(doc_type: str, rng: random.Random, when: date) -> Document:
     """A paper of the Decree 30 layout: header, title, its subject centred under it (with "Về
     việc" or not), a few paragraphs, the signature."""
+    kind = KINDS[doc_type]
+    issuer = kind.issuer(rng)
+    count = rng.randint(*kind.counts)
+    number = kind.number.format(count=count, year=when.year, issuer=issuer.abbreviation)
     deck = shuffled_running_text(rng)
-    subject = nfc(rng.choice(subjects))
+    subject = nfc(rng.choice(kind.subjects))
     printed = f"Về việc {subject}" if rng.random() < 0.5 else subject[0].upper() + subject[1:]
     rows = [
         official_header(rng, issuer, number, when),
-        single(Para(title, weight="bold", size=1.15, align="center"), space_before=1.2),
+        single(Para(kind.title, weight="bold", size=1.15, align="center"), space_before=1.2),
         single(Para(printed, weight="bold", align="center")),
     ]
     rows += [body(sentence) for sentence in filler(deck, rng.randint(2, 5))]
-    rows.append(body(nfc(closing)))
+    rows.append(body(nfc(kind.closing.format(date=vn_date(when, rng), name=issuer.name))))
     rows.append(
         signature_row(
             issuer.signing, make_person(rng).full_name, "seal", ("- Như trên;", "- Lưu: VT.")
@@ -87,63 +166,3 @@ def _paper(
         so_ky_hieu=number, ngay_ban_hanh=when, co_quan_ban_hanh=issuer.name, trich_yeu=trich_yeu
     )
     return Document(doc_type, rows, fields)
-
-
-def nghi_quyet(rng: random.Random, when: date) -> Document:
-    issuer = _council(rng)
-    number = f"{rng.randint(1, 99)}/NQ-HĐND"
-    subjects = (
-        "thông qua kế hoạch đầu tư công trung hạn",
-        "phê chuẩn quyết toán ngân sách địa phương năm trước",
-        "quy định mức chi hỗ trợ cho người hoạt động không chuyên trách",
-    )
-    closing = "Nghị quyết này có hiệu lực kể từ ngày ký./."
-    return _paper(rng, when, "nghi_quyet", "NGHỊ QUYẾT", issuer, number, subjects, closing)
-
-
-def chi_thi(rng: random.Random, when: date) -> Document:
-    issuer = any_issuer(rng)
-    number = f"{rng.randint(1, 40):02d}/CT-{issuer.abbreviation}"
-    subjects = (
-        "tăng cường công tác phòng, chống thiên tai",
-        "đẩy mạnh cải cách thủ tục hành chính",
-        "triển khai sử dụng hóa đơn điện tử trên địa bàn",
-    )
-    closing = "Yêu cầu thủ trưởng các cơ quan, đơn vị nghiêm túc thực hiện Chỉ thị này./."
-    return _paper(rng, when, "chi_thi", "CHỈ THỊ", issuer, number, subjects, closing)
-
-
-def thong_tu(rng: random.Random, when: date) -> Document:
-    issuer = _ministry(rng)
-    number = f"{rng.randint(1, 60)}/{when.year}/TT-{issuer.abbreviation}"
-    subjects = (
-        "quy định chi tiết một số điều của Nghị định về quản lý hồ sơ",
-        "hướng dẫn thực hiện thủ tục hành chính trên môi trường điện tử",
-        "sửa đổi, bổ sung một số điều của Thông tư về chế độ báo cáo",
-    )
-    closing = "Thông tư này có hiệu lực thi hành sau 45 ngày kể từ ngày ký ban hành./."
-    return _paper(rng, when, "thong_tu", "THÔNG TƯ", issuer, number, subjects, closing)
-
-
-def ke_hoach(rng: random.Random, when: date) -> Document:
-    issuer = any_issuer(rng)
-    number = f"{rng.randint(1, 300)}/KH-{issuer.abbreviation}"
-    subjects = (
-        "triển khai công tác chuyển đổi số năm nay",
-        "kiểm tra công tác cải cách hành chính",
-        "tổ chức tiếp công dân định kỳ",
-    )
-    closing = "Trên đây là Kế hoạch, đề nghị các đơn vị triển khai thực hiện./."
-    return _paper(rng, when, "ke_hoach", "KẾ HOẠCH", issuer, number, subjects, closing)
-
-
-def giay_moi(rng: random.Random, when: date) -> Document:
-    issuer = any_issuer(rng)
-    number = f"{rng.randint(1, 500)}/GM-{issuer.abbreviation}"
-    subjects = (
-        "dự hội nghị tổng kết công tác năm",
-        "dự buổi làm việc về công tác giải phóng mặt bằng",
-        "dự cuộc họp triển khai nhiệm vụ quý",
-    )
-    closing = f"Thời gian: 08 giờ 00, {vn_date(when, rng)}, tại hội trường {issuer.name}./."
-    return _paper(rng, when, "giay_moi", "GIẤY MỜI", issuer, number, subjects, closing)

@@ -23,7 +23,8 @@ from samples.civil import (
     xac_nhan_cu_tru,
     xac_nhan_tinh_trang_hon_nhan,
 )
-from samples.decree30 import chi_thi, giay_moi, ke_hoach, nghi_quyet, thong_tu
+from samples.decree30 import KINDS as DECREE30_KINDS
+from samples.decree30 import paper as decree30_paper
 from samples.identity import random_date
 from samples.official import bao_cao, bien_ban, cong_van, quyet_dinh, thong_bao, to_trinh
 from samples.system import PAPER_NAMES, Case, giay_tiep_nhan_ho_so, make_case, with_qr
@@ -53,11 +54,7 @@ TEMPLATES: dict[str, Callable[[random.Random, date], Document]] = {
     "gcn_quyen_su_dung_dat": gcn_quyen_su_dung_dat,
     "gcn_dang_ky_doanh_nghiep": gcn_dang_ky_doanh_nghiep,
     # Drawn only with --decree30 (generate.DECREE30_WEIGHTS).
-    "nghi_quyet": nghi_quyet,
-    "chi_thi": chi_thi,
-    "thong_tu": thong_tu,
-    "ke_hoach": ke_hoach,
-    "giay_moi": giay_moi,
+    **{doc_type: decree30_paper(doc_type) for doc_type in DECREE30_KINDS},
 }
 
 
