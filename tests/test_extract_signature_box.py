@@ -81,3 +81,18 @@ def test_a_signature_box_read_on_one_line_with_the_issuer_is_cut_off_at_its_labe
     fields = extract_fields("thong_bao", [laid_out(*rows)], TODAY).fields
     assert fields.co_quan_ban_hanh == "Ủy ban nhân dân tỉnh Quảng Ngãi"
     assert fields.ngay_ban_hanh == "2025-01-24"
+
+
+def test_a_signature_box_left_of_the_motto_on_one_line_leaves_the_motto_and_date():
+    rows = [
+        [(300, "ỦY BAN NHÂN DÂN"), (800, MOTTO)],
+        [(320, "TỈNH QUẢNG NGÃI"), (880, MOTTO_2)],
+        [(100, "Thời gian ký: 26/01/2025"), (850, "Quảng Ngãi, ngày 24 tháng 01 năm 2025")],
+        [(330, "Số: 46/TB-UBND")],
+        centred("THÔNG BÁO"),
+        centred("Về việc thụ lý giải quyết khiếu nại lần hai"),
+        body("Ngày 10 tháng 01 năm 2025, Ủy ban nhân dân tỉnh nhận được đơn khiếu nại."),
+    ]
+    assert extract_fields("thong_bao", [laid_out(*rows)], TODAY).fields.ngay_ban_hanh == (
+        "2025-01-24"
+    )

@@ -209,8 +209,9 @@ def without_signature_box(text: PageText) -> PageText:
     """`text` without the box a digital signature prints on the page ("Ký bởi: …", "Cơ quan:
     …", "Thời gian ký: 07/02/2025 07:56:24"): over the header it would read as the issuer, the
     summary or the issuing date. A line is the box's from a word that opens one of its labels,
-    at the line's start or after a column gap, to the line's end; "Cơ quan:", "Email:" and the
-    like only near a line that names the signer or the time of signing."""
+    at the line's start or after a column gap, to the next column gap or the line's end; "Cơ
+    quan:", "Email:" and the like only near a line that names the signer or the time of
+    signing."""
     anchors = [
         i for i, line in enumerate(text.lines) if _box_from(line, _SIGNATURE_ANCHOR) is not None
     ]
@@ -223,9 +224,17 @@ def without_signature_box(text: PageText) -> PageText:
             at = _box_from(line, _SIGNATURE_LABEL)
         if at is None:
             lines.append(line)
-        elif at > 0:
-            kept = line.words[:at]
-            box = Box(kept[0].box.x0, line.box.y0, kept[-1].box.x1, line.box.y1)
+            continue
+        words = line.words
+        end = next(
+            (j for j in range(at + 1, len(words)) if _gap_between(words[j - 1], words[j])),
+            len(words),
+        )
+        kept = (*words[:at], *words[end:])
+        if kept:
+            box = Box(
+                min(w.box.x0 for w in kept), line.box.y0, max(w.box.x1 for w in kept), line.box.y1
+            )
             lines.append(dataclasses.replace(line, box=box, words=kept))
     return dataclasses.replace(text, lines=tuple(lines))
 
