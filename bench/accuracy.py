@@ -140,6 +140,8 @@ class DossierScore:
     fields: dict[str, list[bool]] = field(default_factory=dict)
     # The same comparisons: a value given, wrong, and not flagged for review (a silent error)?
     silent_fields: dict[str, list[bool]] = field(default_factory=dict)
+    # The same comparisons: flagged for review (a right value flagged costs a clerk seconds)?
+    flagged_fields: dict[str, list[bool]] = field(default_factory=dict)
     review_flags: int = 0
     pdfs: int = 0
     pdfs_valid: int = 0
@@ -179,6 +181,8 @@ class Summary:
     type_silent_error_rate: float | None
     field_silent_error_rate: float | None
     field_silent_errors: dict[str, int]
+    # Of the same comparisons, those flagged for review: what the silent rate costs clerks.
+    field_flag_rate: float | None
     # Does a type confidence of p come true p of the time?
     type_calibration_error: float | None
     type_reliability: list[ReliabilityBin]
@@ -396,6 +400,7 @@ def score_dossier(
                 score.fields.setdefault(name, []).append(right)
                 silent = bool(got) and not right and name not in review
                 score.silent_fields.setdefault(name, []).append(silent)
+                score.flagged_fields.setdefault(name, []).append(name in review)
     score.review_flags = sum(bool(d.get("needs_review")) for d in manifest["documents"])
 
     texts = hypothesis_texts(manifest, run.out, score)
@@ -561,6 +566,9 @@ def summarise(scores: Sequence[DossierScore]) -> Summary:
         ),
         field_silent_error_rate=share([flag for flags in silent.values() for flag in flags]),
         field_silent_errors={name: sum(flags) for name, flags in silent.items()},
+        field_flag_rate=share(
+            [flag for score in scores for flags in score.flagged_fields.values() for flag in flags]
+        ),
         type_calibration_error=expected_calibration_error(confidences, types_right),
         type_reliability=reliability(confidences, types_right),
         pdfs=pdfs,
@@ -663,6 +671,7 @@ def print_report(scores: Sequence[DossierScore], summary: Summary, console: Cons
             for name, count in summary.field_silent_errors.items()
             if count
         ),
+        ("fields flagged for review", percent(summary.field_flag_rate), None),
         ("type calibration error (ECE)", ratio(summary.type_calibration_error), None),
         (
             f"PDF/A-2b valid ({summary.pdfs} PDFs)",

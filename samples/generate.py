@@ -64,6 +64,10 @@ TYPE_WEIGHTS = {
     "giay_chung_nhan_ket_hon": 1, "xac_nhan_tinh_trang_hon_nhan": 1, "trich_luc_khai_tu": 1,
     "gcn_quyen_su_dung_dat": 1, "gcn_dang_ky_doanh_nghiep": 1,
 }  # fmt: skip
+# The Decree 30 types real paper showed the sets lack (samples/decree30.py), drawn beside the
+# others only with --decree30: the default sets, and so every benchmark's held-out set, stay
+# the same.
+DECREE30_WEIGHTS = {"nghi_quyet": 1, "chi_thi": 1, "thong_tu": 1, "ke_hoach": 1, "giay_moi": 1}
 ONE_PAGE_TYPE = "cccd"  # always fits on one page: fills the last page of an exact-length dossier
 BLANK_BACK_RATE = 0.18  # pages scanned duplex whose back is empty
 BLEED_THROUGH_RATE = 0.5
@@ -129,9 +133,11 @@ def plan_dossier(
     fmt: OutputFormat | Literal["mixed"] = "mixed",
     degrade: bool = True,
     document_types: Sequence[str] | None = None,
+    decree30: bool = False,
 ) -> DossierPlan:
     """Everything about a dossier except its pixels. `n_pages` makes it exactly that long;
-    otherwise it has `n_documents` (default 2-5), or exactly `document_types` in that order."""
+    otherwise it has `n_documents` (default 2-5), or exactly `document_types` in that order.
+    `decree30` draws the Decree 30 types of `DECREE30_WEIGHTS` too."""
     rng = random.Random(seed)
     dpi = dpi or rng.choice((200, 300))
     chosen: OutputFormat = (
@@ -146,7 +152,7 @@ def plan_dossier(
     documents: list[PlannedDocument] = []
     # (layout, kind, document): a separator carries the index of the document it goes before
     layouts: list[tuple[PageLayout, PageKind, int]] = []
-    for doc_type in document_type_stream(rng, document_types, n_documents):
+    for doc_type in document_type_stream(rng, document_types, n_documents, decree30):
         remaining = budget - len(layouts)
         if remaining <= 0:
             break
@@ -203,12 +209,13 @@ def plan_dossier(
 
 
 def document_type_stream(
-    rng: random.Random, forced: Sequence[str] | None, count: int | None
+    rng: random.Random, forced: Sequence[str] | None, count: int | None, decree30: bool = False
 ) -> Iterator[str]:
     if forced is not None:
         yield from forced
         return
-    types, weights = list(TYPE_WEIGHTS), list(TYPE_WEIGHTS.values())
+    drawn = {**TYPE_WEIGHTS, **DECREE30_WEIGHTS} if decree30 else TYPE_WEIGHTS
+    types, weights = list(drawn), list(drawn.values())
     produced = 0
     while count is None or produced < count:
         yield rng.choices(types, weights)[0]
@@ -314,6 +321,7 @@ def generate_dossier(
     degrade: bool = True,
     document_types: Sequence[str] | None = None,
     dossier_id: str | None = None,
+    decree30: bool = False,
 ) -> Path:
     """Writes `out_dir/<dossier_id>/` (input files + truth.json) and returns that folder.
 
@@ -327,6 +335,7 @@ def generate_dossier(
         fmt=fmt,
         degrade=degrade,
         document_types=document_types,
+        decree30=decree30,
     )
     folder = Path(out_dir) / plan.dossier_id
     prepare_folder(folder)
@@ -449,6 +458,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--committed", action="store_true", help=f"rebuild the dossiers in {COMMITTED_DIR}"
     )
+    parser.add_argument(
+        "--decree30",
+        action="store_true",
+        help="draw nghị quyết, chỉ thị, thông tư, kế hoạch and giấy mời too (other sets)",
+    )
     args = parser.parse_args(argv)
     if not args.committed and args.out is None:
         parser.error("--out is required (or --committed)")
@@ -471,6 +485,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         dpi=args.dpi,
         fmt=args.format,
         degrade=not args.clean,
+        decree30=args.decree30,
     )
     return 0
 

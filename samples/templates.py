@@ -23,6 +23,8 @@ from samples.civil import (
     xac_nhan_cu_tru,
     xac_nhan_tinh_trang_hon_nhan,
 )
+from samples.decree30 import KINDS as DECREE30_KINDS
+from samples.decree30 import paper as decree30_paper
 from samples.identity import random_date
 from samples.official import bao_cao, bien_ban, cong_van, quyet_dinh, thong_bao, to_trinh
 from samples.system import PAPER_NAMES, Case, giay_tiep_nhan_ho_so, make_case, with_qr
@@ -51,6 +53,8 @@ TEMPLATES: dict[str, Callable[[random.Random, date], Document]] = {
     "trich_luc_khai_tu": trich_luc_khai_tu,
     "gcn_quyen_su_dung_dat": gcn_quyen_su_dung_dat,
     "gcn_dang_ky_doanh_nghiep": gcn_dang_ky_doanh_nghiep,
+    # Drawn only with --decree30 (generate.DECREE30_WEIGHTS).
+    **{doc_type: decree30_paper(doc_type) for doc_type in DECREE30_KINDS},
 }
 
 

@@ -19,8 +19,10 @@ from samples.degrade import ROTATIONS, Effects, Rotation, apply_effects
 from samples.generate import (
     COMMITTED,
     COMMITTED_DIR,
+    DECREE30_WEIGHTS,
     FORMATS,
     committed_plan,
+    document_type_stream,
     generate_dossier,
     main,
     plan_dossier,
@@ -406,3 +408,22 @@ def test_some_dossiers_have_separators_and_qr_codes() -> None:
     with_separators = sum(any(p.separator for p in plan.pages) for plan in plans)
     assert 3 <= with_separators <= 20
     assert any(d.document.qr for plan in plans for d in plan.documents)
+
+
+def test_the_default_sets_never_draw_a_decree_30_type_so_held_out_sets_stay_the_same():
+    drawn = set(document_type_stream(random.Random(9001), None, 400))
+    assert not drawn & set(DECREE30_WEIGHTS)
+
+
+def test_decree30_draws_nghi_quyet_chi_thi_thong_tu_ke_hoach_and_giay_moi_too():
+    drawn = set(document_type_stream(random.Random(9001), None, 400, decree30=True))
+    assert set(DECREE30_WEIGHTS) <= drawn
+
+
+def test_a_thong_tu_is_numbered_with_its_year_and_issued_by_a_ministry():
+    document = make_document(random.Random(3), "thong_tu")
+    number, fields = document.fields.so_ky_hieu or "", document.fields
+    assert fields.ngay_ban_hanh is not None
+    assert number.split("/")[1] == str(fields.ngay_ban_hanh.year)
+    assert number.split("/")[2].startswith("TT-B")
+    assert (fields.co_quan_ban_hanh or "").startswith("Bộ ")

@@ -280,7 +280,7 @@ def _read_and_lay_out(
         rotation=reading.rotation,
         skew=reading.skew,
         confidence=reading.confidence,
-        content=PageContent(reading.blank, text, reading.codes),
+        content=PageContent(reading.blank, text, reading.codes, reading.handwritten),
         fragment=fragment,
         failure=failure,
     )

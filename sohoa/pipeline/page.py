@@ -10,12 +10,14 @@ from sohoa.ocr.engine import Box, Line, PageText, Word
 
 @dataclass(frozen=True)
 class PageContent:
-    """One page of a dossier as read: its OCR words with their boxes and confidences, and the
-    payloads of any QR codes or barcodes printed on it."""
+    """One page of a dossier as read: its OCR words with their boxes and confidences, the
+    payloads of any QR codes or barcodes printed on it, and which of its digits look written
+    by hand."""
 
     blank: bool
     text: PageText | None  # None for blank pages and pages OCR failed on
     codes: tuple[str, ...] = ()
+    handwritten: tuple[Box, ...] = ()  # boxes of `text`'s digit words written by hand
 
     @property
     def plain_text(self) -> str:

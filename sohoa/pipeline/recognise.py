@@ -17,6 +17,7 @@ from typing import Any
 from sohoa.ocr.engine import Box, Line, OcrEngine, PageText, Word
 from sohoa.pipeline.codes import decode_codes
 from sohoa.pipeline.ingest import PageImage
+from sohoa.pipeline.ink import handwritten_digits
 from sohoa.pipeline.preprocess import (
     analyse_page,
     enlarge,
@@ -45,6 +46,7 @@ class PageReading:
     text: PageText | None
     ocr_scale: int = 1
     codes: tuple[str, ...] = ()  # QR codes and barcodes printed on the page
+    handwritten: tuple[Box, ...] = ()  # digit words whose ink looks written by hand (`ink`)
 
     @property
     def confidence(self) -> float | None:
@@ -58,7 +60,13 @@ class PageReading:
         raw = json.loads(data)
         text = raw.pop("text")
         codes = tuple(raw.pop("codes", ()))
-        return cls(**raw, text=_page_text(text) if text else None, codes=codes)
+        handwritten = tuple(Box(**box) for box in raw.pop("handwritten", ()))
+        return cls(
+            **raw,
+            text=_page_text(text) if text else None,
+            codes=codes,
+            handwritten=handwritten,
+        )
 
 
 def read_page(page: PageImage, engine: OcrEngine) -> PageReading:
@@ -100,7 +108,15 @@ def _read_turned(page: PageImage, engine: OcrEngine, rotation: int, skew: float)
         read = engine.recognise(image.crop(part), dpi=page.dpi)
         text = read.placed(part[0], part[1], image.width, image.height)
     return PageReading(
-        False, rotation, skew, straightened, image.width, image.height, text, ocr_scale=scale
+        False,
+        rotation,
+        skew,
+        straightened,
+        image.width,
+        image.height,
+        text,
+        ocr_scale=scale,
+        handwritten=handwritten_digits(image, text, scale),
     )
 
 

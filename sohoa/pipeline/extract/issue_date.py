@@ -48,7 +48,8 @@ def issuing_date(doc_type: str, document: Document) -> Reading:
     day = parse_date(joined_text(right))
     if day:
         written = _header_date_words(right)
-        return Reading(day.isoformat(), written, failed_check=_filled_in(written))
+        filled_in = _filled_in(written) or any(map(document.written_by_hand, written))
+        return Reading(day.isoformat(), written, failed_check=filled_in)
     if any(DATE_LINE.search(span.folded) for span in right):
         # The header's date does not read: a date further down is some other day.
         return Reading(failed_check=True)

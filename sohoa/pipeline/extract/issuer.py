@@ -31,6 +31,7 @@ from sohoa.pipeline.extract.vocabulary import (
     KINDS,
     ORGANISATION_OPENERS,
     ORGANISATIONS,
+    PLACED,
     PLANNING_DEPARTMENT,
     PROVINCIAL_COUNCILS,
     SECTIONS,
@@ -57,6 +58,8 @@ _SIGNER_POSITION = re.compile(
     r"^\W{0,3}(?:kt|tl|tuq|q)\W|\btich\b|\bgiam doc\b|^\W{0,3}(?:pho |thu )?truong\b"
 )
 _SIGNING_BODY_LINES = 2
+# The most words a place's name has ("Thừa Thiên Huế", "Phan Rang - Tháp Chàm": four).
+_PLACE_WORDS = 4
 
 
 def read_issuer(doc_type: str, document: Document, number: object) -> Reading:
@@ -78,8 +81,47 @@ def read_issuer(doc_type: str, document: Document, number: object) -> Reading:
     department = _department_numbering(number)
     province = fold(str(named.value)).startswith(PROVINCIAL_COUNCILS)
     if department and province:
-        return dataclasses.replace(named, value=f"{department} {_place_of(str(named.value))}")
-    return named
+        named = dataclasses.replace(named, value=f"{department} {_place_of(str(named.value))}")
+    return named if is_known_organisation(str(named.value)) else _unknown(named)
+
+
+def is_known_organisation(name: str) -> bool:
+    """Whether `name` is an organisation the vocabulary knows, alone ("Bộ Công Thương"), with
+    its place ("Ủy ban nhân dân phường Thạch Thang") or its parent ("Phòng Tư pháp Ủy ban nhân
+    dân quận 3"); or a place alone, as a header names a commune's committee. Anything else is
+    a name read from capitals that OCR may have misread, or a body the vocabulary lacks."""
+    folded = fold(name)
+    if not folded:
+        return False
+    if _is_place(name):
+        return True
+    for known in ORGANISATIONS:
+        head = fold(known)
+        if folded == head:
+            return known not in PLACED
+        if folded.startswith(head + " "):
+            rest = name[len(head) + 1 :]
+            if _is_place(rest) or is_known_organisation(rest):
+                return True
+    return False
+
+
+def _is_place(name: str) -> bool:
+    """Whether `name` is an administrative unit and its place name: "tỉnh Quảng Ngãi",
+    "phường 5", "tỉnh Bà Rịa - Vũng Tàu": each word of the place capitalised or a number, and
+    no more than `_PLACE_WORDS` of them (more is a place with a section's name run on: "phường
+    Phúc Xá Bộ Phận Một Cửa")."""
+    folded = fold(name)
+    unit = next((u for u in FOLDED_UNITS if folded.startswith(u + " ")), None)
+    if unit is None:
+        return False
+    place = [w for w in name.split()[len(unit.split()) :] if w not in ("-", "–")]
+    return 0 < len(place) <= _PLACE_WORDS and all(w[:1].isupper() or w.isdigit() for w in place)
+
+
+def _unknown(reading: Reading) -> Reading:
+    """An issuer that is no known organisation: kept for the clerk, flagged for review."""
+    return dataclasses.replace(reading, failed_check=True)
 
 
 def read_parent_body(doc_type: str, document: Document) -> Reading:
@@ -295,8 +337,12 @@ def _with_parent(blocks: Sequence[Sequence[str]], document: Document) -> str:
         return f"{own} {PLANNING_DEPARTMENT} {parent}"
     if fold(own).startswith("phong "):
         return f"{own} {parent}"
+    # A known body in a province's or district's header takes its parent's place ("Sở Tư
+    # pháp tỉnh Nam Định"); a body the vocabulary does not know ("Ban Chỉ đạo 138") is named as
+    # its line names it: it may be no body the place owns, and is checked by a person anyway.
     parent_place = _place_of(parent)
-    return f"{own} {parent_place}" if parent_place else own
+    known = any(fold(own) == fold(name) for name in ORGANISATIONS)
+    return f"{own} {parent_place}" if parent_place and known else own
 
 
 def _names(blocks: Sequence[Sequence[str]]) -> list[str]:

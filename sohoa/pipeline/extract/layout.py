@@ -3,15 +3,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
 import statistics
+import string
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from sohoa.ocr.engine import PageText, Word
+from sohoa.ocr.engine import Box, Line, PageText, Word
 from sohoa.pipeline.extract.reading import REVIEW_CONFIDENCE, Span, joined_text, squeeze, words_in
 from sohoa.pipeline.identifiers import (
     parse_date,
@@ -26,6 +28,12 @@ _MOTTO = re.compile(r"cong hoa|chu nghia viet|xa hoi chu")
 _MOTTO_WORDS_BEFORE = {"cong hoa": 0, "xa hoi chu": 2, "chu nghia viet": 4}
 # The motto's second line, which stands for it where OCR lost the first ("ĐIỀN Độc lập - …").
 MOTTO_SECOND_LINE = re.compile(r"doc lap\W+tu do")
+_DASHES = ("-", "–")
+# A digital signature's box (folded): the line naming the signer or the time of signing, and
+# the labels of the lines beside it, within this many lines.
+_SIGNATURE_ANCHOR = re.compile(r"^\W{0,3}(?:ky boi|nguoi ky|thoi gian ky|ngay ky)\s*:")
+_SIGNATURE_LABEL = re.compile(r"^\W{0,3}(?:co quan|email|chuc vu|to chuc|don vi)\s*:")
+_SIGNATURE_BOX_LINES = 4
 # A paragraph's first line is indented and reaches the right margin; a centred line that
 # reaches it reaches the left margin too. Both within this share of the text's width.
 _AT_MARGIN = 0.02
@@ -56,10 +64,16 @@ class Document:
     first_page: PageText | None = None
     margins: tuple[int, int] = (0, 0)  # left and right edge of the first page's body text
     _header_ids: set[int] = field(default_factory=set)
+    # The boxes of the first page's digit words whose ink looks written by hand.
+    handwritten: frozenset[Box] = frozenset()
 
     @classmethod
     def read(cls, pages: Sequence[PageContent]) -> Document:
-        texts = [(i, page.text) for i, page in enumerate(pages) if page.text and page.text.lines]
+        texts = [
+            (i, without_signature_box(page.text))
+            for i, page in enumerate(pages)
+            if page.text and page.text.lines
+        ]
         if not texts:
             return cls([], _Header([], []))
         first_index, first = texts[0]
@@ -75,7 +89,13 @@ class Document:
             if body
             else (0, first.width)
         )
-        return cls(spans, header, first, margins, {id(s) for s in [*header.left, *header.right]})
+        header_ids = {id(s) for s in [*header.left, *header.right]}
+        handwritten = frozenset(pages[first_index].handwritten)
+        return cls(spans, header, first, margins, header_ids, handwritten)
+
+    def written_by_hand(self, word: Word) -> bool:
+        """Whether a word of the first page looks written by hand (`sohoa.pipeline.ink`)."""
+        return word.box in self.handwritten
 
     def body(self) -> list[Span]:
         return [s for s in self.spans if id(s) not in self._header_ids]
@@ -185,6 +205,52 @@ def _is_centred_title(words: Sequence[Word], page_width: int) -> bool:
     return centred and len(letters) >= 4 and not any(c.islower() for c in letters)
 
 
+def without_signature_box(text: PageText) -> PageText:
+    """`text` without the box a digital signature prints on the page ("Ký bởi: …", "Cơ quan:
+    …", "Thời gian ký: 07/02/2025 07:56:24"): over the header it would read as the issuer, the
+    summary or the issuing date. A line is the box's from a word that opens one of its labels,
+    at the line's start or after a column gap, to the next column gap or the line's end; "Cơ
+    quan:", "Email:" and the like only near a line that names the signer or the time of
+    signing."""
+    anchors = [
+        i for i, line in enumerate(text.lines) if _box_from(line, _SIGNATURE_ANCHOR) is not None
+    ]
+    if not anchors:
+        return text
+    lines = []
+    for i, line in enumerate(text.lines):
+        at = _box_from(line, _SIGNATURE_ANCHOR)
+        if at is None and any(abs(i - a) <= _SIGNATURE_BOX_LINES for a in anchors):
+            at = _box_from(line, _SIGNATURE_LABEL)
+        if at is None:
+            lines.append(line)
+            continue
+        words = line.words
+        end = next(
+            (j for j in range(at + 1, len(words)) if _gap_between(words[j - 1], words[j])),
+            len(words),
+        )
+        kept = (*words[:at], *words[end:])
+        if kept:
+            box = Box(
+                min(w.box.x0 for w in kept), line.box.y0, max(w.box.x1 for w in kept), line.box.y1
+            )
+            lines.append(dataclasses.replace(line, box=box, words=kept))
+    return dataclasses.replace(text, lines=tuple(lines))
+
+
+def _box_from(line: Line, label: re.Pattern[str]) -> int | None:
+    """The word of `line` where a signature box's `label` opens, at the line's start or after
+    a column gap."""
+    words = line.words
+    for at, word in enumerate(words):
+        if at > 0 and not _gap_between(words[at - 1], word):
+            continue
+        if label.match(fold(" ".join(w.text for w in words[at:]))):
+            return at
+    return None
+
+
 def _gap_between(a: Word, b: Word, height: float | None = None) -> bool:
     """Whether OCR words `a` and `b` of one line stand in different columns."""
     height = height or statistics.median((a.box.height, b.box.height))
@@ -195,9 +261,14 @@ def _split_at(
     words: Sequence[Word], edge: int, page_width: int
 ) -> tuple[tuple[Word, ...], tuple[Word, ...]] | None:
     """The words of a header line left and right of the column edge, or None for a line that
-    runs across it. Marks without letters or digits (rules, specks) are dropped. The split is
-    the wide gap nearest the edge, as a place and date may be wider than the motto above."""
-    content = [w for w in words if any(c.isalnum() for c in w.text)]
+    runs across it. Marks without letters or digits (rules, specks) are dropped, but for a dash
+    between two words ("Bến Thành - Suối Tiên" in a summary). The split is the wide gap nearest
+    the edge, as a place and date may be wider than the motto above."""
+    content = [
+        w
+        for at, w in enumerate(words)
+        if any(c.isalnum() for c in w.text) or _joins_two_words(words, at)
+    ]
     centres = [(w.box.x0 + w.box.x1) / 2 for w in content]
     if all(c < edge for c in centres):
         return tuple(content), ()
@@ -214,6 +285,13 @@ def _split_at(
         return None
     cut = min(near)[1]
     return tuple(content[:cut]), tuple(content[cut:])
+
+
+def _joins_two_words(words: Sequence[Word], at: int) -> bool:
+    """Whether the word at `at` is a dash between two words of letters ("Thành - Suối")."""
+    if words[at].text not in _DASHES or not 0 < at < len(words) - 1:
+        return False
+    return all(words[i].text.strip(string.punctuation).isalpha() for i in (at - 1, at + 1))
 
 
 def margin_slack(margins: tuple[int, int]) -> float:

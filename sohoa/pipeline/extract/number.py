@@ -66,6 +66,7 @@ def document_number(document: Document) -> Reading:
         glued = span.word_start(span.word_at(label.end())) != label.end()
         if value or used:
             doubtful = value is None or _doubtful(value, used, glued)
+            doubtful = doubtful or any(map(document.written_by_hand, used))
             return Reading(value, used, failed_check=doubtful)
     for span in candidates:
         # A whole dated number alone on its line, its "Số:" garbled ("j 9G? 07/2021/HĐDV").

@@ -44,6 +44,12 @@ _MINUTES_OPENING = re.compile(r"^[\W_]{0,3}hom nay\b")
 _WRAPPING_SHARE = 0.5
 # The lines of one centred summary share their axis within this share of the text's width.
 _AXIS_SLACK = 0.03
+# A summary word OCR read less surely than this is likely misread ("hoàn căm" for "hoàn cảnh",
+# at 64), unless the document writes the same word elsewhere and OCR was sure of it there
+# (a place name read poorly once in the summary, well in the body). Printed words read right
+# are read at 85-97 on scans and generated papers alike.
+SUMMARY_WORD_CONFIDENCE = 70.0
+_SURE_ELSEWHERE = 90.0
 
 
 def read_summary(doc_type: str, document: Document) -> Reading:
@@ -58,7 +64,7 @@ def read_summary(doc_type: str, document: Document) -> Reading:
                 lambda s: not (_ADDRESSEE.match(s.folded) or is_urgency_mark(s.folded)),
                 left[i + 1 :],
             )
-            return spelled_as_elsewhere(document, _summary_of([span, *rest]))
+            return _checked(document, spelled_as_elsewhere(document, _summary_of([span, *rest])))
     body = [s for s in document.body() if s.page == document.spans[0].page]
     if not document.header.left:
         # No left column: the header's right one runs on down the centred title and summary.
@@ -83,7 +89,56 @@ def read_summary(doc_type: str, document: Document) -> Reading:
         if after and _opens_a_paragraph(following, after, document.margins):
             break
         lines.append(following)
-    return spelled_as_elsewhere(document, _summary_of(lines))
+    return _checked(document, spelled_as_elsewhere(document, _summary_of(lines)))
+
+
+def _checked(document: Document, summary: Reading) -> Reading:
+    """`summary`, for review where a word of it is likely misread: OCR was unsure of it and
+    sure of it nowhere else in the document, or the document writes a pair of its words with
+    the same letters and other marks elsewhere ("kéo đài" in the summary, "kéo dài" in the
+    body): one of the two is misread, and a clerk tells which at a glance."""
+    if not isinstance(summary.value, str):
+        return summary
+    own = {id(w) for w in summary.words}
+    sure = {
+        _spelled(w.text)
+        for span in document.spans
+        for w in span.words
+        if id(w) not in own and w.confidence >= _SURE_ELSEWHERE
+    }
+    unsure = any(
+        w.confidence < SUMMARY_WORD_CONFIDENCE and _spelled(w.text) not in sure
+        for w in summary.words
+        if any(c.isalpha() for c in w.text)
+    )
+    cores = [normalise(_core(token).lower()) for token in summary.value.split(" ")]
+    spelled_otherwise = any(_spelled_otherwise(document, cores, i) for i in range(len(cores)))
+    if unsure or spelled_otherwise:
+        return dataclasses.replace(summary, failed_check=True)
+    return summary
+
+
+def _spelled_otherwise(document: Document, cores: Sequence[str], at: int) -> bool:
+    """Whether the document writes the word at `at` of a summary otherwise beside the same
+    neighbour (same letters, other marks: "kéo đài" in the summary, "kéo dài" in the body),
+    where the summary's spelling makes no dictionary word with either neighbour ("di sản"
+    does, so the body's "đi sản" is the misread one)."""
+    pairs = [
+        (cores[i], cores[i + 1], i + 1 == at)
+        for i in (at - 1, at)
+        if 0 <= i < len(cores) - 1 and cores[i] and cores[i + 1]
+    ]
+    if any((a, b) in default_lexicon().pairs for a, b, _ in pairs):
+        return False
+    for a, b, second in pairs:
+        seen = document.pair_spellings.get((fold(a), fold(b)), Counter())
+        if any(other[1 if second else 0] != cores[at] for other in seen):
+            return True
+    return False
+
+
+def _spelled(text: str) -> str:
+    return normalise(nfc(text).lower().strip(".,;:()\"'"))
 
 
 def spelled_as_elsewhere(document: Document, summary: Reading) -> Reading:

@@ -47,6 +47,7 @@ DEPARTMENT_ABBREVIATIONS = {
     for name in ORGANISATIONS
     if name.startswith("Sở ")
 }
+PLACED: frozenset[str] = frozenset(_ISSUER["placed"])
 PROVINCIAL_COUNCILS: tuple[str, ...] = tuple(_ISSUER["provincial_councils"])
 SECTIONS: tuple[str, ...] = tuple(_ISSUER["sections"])
 UBND: str = _ISSUER["people_committee"]
