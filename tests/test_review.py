@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from sohoa.ocr.engine import Box, Line, PageText, Word
 from sohoa.pipeline.model import Manifest, PageRecord, SourceRecord
 from sohoa.pipeline.review import (
     InvalidValue,
@@ -15,6 +16,7 @@ from sohoa.pipeline.review import (
     review_manifest,
     shown_value,
     summarise_reviews,
+    value_boxes,
 )
 from sohoa.storage.catalogue import Catalogue, ReviewQueue
 from tests.postgres import postgres_url  # noqa: F401 (the fixture of the PostgreSQL runs)
@@ -190,3 +192,13 @@ def test_the_queue_lists_flagged_documents_oldest_first_by_field(catalogue: Cata
     catalogue.index_manifest(reviewed, {"decision": ["text"]})
     assert [d.id for d in catalogue.review_queue()] == ["later"]
     assert catalogue.revisions() == [revision]
+
+
+def test_a_number_filled_in_apart_from_its_kind_is_outlined_in_both_parts() -> None:
+    words = (
+        Word("Số:", Box(100, 300, 160, 330), 95.0),
+        Word("25", Box(180, 300, 220, 330), 60.0),
+        Word("/QĐ-UBND", Box(400, 300, 560, 330), 93.0),
+    )
+    text = PageText(2480, 3508, (Line(Box(100, 300, 560, 330), 0.0, 0.0, words),))
+    assert value_boxes("so_ky_hieu", "25/QĐ-UBND", text) == [words[1].box, words[2].box]

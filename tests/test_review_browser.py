@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.clerk import Clerk
+from tests.pages import text_page
 from tests.test_browser import Server, browser, screenshot, server
 
 pytestmark = pytest.mark.slow
@@ -20,6 +21,26 @@ pytestmark = pytest.mark.slow
 __all__ = ["browser", "server"]  # the fixtures, shared with the search page's visit
 
 CORRECTED = "1700/QĐ-STP"  # the sample's decision reads 1634/QĐ-STP
+
+
+@pytest.fixture(scope="module", autouse=True)
+def flagged_decision(server: Server, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A decision whose number was filled in apart from its printed kind, as registries do by
+    hand: flagged for review whatever the sample dossier's reading is."""
+    lines = [
+        "ỦY BAN NHÂN DÂN TỈNH NGHỆ AN",
+        "Số: 25          /QĐ-UBND",
+        "QUYẾT ĐỊNH",
+        "Về việc giao đất cho hộ gia đình ông Trần Văn Bình",
+        "Căn cứ Luật Đất đai ngày 18 tháng 01 năm 2024;",
+        "Điều 1. Giao đất cho hộ ông Trần Văn Bình tại xã Nghi Phong.",
+    ]
+    path = tmp_path_factory.mktemp("flagged") / "decision.png"
+    text_page(dpi=300, lines=lines).save(path, dpi=(300, 300))
+    manifest = Clerk(server.data_dir).digitise(path, "--dossier-id", "hs-flagged")
+    [document] = manifest.documents
+    assert document.review == ["so_ky_hieu"]
+    return document.id
 
 
 def logged_in(server: Server, browser: Browser, token: str | None = None) -> Page:

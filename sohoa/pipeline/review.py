@@ -320,7 +320,12 @@ def _value_tokens(field: str, value: FieldValue) -> frozenset[str]:
         return frozenset(
             {str(day.day), f"{day.day:02d}", str(day.month), f"{day.month:02d}", str(day.year)}
         )
-    return frozenset(_word_key(w) for w in value.split()) - {""}
+    tokens = {_word_key(w) for w in value.split()}
+    if field == "so_ky_hieu" and "/" in value:
+        # A number filled in by hand stands apart from its printed "/QĐ-UBND".
+        number, kind = value.split("/", 1)
+        tokens |= {_word_key(number), _word_key(kind), _word_key("/" + kind)}
+    return frozenset(tokens) - {""}
 
 
 def _word_key(word: str) -> str:
