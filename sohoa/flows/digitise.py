@@ -120,6 +120,13 @@ def tesseract_engine(settings: Settings) -> OcrEngine:
     return TesseractEngine(settings.ocr_lang, timeout_s=settings.ocr_timeout_s)
 
 
+def start_readers(settings: Settings) -> None:
+    """The default engine's readers, one per page read at once, started before the first
+    dossier comes rather than while it waits."""
+    engine = TesseractEngine(settings.ocr_lang, timeout_s=settings.ocr_timeout_s)
+    engine.start_readers(settings.concurrency)
+
+
 def _retry_if_transient(task: Any, task_run: Any, state: Any) -> bool:
     try:
         state.result()

@@ -14,6 +14,7 @@ import sys
 import threading
 import time
 import unicodedata
+from concurrent.futures import ThreadPoolExecutor
 from xml.etree import ElementTree
 
 from PIL import Image
@@ -49,6 +50,11 @@ class TesseractEngine:
         self.lang = lang
         self.timeout_s = timeout_s
         check_installed(lang)
+
+    def start_readers(self, count: int) -> None:
+        """Have `count` readers waiting before the first pages come: each loads the language
+        model, a fraction of a second the first dossier would otherwise wait for."""
+        _readers(self.lang).fill(count, time.monotonic() + self.timeout_s)
 
     def recognise(self, image: Image.Image, *, dpi: int) -> PageText:
         return parse_hocr(self._ask("hocr", image, dpi))
@@ -177,9 +183,23 @@ class _Readers:
 
     def take(self, deadline: float) -> _Reader:
         with self._lock:
-            if self._idle:
-                return self._idle.pop()
+            while self._idle:
+                reader = self._idle.pop()
+                if reader.alive:
+                    return reader
+                reader.stop()  # died while it waited (killed, out of memory): reaped here
         return _Reader(self.lang, deadline)
+
+    def fill(self, count: int, deadline: float) -> None:
+        """Start readers, side by side, until `count` are idle."""
+        with self._lock:
+            missing = count - len(self._idle)
+        if missing <= 0:
+            return
+        with ThreadPoolExecutor(max_workers=missing) as pool:
+            started = list(pool.map(lambda _: _Reader(self.lang, deadline), range(missing)))
+        with self._lock:
+            self._idle += started
 
     def give_back(self, reader: _Reader) -> None:
         if not reader.alive:
