@@ -8,10 +8,10 @@ from sohoa import __version__
 from sohoa.storage.objects import safe_key_part
 
 # Bump when a change to preprocessing or OCR makes stored page readings stale.
-READING_VERSION = "11"
+READING_VERSION = "12"
 # Bump when splitting, classification or field extraction change what is made of the readings:
 # a committed dossier is then understood again, from its stored readings, by the next run.
-UNDERSTANDING_VERSION = "3"
+UNDERSTANDING_VERSION = "4"
 PIPELINE_VERSION = f"{__version__}/reading-{READING_VERSION}/understanding-{UNDERSTANDING_VERSION}"
 
 
