@@ -39,6 +39,7 @@ from prefect.cache_policies import NONE as NO_CACHE
 from prefect.tasks import exponential_backoff
 
 from sohoa.config import Settings
+from sohoa.errors import SohoaError
 from sohoa.flows import events, progress, runs, workdir
 from sohoa.flows.calibrating import model_in_use
 from sohoa.flows.cataloguing import (
@@ -115,7 +116,7 @@ logger = logging.getLogger(__name__)
 EngineFactory = Callable[[Settings], OcrEngine]
 
 
-def tesseract_engine(settings: Settings) -> OcrEngine:
+def tesseract_engine(settings: Settings) -> TesseractEngine:
     """The engine a dossier is read with unless its caller gives another: Tesseract."""
     return TesseractEngine(settings.ocr_lang, timeout_s=settings.ocr_timeout_s)
 
@@ -123,8 +124,10 @@ def tesseract_engine(settings: Settings) -> OcrEngine:
 def start_readers(settings: Settings) -> None:
     """The default engine's readers, one per page read at once, started before the first
     dossier comes rather than while it waits."""
-    engine = TesseractEngine(settings.ocr_lang, timeout_s=settings.ocr_timeout_s)
-    engine.start_readers(settings.concurrency)
+    try:
+        tesseract_engine(settings).start_readers(settings.concurrency)
+    except (SohoaError, OcrError):  # the first dossier meets the same problem, and reports it
+        logger.exception("the Tesseract readers could not be started ahead")
 
 
 def _retry_if_transient(task: Any, task_run: Any, state: Any) -> bool:

@@ -215,7 +215,7 @@ def serve(socket_path: Path) -> None:
 
     from sohoa.flows.digitise import run_job, start_readers
 
-    threading.Thread(target=_start_readers, args=(settings, start_readers), daemon=True).start()
+    threading.Thread(target=start_readers, args=(settings,), daemon=True).start()
 
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(str(socket_path))
@@ -245,13 +245,6 @@ def serve(socket_path: Path) -> None:
                 _serve_one(request, events, run_job)
     listener.close()
     socket_path.unlink(missing_ok=True)
-
-
-def _start_readers(settings: Settings, start: Callable[[Settings], None]) -> None:
-    try:
-        start(settings)
-    except Exception:  # the first dossier meets the same problem, and reports it
-        traceback.print_exc()  # into the worker's log
 
 
 def _serve_one(
