@@ -37,8 +37,3 @@ def presented_token(connection: HTTPConnection) -> str | None:
     if scheme.lower() == "bearer" and credentials:
         return credentials.strip()
     return connection.cookies.get(COOKIE)
-
-
-def is_token(candidate: str | None, token: str) -> bool:
-    # Constant time: how long a refusal takes must not tell how much of a guess was right.
-    return candidate is not None and secrets.compare_digest(candidate.encode(), token.encode())
