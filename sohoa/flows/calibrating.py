@@ -1,7 +1,7 @@
 """Refitting the type confidence's calibration on review exports, composed: the exports read,
-the temperature fitted (`pipeline.calibration.refit`), and the result put where classifying
-reads it, `<data dir>/calibration/`, at once and private. The calibration it replaces is kept
-beside it, so that a refit can be rolled back."""
+the temperature fitted (`pipeline.calibration.refit`), and the result put where digitising
+reads it (`model_in_use`), `<data dir>/calibration/`, at once and private. The calibration it
+replaces is kept beside it, so that a refit can be rolled back."""
 
 from __future__ import annotations
 
@@ -17,9 +17,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from sohoa.pipeline.calibration import (
-    CALIBRATION_FILE,
     MIN_REFIT_DOCUMENTS,
-    PREVIOUS_CALIBRATION_FILE,
     Calibration,
     Refit,
     confirmed_documents,
@@ -30,6 +28,9 @@ from sohoa.pipeline.classify import ClassifierModel, load_model
 from sohoa.private import private_dir, replace_private_file
 
 log = logging.getLogger(__name__)
+
+CALIBRATION_FILE = "classifier-calibration.json"
+PREVIOUS_CALIBRATION_FILE = "classifier-calibration.previous.json"
 
 
 def calibration_path(data_dir: Path) -> Path:

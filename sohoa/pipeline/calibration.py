@@ -14,7 +14,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
-import logging
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -34,10 +33,6 @@ from sohoa.pipeline.classify import (
 from sohoa.pipeline.page import PageContent, plain_page
 from sohoa.pipeline.taxonomy import Taxonomy, load_taxonomy
 
-log = logging.getLogger(__name__)
-
-CALIBRATION_FILE = "classifier-calibration.json"
-PREVIOUS_CALIBRATION_FILE = "classifier-calibration.previous.json"
 # One temperature fitted to fewer confirmed documents follows their noise: a handful of
 # documents all typed right pushes it to sharpen every confidence without limit.
 MIN_REFIT_DOCUMENTS = 20
@@ -97,7 +92,8 @@ def expected_calibration_error(
 
 def fitted_temperature(scores: np.ndarray, truth: np.ndarray) -> float:
     """The temperature that minimises the negative log-likelihood of the held-out labels."""
-    # Imported here: classifying imports this module, and scipy's import takes 0.3 s.
+    # Imported here: digitising imports this module (for the model in use), and scipy's import
+    # takes 0.3 s.
     from scipy.optimize import minimize_scalar
 
     def nll(log_t: float) -> float:
